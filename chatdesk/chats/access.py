@@ -1,0 +1,36 @@
+"""Who may see a conversation.  "Does not exist" and "not yours" give the same NotFound."""
+
+from chatdesk.core.errors import NotFound
+from chatdesk.directory.selectors import unit_ids_for_official
+
+from . import selectors
+from .models import Conversation
+
+
+def access_conversation_for_official(official, conversation_id, *, for_update=False):
+    try:
+        conversation_id = int(conversation_id)
+    except (TypeError, ValueError):
+        raise NotFound() from None
+    if official is None or not official.user.is_active:
+        raise NotFound()
+    qs = Conversation.objects.select_related("unit", "official")
+    if for_update:
+        qs = qs.select_for_update(of=("self",)) if _supports_of() else qs.select_for_update()
+    conversation = qs.filter(pk=conversation_id).first()
+    if conversation is None or conversation.unit_id not in unit_ids_for_official(official):
+        raise NotFound()
+    return conversation
+
+
+def access_conversation_for_token(token):
+    conversation = selectors.conversation_by_token(token)
+    if conversation is None:
+        raise NotFound("نشانی گفتگو معتبر نیست.", code="invalid_token")
+    return conversation
+
+
+def _supports_of():
+    from django.db import connection
+
+    return connection.features.has_select_for_update_of

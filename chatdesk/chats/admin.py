@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from .models import Conversation, Message
+
+
+class MessageInline(admin.TabularInline):
+    model = Message
+    extra = 0
+    can_delete = False
+    fields = ("seq", "sender", "official", "kind", "body", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Conversation)
+class ConversationAdmin(admin.ModelAdmin):
+    list_display = ("id", "citizen_name", "unit", "status", "official", "created_at")
+    list_filter = ("status", "unit")
+    exclude = ("token_digest",)
+    readonly_fields = ("last_seq", "created_at", "taken_at", "first_response_at", "closed_at", "closed_by", "last_activity_at", "ip_address")
+    inlines = [MessageInline]

@@ -1,0 +1,100 @@
+from django.db import models
+from django.db.models import Q
+
+from chatdesk.directory.models import Official, Unit
+
+
+class Conversation(models.Model):
+    class Status(models.TextChoices):
+        WAITING = "waiting", "در انتظار کارشناس"
+        ACTIVE = "active", "در حال گفتگو"
+        CLOSED = "closed", "پایان‌یافته"
+
+    class Side(models.TextChoices):
+        CITIZEN = "citizen", "شهروند"
+        OFFICIAL = "official", "کارشناس"
+        SYSTEM = "system", "سامانه"
+
+    unit = models.ForeignKey(Unit, verbose_name="واحد", on_delete=models.PROTECT, related_name="conversations")
+    token_digest = models.CharField(max_length=64, unique=True)
+    citizen_name = models.CharField("نام", max_length=80)
+    citizen_mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
+    citizen_email = models.EmailField("ایمیل", blank=True)
+    status = models.CharField("وضعیت", max_length=10, choices=Status.choices, default=Status.WAITING)
+    official = models.ForeignKey(Official, verbose_name="کارشناس", null=True, blank=True, on_delete=models.PROTECT, related_name="conversations")
+    created_at = models.DateTimeField("زمان شروع")
+    taken_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.CharField(max_length=10, choices=Side.choices, blank=True)
+    last_activity_at = models.DateTimeField()
+    last_seq = models.PositiveIntegerField(default=0)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "گفتگو"
+        verbose_name_plural = "گفتگوها"
+        indexes = [
+            models.Index(fields=["unit", "status", "created_at"]),
+            models.Index(fields=["official", "status"]),
+            models.Index(fields=["ip_address", "created_at"]),
+        ]
+
+    def __str__(self):
+        return f"گفتگو {self.pk} ({self.citizen_name})"
+
+    @property
+    def is_open(self):
+        return self.status != self.Status.CLOSED
+
+
+class Message(models.Model):
+    """One entry of a conversation's citizen-visible stream, numbered without gaps by ``seq``.
+
+    Internal notes live in ``Note``: by construction they are never in the citizen's stream.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "متن"
+        EVENT = "event", "رویداد"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField()
+    sender = models.CharField(max_length=10, choices=Conversation.Side.choices)
+    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    client_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["conversation", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
+            models.UniqueConstraint(
+                fields=["conversation", "sender", "client_id"],
+                condition=~Q(client_id=""),
+                name="message_client_id_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["conversation", "sender", "created_at"])]
+
+
+class Note(models.Model):
+    """An internal note on a conversation: staff only."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    official = models.ForeignKey(Official, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    client_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["conversation", "created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["conversation", "official", "client_id"], condition=~Q(client_id=""), name="note_client_id_unique"
+            )
+        ]

@@ -1,0 +1,48 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET, require_POST
+
+from chatdesk.core.errors import DomainError, RateLimited
+from chatdesk.core.views import json_body
+from chatdesk.directory.selectors import official_for_user
+
+from . import services
+
+
+def client_ip(request):
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@require_POST
+def chat_start(request):
+    """Start a conversation: JSON ``{unit, name, mobile?, email?}`` -> ``{token, conversation_id}``.
+
+    CSRF-protected like every form (the homepage sets the cookie)."""
+    data = json_body(request)
+    if data is None:
+        return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
+    try:
+        started = services.conversation_start(
+            unit_id=data.get("unit"),
+            name=data.get("name"),
+            mobile=data.get("mobile", ""),
+            email=data.get("email", ""),
+            ip_address=client_ip(request),
+        )
+    except RateLimited as error:
+        response = JsonResponse({"error": error.as_dict()}, status=429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    except DomainError as error:
+        return JsonResponse({"error": error.as_dict()}, status=400)
+    return JsonResponse({"token": started.token, "conversation_id": started.conversation.pk}, status=201)
+
+
+@require_GET
+@login_required
+def console(request):
+    official = official_for_user(request.user)
+    if official is None:
+        return render(request, "console/not_official.html", status=403)
+    return render(request, "console/console.html", {"official": official, "console_config": {"wsPath": "/ws/console/"}})

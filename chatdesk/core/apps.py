@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "chatdesk.core"
+    label = "core"
+    verbose_name = "هسته"
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_sqlite_pragmas)
+
+
+def _sqlite_pragmas(sender, connection, **kwargs):
+    """WAL journal and NORMAL sync for the embedded SQLite database (stack notes)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL;")
+            cursor.execute("PRAGMA synchronous=NORMAL;")

@@ -1,0 +1,49 @@
+"""Domain errors with stable codes.  The code goes on the wire; the message is Persian for people."""
+
+
+class DomainError(Exception):
+    code = "error"
+    message = "خطایی رخ داد."
+
+    def __init__(self, message=None, *, code=None, field=None):
+        self.message = message or self.message
+        self.code = code or self.code
+        self.field = field
+        super().__init__(self.message)
+
+    def as_dict(self):
+        data = {"code": self.code, "message": self.message}
+        if self.field:
+            data["field"] = self.field
+        return data
+
+
+class ValidationError(DomainError):
+    code = "invalid"
+    message = "ورودی نامعتبر است."
+
+
+class NotFound(DomainError):
+    """Raised for both "does not exist" and "not yours" (design rule 3)."""
+
+    code = "not_found"
+    message = "مورد درخواستی یافت نشد."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    message = "این کار با وضعیت فعلی ممکن نیست."
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    message = "تعداد درخواست‌ها بیش از حد مجاز است؛ لطفاً کمی بعد دوباره تلاش کنید."
+
+    def __init__(self, message=None, *, retry_after=60, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    def as_dict(self):
+        data = super().as_dict()
+        data["retry_after"] = self.retry_after
+        return data

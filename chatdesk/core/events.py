@@ -1,0 +1,38 @@
+"""Wire event names (the ``type`` of every frame).  Documented in docs/protocol.md; the protocol
+version goes up when a frame changes incompatibly."""
+
+PROTOCOL_VERSION = 1
+
+# client -> server (both sockets)
+HELLO = "hello"
+PING = "ping"
+MESSAGE_SEND = "message.send"
+TYPING_SET = "typing"
+RESUME = "resume"
+# client -> server (citizen)
+CHAT_END = "chat.end"
+# client -> server (console)
+DUTY_SET = "duty.set"
+CHAT_TAKE = "chat.take"
+CHAT_OPEN = "chat.open"
+CHAT_CLOSE = "chat.close"
+
+# server -> client
+WELCOME = "welcome"
+PONG = "pong"
+ACK = "ack"
+ERROR = "error"
+MESSAGE = "message"
+HISTORY = "history"
+TYPING = "typing"
+CONVERSATION = "conversation"  # a conversation's state changed (status, official)
+QUEUE_ADDED = "queue.added"
+QUEUE_REMOVED = "queue.removed"
+ASSIGNED = "assigned"  # to an official's sockets: this conversation is now yours
+TAKE_OK = "take.ok"
+PRESENCE = "presence"
+DUTY = "duty"  # to an official's own sockets: your status changed
+
+# channel-layer message types (between processes, never on the wire)
+LAYER_EVENT = "chatdesk.event"
+LAYER_CONTROL = "chatdesk.control"

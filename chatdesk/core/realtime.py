@@ -1,0 +1,142 @@
+"""The only caller of the channel layer (design rule 4).
+
+Every broadcast is scheduled with ``transaction.on_commit``: the database is the mailbox, the
+channel layer only a doorbell.  A lost broadcast costs nothing but latency: clients detect the
+gap in sequence numbers (or reconnect) and catch up from the database.
+
+The audience is decided here, when the event is built: the citizen group of a conversation gets
+citizen frames only; internal notes and staff-only fields go to staff groups.
+"""
+
+import logging
+from contextlib import contextmanager
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from . import events
+
+log = logging.getLogger(__name__)
+
+_captures = []
+
+
+# --- group names (ASCII, < 100 characters: Channels' rule) ----------------------------------
+def group_conversation_citizen(conversation_id):
+    return f"conv.{conversation_id}.citizen"
+
+
+def group_conversation_staff(conversation_id):
+    return f"conv.{conversation_id}.staff"
+
+
+def group_unit(unit_id):
+    return f"unit.{unit_id}"
+
+
+def group_official(official_id):
+    return f"official.{official_id}"
+
+
+# --- the seam ---------------------------------------------------------------------------------
+@contextmanager
+def captured():
+    """Record every broadcast made inside the block as ``(group, message)`` (tests assert on it;
+    the broadcasts are still sent)."""
+    record = []
+    _captures.append(record)
+    try:
+        yield record
+    finally:
+        _captures.remove(record)
+
+
+def _send_now(group, message):
+    for record in _captures:
+        record.append((group, message))
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the layer is a doorbell: a failure costs latency, never data
+        log.warning("broadcast to %s failed", group, exc_info=True)
+
+
+def _after_commit(group, message):
+    transaction.on_commit(lambda: _send_now(group, message), robust=True)
+
+
+# --- what services call -----------------------------------------------------------------------
+def to_citizen(conversation_id, frame):
+    _after_commit(group_conversation_citizen(conversation_id), {"type": events.LAYER_EVENT, "frame": frame})
+
+
+def to_staff_of_conversation(conversation_id, frame):
+    _after_commit(group_conversation_staff(conversation_id), {"type": events.LAYER_EVENT, "frame": frame})
+
+
+def to_units(unit_ids, frame):
+    for unit_id in sorted(set(unit_ids)):
+        _after_commit(group_unit(unit_id), {"type": events.LAYER_EVENT, "frame": frame})
+
+
+def to_official(official_id, frame):
+    _after_commit(group_official(official_id), {"type": events.LAYER_EVENT, "frame": frame})
+
+
+def join_official_to_conversation(official_id, conversation_id):
+    """Tell every console socket of an official to follow a conversation's staff group."""
+    _after_commit(
+        group_official(official_id),
+        {"type": events.LAYER_CONTROL, "action": "join", "group": group_conversation_staff(conversation_id)},
+    )
+
+
+def leave_official_from_conversation(official_id, conversation_id):
+    _after_commit(
+        group_official(official_id),
+        {"type": events.LAYER_CONTROL, "action": "leave", "group": group_conversation_staff(conversation_id)},
+    )
+
+
+def close_official_sockets(official_id, code=4401):
+    _after_commit(group_official(official_id), {"type": events.LAYER_CONTROL, "action": "close", "code": code})
+
+
+# --- ephemeral events (no write behind them, sent at once from async code) -------------------
+async def typing(conversation_id, *, side, active, name=""):
+    frame = {"type": events.TYPING, "conversation_id": conversation_id, "side": side, "active": bool(active)}
+    if side == "official":
+        frame["name"] = name
+        group = group_conversation_citizen(conversation_id)
+    else:
+        group = group_conversation_staff(conversation_id)
+    message = {"type": events.LAYER_EVENT, "frame": frame}
+    for record in _captures:
+        record.append((group, message))
+    layer = get_channel_layer()
+    try:
+        await layer.group_send(group, message)
+    except Exception:
+        log.warning("typing broadcast failed", exc_info=True)
+
+
+# --- socket membership (consumers call these; they never touch the layer themselves) ---------
+async def join(consumer, group):
+    await consumer.channel_layer.group_add(group, consumer.channel_name)
+    consumer.groups_joined.add(group)
+
+
+async def leave(consumer, group):
+    consumer.groups_joined.discard(group)
+    await consumer.channel_layer.group_discard(group, consumer.channel_name)
+
+
+async def leave_all(consumer):
+    for group in list(consumer.groups_joined):
+        try:
+            await leave(consumer, group)
+        except Exception:
+            log.warning("group_discard %s failed", group, exc_info=True)

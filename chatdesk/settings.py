@@ -1,0 +1,175 @@
+"""chatdesk settings: everything comes from the environment.
+
+Nothing set gives the embedded default (SQLite in WAL mode, in-memory channel layer, the
+background worker inside the server process).  ``DATABASE_URL`` switches to PostgreSQL,
+``REDIS_URL`` to the Redis pub/sub channel layer and a shared cache (see docs/operations.md).
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("CHATDESK_VAR_DIR", BASE_DIR / "var"))
+
+
+def env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY") or "chatdesk-insecure-development-key-change-me-in-production"
+ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "channels",
+    "chatdesk.core",
+    "chatdesk.directory",
+    "chatdesk.chats",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "servestatic.middleware.ServeStaticMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "chatdesk.urls"
+ASGI_APPLICATION = "chatdesk.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "chatdesk.core.context.portal",
+            ],
+        },
+    }
+]
+
+# --- database -------------------------------------------------------------------------------
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": os.environ.get("SQLITE_PATH", str(VAR_DIR / "chatdesk.sqlite3")),
+            # IMMEDIATE avoids "database is locked" on read-to-write upgrades (stack notes).
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+            "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- channel layer and cache ----------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {
+                # redis-py 8: 5 s default read timeout kills idle consumers; the 100-connection
+                # pool cap raises instead of waiting (stack notes).
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 5000}],
+            },
+        }
+    }
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# The worker runs inside the server process unless told otherwise (embedded default).
+EMBEDDED_WORKER = env_bool("CHATDESK_EMBEDDED_WORKER", not REDIS_URL)
+
+# --- auth -----------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if env_bool("CHATDESK_FAST_HASHER"):  # test runs only: Argon2 per login is slow on 2 cores
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("HTTPS", False)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- i18n -----------------------------------------------------------------------------------
+LANGUAGE_CODE = "fa"
+TIME_ZONE = "Asia/Tehran"
+USE_I18N = True
+USE_TZ = True
+
+# --- static and media -----------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+SERVESTATIC_USE_FINDERS = True  # serve straight from static/ without collectstatic in dev/embedded
+SERVESTATIC_AUTOREFRESH = DEBUG
+MEDIA_ROOT = Path(os.environ.get("CHATDESK_MEDIA_ROOT", VAR_DIR / "media"))  # never served publicly
+
+# --- chat limits (design rule 9: limits are explicit) ---------------------------------------
+CHAT = {
+    "MAX_MESSAGE_CHARS": int(os.environ.get("CHAT_MAX_MESSAGE_CHARS", 2000)),
+    "MAX_FRAME_BYTES": int(os.environ.get("CHAT_MAX_FRAME_BYTES", 16 * 1024)),
+    "MESSAGES_PER_MINUTE": int(os.environ.get("CHAT_MESSAGES_PER_MINUTE", 30)),
+    "CHATS_PER_HOUR_PER_ADDRESS": int(os.environ.get("CHAT_CHATS_PER_HOUR_PER_ADDRESS", 10)),
+    "HELLO_TIMEOUT_SECONDS": 10,
+    # How long an official whose console disconnected stays "on duty" before going offline.
+    "PRESENCE_GRACE_SECONDS": int(os.environ.get("CHAT_PRESENCE_GRACE_SECONDS", 30)),
+    # A console connection not heard from for this long is considered dead (process killed).
+    "CONNECTION_STALE_SECONDS": int(os.environ.get("CHAT_CONNECTION_STALE_SECONDS", 90)),
+}
+WORKER_INTERVAL_SECONDS = float(os.environ.get("CHATDESK_WORKER_INTERVAL", 2))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+}
+
+# Jobs the worker runs on every tick (each takes ``now``; all state is in the database).
+WORKER_JOBS = [
+    "chatdesk.directory.services.presence_sweep",
+]

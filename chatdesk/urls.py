@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from chatdesk.chats import views as chat_views
+from chatdesk.core import views as core_views
+
+console_patterns = (
+    [
+        path("", chat_views.console, name="home"),
+        path("login/", auth_views.LoginView.as_view(template_name="console/login.html", redirect_authenticated_user=True), name="login"),
+        path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    ],
+    "console",
+)
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("api/chat/start/", chat_views.chat_start, name="chat-start"),
+    path("console/", include(console_patterns)),
+    path("admin/", admin.site.urls),
+]

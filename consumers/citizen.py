@@ -1,0 +1,102 @@
+"""The citizen's chat socket: ``/ws/chat/``.  Identified by the conversation token sent in the
+first frame (``hello``); see docs/protocol.md."""
+
+import asyncio
+
+from django.conf import settings
+
+from chatdesk.chats import selectors, services, wire
+from chatdesk.chats.access import access_conversation_for_token
+from chatdesk.chats.models import Conversation
+from chatdesk.core import events, realtime
+from chatdesk.core.errors import DomainError, NotFound
+
+from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, FrameError, JsonConsumer, db, int_field
+
+
+class CitizenConsumer(JsonConsumer):
+    handlers = {
+        events.HELLO: "on_hello",
+        events.PING: "on_ping",
+        events.MESSAGE_SEND: "on_message_send",
+        events.TYPING_SET: "on_typing",
+        events.RESUME: "on_resume",
+        events.CHAT_END: "on_chat_end",
+    }
+
+    async def connect(self):
+        self.conversation_id = None
+        await self.accept()
+        self._hello_timer = asyncio.get_running_loop().call_later(
+            settings.CHAT["HELLO_TIMEOUT_SECONDS"], lambda: asyncio.ensure_future(self._hello_timeout())
+        )
+
+    async def _hello_timeout(self):
+        if self.conversation_id is None:
+            await self.close(code=CLOSE_HELLO_TIMEOUT)
+
+    def _require_hello(self):
+        if self.conversation_id is None:
+            raise DomainError("ابتدا باید پیام hello فرستاده شود.", code="hello_required")
+
+    async def on_hello(self, request):
+        if self.conversation_id is not None:
+            raise FrameError("hello فقط یک بار فرستاده می‌شود.", code="already_hello")
+        token = request.get("token")
+        after = int_field(request, "last_seq") if "last_seq" in request else 0
+        try:
+            conversation = await db(access_conversation_for_token)(token)
+        except NotFound as error:
+            await self.send_error(error, request=request)
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self._hello_timer.cancel()
+        self.conversation_id = conversation.pk
+        # Join before reading history: whatever is written after the read arrives live.
+        await realtime.join(self, realtime.group_conversation_citizen(conversation.pk))
+        conversation, messages = await db(self._snapshot)(after)
+        await self.send_frame(
+            {
+                "type": events.WELCOME,
+                "protocol": events.PROTOCOL_VERSION,
+                "conversation": wire.conversation_for_citizen(conversation),
+                "messages": [wire.message(m) for m in messages],
+                "more": len(messages) == selectors.HISTORY_PAGE,
+            }
+        )
+
+    def _snapshot(self, after):
+        conversation = Conversation.objects.select_related("unit", "official").get(pk=self.conversation_id)
+        return conversation, selectors.messages_after(self.conversation_id, after)
+
+    async def on_message_send(self, request):
+        self._require_hello()
+        message, _created = await db(services.message_send)(
+            conversation_id=self.conversation_id,
+            sender=Conversation.Side.CITIZEN,
+            client_id=request.get("client_id"),
+            body=request.get("body"),
+        )
+        await self.send_frame({"type": events.ACK, "client_id": message.client_id, "seq": message.seq, "message": wire.message(message)})
+
+    async def on_typing(self, request):
+        self._require_hello()
+        await realtime.typing(self.conversation_id, side="citizen", active=bool(request.get("active")))
+
+    async def on_resume(self, request):
+        self._require_hello()
+        after = int_field(request, "after")
+        messages = await db(selectors.messages_after)(self.conversation_id, after)
+        await self.send_frame(
+            {"type": events.HISTORY, "after": after, "messages": [wire.message(m) for m in messages], "more": len(messages) == selectors.HISTORY_PAGE}
+        )
+
+    async def on_chat_end(self, request):
+        self._require_hello()
+        await db(services.conversation_end_by_citizen)(conversation_id=self.conversation_id)
+
+    async def disconnect(self, code):
+        timer = getattr(self, "_hello_timer", None)
+        if timer:
+            timer.cancel()
+        await super().disconnect(code)

@@ -1,0 +1,176 @@
+"""The official's console socket: ``/ws/console/``, authenticated by the Django session."""
+
+import time
+
+from chatdesk.chats import selectors, services, wire
+from chatdesk.chats.access import access_conversation_for_official
+from chatdesk.chats.models import Conversation
+from chatdesk.core import events, realtime
+from chatdesk.core.errors import DomainError
+from chatdesk.directory import selectors as directory_selectors
+from chatdesk.directory import services as directory_services
+
+from .base import CLOSE_UNAUTHORISED, JsonConsumer, db, int_field
+
+HEARTBEAT_EVERY = 20  # seconds between presence writes on ping
+RECENT_MESSAGES = 200
+
+
+class ConsoleConsumer(JsonConsumer):
+    handlers = {
+        events.HELLO: "on_hello",
+        events.PING: "on_ping",
+        events.DUTY_SET: "on_duty_set",
+        events.CHAT_TAKE: "on_take",
+        events.CHAT_OPEN: "on_open",
+        events.CHAT_CLOSE: "on_close",
+        events.MESSAGE_SEND: "on_message_send",
+        events.TYPING_SET: "on_typing",
+        events.RESUME: "on_resume",
+        "note.add": "on_note_add",
+    }
+
+    async def connect(self):
+        self.official = None
+        await self.accept()
+        official = await db(directory_selectors.official_for_user)(self.scope.get("user"))
+        if official is None:
+            await self.send_error(DomainError("برای ورود به کنسول باید وارد حساب کارمندی شوید.", code="unauthorised"))
+            await self.close(code=CLOSE_UNAUTHORISED)
+            return
+        self.official = official
+        self._last_seen = time.monotonic()
+        await db(directory_services.console_connected)(official=official, channel_name=self.channel_name)
+        await realtime.join(self, realtime.group_official(official.pk))
+        self.unit_ids = await db(directory_selectors.unit_ids_for_official)(official)
+        for unit_id in self.unit_ids:
+            await realtime.join(self, realtime.group_unit(unit_id))
+        snapshot = await db(self._snapshot)()
+        for conversation in snapshot["mine"]:
+            await realtime.join(self, realtime.group_conversation_staff(conversation["id"]))
+        await self.send_frame({"type": events.WELCOME, "protocol": events.PROTOCOL_VERSION, **snapshot})
+
+    def _snapshot(self):
+        official = self.official
+        official.refresh_from_db(fields=["status", "display_name", "role", "max_chats"])
+        units = directory_selectors.units_for_official(official)
+        officials = directory_selectors.officials_of_units(self.unit_ids)
+        return {
+            "official": {
+                "id": official.pk,
+                "name": official.display_name,
+                "role": official.role,
+                "status": official.status,
+                "status_display": official.get_status_display(),
+                "max_chats": official.max_chats,
+            },
+            "units": [{"id": u.pk, "name": u.name} for u in units],
+            "colleagues": [
+                {"id": o.pk, "name": o.display_name, "status": o.status, "status_display": o.get_status_display()} for o in officials
+            ],
+            "queue": [wire.queue_item(c) for c in selectors.waiting_in_units(self.unit_ids)],
+            "mine": [wire.conversation_for_staff(c) for c in selectors.active_for_official(official.pk)],
+        }
+
+    def _require_official(self):
+        if self.official is None:
+            raise DomainError("دسترسی ندارید.", code="unauthorised")
+
+    async def on_hello(self, request):
+        self._require_official()
+        await self.send_frame({"type": events.WELCOME, "protocol": events.PROTOCOL_VERSION, **await db(self._snapshot)()})
+
+    async def on_ping(self, request):
+        if self.official is not None and time.monotonic() - self._last_seen > HEARTBEAT_EVERY:
+            self._last_seen = time.monotonic()
+            await db(directory_services.console_seen)(channel_name=self.channel_name)
+        await super().on_ping(request)
+
+    async def on_duty_set(self, request):
+        self._require_official()
+        self.official = await db(directory_services.official_set_status)(official=self.official, status=request.get("status"))
+
+    async def on_take(self, request):
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        conversation = await db(services.conversation_take)(conversation_id=conversation_id, official=self.official)
+        # Join here as well as through the control message, so this socket never misses a frame.
+        await realtime.join(self, realtime.group_conversation_staff(conversation.pk))
+        await self.send_frame({"type": events.TAKE_OK, "conversation_id": conversation.pk})
+
+    async def on_open(self, request):
+        """Follow a conversation of one's units and receive its history (and notes)."""
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        after = int_field(request, "after") if "after" in request else 0
+        conversation = await db(access_conversation_for_official)(self.official, conversation_id)
+        await realtime.join(self, realtime.group_conversation_staff(conversation.pk))
+        await self._send_history(conversation.pk, after, with_conversation=True)
+
+    async def on_resume(self, request):
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        after = int_field(request, "after")
+        await db(access_conversation_for_official)(self.official, conversation_id)
+        await self._send_history(conversation_id, after)
+
+    async def _send_history(self, conversation_id, after, with_conversation=False):
+        def load():
+            conversation = Conversation.objects.select_related("unit", "official").get(pk=conversation_id)
+            messages = selectors.messages_after(conversation_id, after)
+            return conversation, messages, selectors.notes_of(conversation_id) if with_conversation else None
+
+        conversation, messages, notes = await db(load)()
+        frame = {
+            "type": events.HISTORY,
+            "conversation_id": conversation_id,
+            "after": after,
+            "messages": [wire.message(m) for m in messages],
+            "more": len(messages) == selectors.HISTORY_PAGE,
+        }
+        if with_conversation:
+            frame["conversation"] = wire.conversation_for_staff(conversation)
+            frame["notes"] = [wire.note(n) for n in notes]
+        await self.send_frame(frame)
+
+    async def on_close(self, request):
+        self._require_official()
+        await db(services.conversation_close_by_official)(conversation_id=int_field(request, "conversation_id"), official=self.official)
+
+    async def on_message_send(self, request):
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        message, _created = await db(services.message_send)(
+            conversation_id=conversation_id,
+            sender=Conversation.Side.OFFICIAL,
+            official=self.official,
+            client_id=request.get("client_id"),
+            body=request.get("body"),
+        )
+        await self.send_frame({"type": events.ACK, "conversation_id": conversation_id, "client_id": message.client_id, "seq": message.seq, "message": wire.message(message)})
+
+    async def on_note_add(self, request):
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        note, _created = await db(services.note_add)(
+            conversation_id=conversation_id, official=self.official, client_id=request.get("client_id"), body=request.get("body")
+        )
+        await self.send_frame({"type": events.ACK, "conversation_id": conversation_id, "client_id": note.client_id, "note": wire.note(note)})
+
+    async def on_typing(self, request):
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        if not await db(self._owns)(conversation_id):
+            raise DomainError("این گفتگو به شما واگذار نشده است.", code="not_assigned")
+        await realtime.typing(conversation_id, side="official", active=bool(request.get("active")), name=self.official.display_name)
+
+    def _owns(self, conversation_id):
+        return Conversation.objects.filter(pk=conversation_id, official_id=self.official.pk, status=Conversation.Status.ACTIVE).exists()
+
+    async def disconnect(self, code):
+        if self.official is not None:
+            try:
+                await db(directory_services.console_disconnected)(official_id=self.official.pk, channel_name=self.channel_name)
+            except Exception:  # the database may be down; the sweep forgets stale rows later
+                pass
+        await super().disconnect(code)

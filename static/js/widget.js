@@ -1,0 +1,242 @@
+/* The citizen chat widget (docs/protocol.md, citizen socket). */
+(function () {
+  "use strict";
+  var Fa = window.Fa;
+  var config = JSON.parse(document.getElementById("chat-config").textContent);
+  var STATE_KEY = "chatdesk.chat.v1";
+  var root = document.getElementById("chat");
+  function $(role) { return root.querySelector('[data-role="' + role + '"]'); }
+
+  var state = Fa.load(STATE_KEY, null); // {token, unitName}
+  var outbox = new window.Outbox("chatdesk.outbox.v1");
+  var socket = null;
+  var stream = null;
+  var conversation = null;
+  var typingTimer = null, typingSentAt = 0, typingStopTimer = null;
+
+  // --- panel -----------------------------------------------------------------------------
+  function fillUnits(selected) {
+    var select = $("start").querySelector("select");
+    select.textContent = "";
+    config.units.forEach(function (u) {
+      if (!u.chat) return;
+      var option = Fa.el("option", null, u.name);
+      option.value = u.id;
+      if (String(u.id) === String(selected)) option.selected = true;
+      select.appendChild(option);
+    });
+  }
+  function open(unitId) {
+    root.hidden = false;
+    if (!state) { fillUnits(unitId); show("start"); root.querySelector("#chat-name").focus(); }
+  }
+  function show(view) {
+    $("start").hidden = view !== "start";
+    $("chat").hidden = view !== "chat" && view !== "ended";
+    $("ended").hidden = view !== "ended";
+    $("compose").hidden = view === "ended";
+    $("end").hidden = view === "ended";
+  }
+  function setState(text) { $("state").textContent = text; }
+  document.querySelectorAll("[data-open-chat]").forEach(function (b) { b.addEventListener("click", function () { open(); }); });
+  document.querySelectorAll("[data-unit]").forEach(function (b) {
+    b.addEventListener("click", function (e) { e.preventDefault(); open(b.getAttribute("data-unit")); });
+  });
+  $("hide").addEventListener("click", function () { root.hidden = true; });
+
+  // --- start ------------------------------------------------------------------------------
+  $("start").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target, error = $("start-error");
+    error.hidden = true;
+    form.querySelectorAll(".is-invalid").forEach(function (n) { n.classList.remove("is-invalid"); });
+    var body = {
+      unit: form.unit.value,
+      name: form.name.value,
+      mobile: Fa.latinDigits(form.mobile.value),
+      email: form.email.value
+    };
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    fetch(config.startUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") },
+      body: JSON.stringify(body),
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+    }).then(function (result) {
+      button.disabled = false;
+      if (!result.ok) {
+        var err = result.data.error || {};
+        error.textContent = err.message || "خطایی رخ داد.";
+        error.hidden = false;
+        if (err.field && form[err.field]) form[err.field].classList.add("is-invalid");
+        return;
+      }
+      var unitName = form.unit.options[form.unit.selectedIndex].textContent;
+      state = { token: result.data.token, unitName: unitName };
+      Fa.store(STATE_KEY, state);
+      begin();
+    }).catch(function () {
+      button.disabled = false;
+      error.textContent = "ارتباط با سرور برقرار نشد؛ لطفاً دوباره تلاش کنید.";
+      error.hidden = false;
+    });
+  });
+
+  // --- conversation -------------------------------------------------------------------------
+  function begin() {
+    $("messages").textContent = "";
+    $("title").textContent = "گفتگو با " + (state.unitName || "واحد");
+    setState("در حال اتصال…");
+    show("chat");
+    root.hidden = false;
+    stream = new window.SeqStream({
+      lastSeq: 0,
+      render: renderMessage,
+      requestResume: function (after) { socket.send({ type: "resume", after: after }); }
+    });
+    outbox.items.forEach(renderPending);
+    socket = new window.DeskSocket(config.wsPath, {
+      onOpen: function () { stream.reset(); socket.send({ type: "hello", token: state.token, last_seq: stream.lastSeq }); },
+      onFrame: onFrame,
+      onState: function (s) { $("conn").className = "conn-dot " + s; if (s !== "open") setState("در حال اتصال دوباره…"); },
+      onClose: function (code) { if (code === 4403) { forget("این گفتگو دیگر در دسترس نیست."); return false; } }
+    });
+    socket.connect();
+  }
+
+  function forget(message) {
+    if (socket) socket.stop();
+    state = null; conversation = null;
+    Fa.store(STATE_KEY, undefined);
+    outbox.clear();
+    fillUnits();
+    show("start");
+    if (message) { var error = $("start-error"); error.textContent = message; error.hidden = false; }
+  }
+
+  function onFrame(frame) {
+    switch (frame.type) {
+      case "welcome":
+        updateConversation(frame.conversation);
+        stream.history(frame.messages, frame.more);
+        flushOutbox();
+        break;
+      case "message": stream.accept([frame.message]); break;
+      case "history": stream.history(frame.messages, frame.more); break;
+      case "ack":
+        outbox.remove(frame.client_id);
+        stream.accept([frame.message]);
+        break;
+      case "conversation": updateConversation(frame.conversation); break;
+      case "typing": showTyping(frame); break;
+      case "error": onError(frame); break;
+    }
+  }
+
+  function flushOutbox() {
+    outbox.items.forEach(function (item) { socket.send({ type: "message.send", client_id: item.client_id, body: item.body }); });
+  }
+
+  function updateConversation(c) {
+    conversation = c;
+    if (c.status === "waiting") setState("در انتظار پاسخ کارشناس… لطفاً شکیبا باشید.");
+    else if (c.status === "active") setState("گفتگو با " + (c.official || "کارشناس"));
+    else setState("گفتگو پایان یافته است");
+    if (c.status === "closed") { show("ended"); outbox.clear(); removePendings(); }
+  }
+
+  function renderMessage(m) {
+    var list = $("messages");
+    if (m.client_id) {
+      var pending = list.querySelector('[data-client-id="' + m.client_id + '"]');
+      if (pending && m.sender === "citizen") pending.remove();
+    }
+    var node;
+    if (m.kind === "event") {
+      node = Fa.el("div", "msg msg-event", m.body);
+    } else {
+      node = Fa.el("div", "msg " + (m.sender === "citizen" ? "msg-me" : "msg-them"));
+      if (m.sender === "official") node.appendChild(Fa.el("div", "msg-author", m.author));
+      node.appendChild(Fa.el("div", "msg-body", m.body));
+      node.appendChild(Fa.el("div", "msg-time", m.ts_display));
+    }
+    node.setAttribute("data-seq", m.seq);
+    list.appendChild(node);
+    list.scrollTop = list.scrollHeight;
+    if (m.sender === "official") $("typing").hidden = true;
+  }
+
+  function renderPending(item) {
+    var node = Fa.el("div", "msg msg-me pending");
+    node.setAttribute("data-client-id", item.client_id);
+    node.appendChild(Fa.el("div", "msg-body", item.body));
+    node.appendChild(Fa.el("div", "msg-time", "در حال ارسال…"));
+    $("messages").appendChild(node);
+    $("messages").scrollTop = $("messages").scrollHeight;
+  }
+  function removePendings() { $("messages").querySelectorAll(".pending").forEach(function (n) { n.remove(); }); }
+
+  function onError(frame) {
+    var box = $("chat-error");
+    if (frame.code === "rate_limited" && frame.client_id) {
+      box.textContent = frame.message;
+      box.hidden = false;
+      setTimeout(function () { box.hidden = true; flushOutbox(); }, Math.min((frame.retry_after || 10), 60) * 1000);
+      return;
+    }
+    if (frame.client_id) {
+      outbox.remove(frame.client_id);
+      var pending = $("messages").querySelector('[data-client-id="' + frame.client_id + '"]');
+      if (pending) pending.remove();
+    }
+    if (frame.code === "invalid_token") { forget("این گفتگو دیگر در دسترس نیست؛ لطفاً گفتگوی تازه‌ای آغاز کنید."); return; }
+    box.textContent = frame.message || "خطایی رخ داد.";
+    box.hidden = false;
+    setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  function showTyping(frame) {
+    var box = $("typing");
+    clearTimeout(typingTimer);
+    if (!frame.active) { box.hidden = true; return; }
+    box.textContent = (frame.name || "کارشناس") + " در حال نوشتن است…";
+    box.hidden = false;
+    typingTimer = setTimeout(function () { box.hidden = true; }, 6000);
+  }
+
+  // --- compose --------------------------------------------------------------------------------
+  $("compose").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var input = $("input");
+    var body = input.value.trim();
+    if (!body || !socket) return;
+    var item = outbox.add({ client_id: Fa.newId(), body: body });
+    renderPending(item);
+    socket.send({ type: "message.send", client_id: item.client_id, body: body });
+    socket.send({ type: "typing", active: false });
+    typingSentAt = 0;
+    input.value = "";
+    input.focus();
+  });
+  $("input").addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); $("compose").requestSubmit(); }
+  });
+  $("input").addEventListener("input", function () {
+    if (!socket || !conversation || conversation.status === "closed") return;
+    var now = Date.now();
+    if (now - typingSentAt > 3000) { socket.send({ type: "typing", active: true }); typingSentAt = now; }
+    clearTimeout(typingStopTimer);
+    typingStopTimer = setTimeout(function () { socket.send({ type: "typing", active: false }); typingSentAt = 0; }, 4000);
+  });
+  $("end").addEventListener("click", function () {
+    if (socket && window.confirm("گفتگو پایان یابد؟")) socket.send({ type: "chat.end" });
+  });
+  $("restart").addEventListener("click", function () { forget(); });
+
+  // --- resume a conversation after a reload ---------------------------------------------------
+  fillUnits();
+  if (state && state.token) begin();
+})();
