@@ -75,9 +75,9 @@ def _validate_citizen(name, mobile, email):
     return name, mobile, email
 
 
-def _add_message(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None):
+def _add_message(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None, now=None):
     """Append to a locked conversation's stream with the next sequence number."""
-    now = clock.now()
+    now = now or clock.now()
     conversation.last_seq += 1
     conversation.last_activity_at = now
     message = Message.objects.create(
@@ -177,7 +177,7 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
             if conversation.first_response_at is None:
                 conversation.first_response_at = now
                 Conversation.objects.filter(pk=conversation.pk).update(first_response_at=now)
-        message = _add_message(conversation, sender=sender, body=body, official=official, client_id=client_id)
+        message = _add_message(conversation, sender=sender, body=body, official=official, client_id=client_id, now=now)
     return message, True
 
 

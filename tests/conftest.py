@@ -1,0 +1,104 @@
+"""Shared fixtures: units, officials and WebSocket clients driving the real ASGI application."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from chatdesk.directory.models import Official, Unit
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@pytest.fixture
+def make_unit(db):
+    counter = {"n": 0}
+
+    def make(name="معاونت درمان", **fields):
+        counter["n"] += 1
+        fields.setdefault("code", f"unit-{counter['n']}")
+        return Unit.objects.create(name=name, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_official(db):
+    def make(username, units=(), *, name=None, role=Official.Role.OFFICIAL, status=Official.Status.AVAILABLE, max_chats=5):
+        user = get_user_model().objects.create_user(username=username, password="pass-" + username)
+        official = Official.objects.create(user=user, display_name=name or username, role=role, status=status, max_chats=max_chats)
+        official.units.set(units)
+        return official
+
+    return make
+
+
+@pytest.fixture
+def unit(make_unit):
+    return make_unit("معاونت درمان", code="treatment")
+
+
+@pytest.fixture
+def other_unit(make_unit):
+    return make_unit("روابط عمومی", code="pr")
+
+
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+class Socket:
+    """A thin wrapper over WebsocketCommunicator speaking JSON frames."""
+
+    def __init__(self, path, *, user=None, origin=ORIGIN):
+        self.path = path
+        self.user = user
+        self.origin = origin
+        self.comm = None
+
+    async def connect(self):
+        from chatdesk.asgi import application
+
+        headers = [self.origin] if self.origin else []
+        if self.user is not None:
+            cookie = await sync_to_async(session_cookie)(self.user)
+            headers.append((b"cookie", f"sessionid={cookie}".encode()))
+        self.comm = WebsocketCommunicator(application, self.path, headers=headers)
+        connected, code = await self.comm.connect()
+        return connected, code
+
+    async def send(self, frame):
+        await self.comm.send_to(text_data=json.dumps(frame) if not isinstance(frame, str) else frame)
+
+    async def recv(self, timeout=3):
+        return json.loads(await self.comm.receive_from(timeout=timeout))
+
+    async def recv_until(self, type_, timeout=3):
+        """Frames are skipped until one of ``type_`` arrives; returns it."""
+        while True:
+            frame = await self.recv(timeout)
+            if frame["type"] == type_:
+                return frame
+
+    async def nothing(self, timeout=0.3):
+        return await self.comm.receive_nothing(timeout=timeout)
+
+    async def close(self):
+        await self.comm.disconnect()
+
+
+@pytest.fixture
+def socket_factory():
+    opened = []
+
+    def make(path, **kwargs):
+        sock = Socket(path, **kwargs)
+        opened.append(sock)
+        return sock
+
+    yield make
