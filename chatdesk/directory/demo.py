@@ -1,9 +1,15 @@
 """Demo data a person can click through (``manage.py seed_demo``, run by ``make run``)."""
 
+import datetime as dt
+
+import jdatetime
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .models import Official, Unit
+from chatdesk.core import clock, jalali
+
+from . import schedule, services
+from .models import DutyShift, OfficeHours, Official, Unit
 
 UNITS = [
     # code, name, kind, parent code, description, phone
@@ -24,6 +30,25 @@ OFFICIALS = [
     ("moradi", "demo-1405", "فاطمه مرادی", "سرپرست پاسخ‌گویی", Official.Role.SUPERVISOR, ["treatment", "public-relations", "education", "health"]),
 ]
 
+# Public relations answers on Thursday mornings too (weekend: Friday only); the others keep the
+# usual Thursday-and-Friday weekend.
+WEEKENDS = {"public-relations": Unit.Weekend.FRI}
+MANAGERS = {"treatment": "moradi", "public-relations": "moradi", "education": "moradi", "health": "moradi"}
+
+# The default Iranian office hours, written out as rows so they show (and can be edited) in the
+# admin: Saturday to Wednesday 07:30–14:30, Thursday 07:30–13:00 where Thursday is a workday.
+WORKDAY = (dt.time(7, 30), dt.time(14, 30))
+THURSDAY = (dt.time(7, 30), dt.time(13, 0))
+
+# unit code → [(official, substitute, start, end)]; None start/end = the day's office hours.
+ROSTER = {
+    "treatment": [("rezaei", "karimi", None, None), ("karimi", "moradi", dt.time(10, 0), None)],
+    "public-relations": [("ahmadi", "moradi", None, None)],
+    "education": [("hosseini", "moradi", None, None)],
+    "health": [("moradi", None, None, None)],
+}
+ROSTER_DAYS = 7  # today and the next six days
+
 
 @transaction.atomic
 def seed():
@@ -40,6 +65,7 @@ def seed():
                 "phone": phone,
                 "menu_order": order,
                 "show_in_menu": kind != Unit.Kind.PRESIDENCY,
+                "weekend": WEEKENDS.get(code, Unit.Weekend.THU_FRI),
             },
         )
         units[code] = unit
@@ -57,4 +83,44 @@ def seed():
             user=user, defaults={"display_name": name, "position": position, "role": role}
         )
         official.units.set([units[c] for c in unit_codes])
+    seed_calendar(units)
     return units, [(u, p) for u, p, *_ in OFFICIALS]
+
+
+def seed_calendar(units, *, today=None):
+    """Office hours, managers, the official holidays of this and next Jalali year, and a duty
+    roster for today and the next days.  Idempotent, and it keeps what a person changed: hours
+    are written only for a unit that has none, shifts only for a unit's day that has none."""
+    today = today or jalali.local(clock.now()).date()
+    officials = {o.user.username: o for o in Official.objects.select_related("user")}
+    for code, unit in units.items():
+        manager = officials.get(MANAGERS.get(code))
+        if manager is not None and unit.manager_id is None:
+            Unit.objects.filter(pk=unit.pk).update(manager=manager)
+            unit.manager = manager
+        if not OfficeHours.objects.filter(unit=unit).exists():
+            spans = [(day, *WORKDAY) for day in range(5)]
+            if 5 not in unit.weekend_days:
+                spans.append((5, *THURSDAY))
+            services.office_hours_replace(unit=unit, spans=spans)
+    year = jdatetime.date.fromgregorian(date=today, locale=jalali.LOCALE).year
+    holidays = services.holidays_seed(jalali_years=[year, year + 1])
+    shifts = 0
+    for code, plan in ROSTER.items():
+        unit = units[code]
+        calendar = schedule.Calendar(unit, today, today + dt.timedelta(days=ROSTER_DAYS))
+        for offset in range(ROSTER_DAYS):
+            day = calendar.day(today + dt.timedelta(days=offset))
+            if not day.spans or DutyShift.objects.filter(unit=unit, date=day.date).exists():
+                continue
+            open_from, open_until = jalali.local(day.spans[0][0]).time(), jalali.local(day.spans[-1][1]).time()
+            for username, substitute, start, end in plan:
+                start, end = start or open_from, end or open_until
+                if start >= end:
+                    continue
+                services.duty_shift_save(
+                    unit=unit, date=day.date, start=start, end=end, official=officials[username],
+                    substitute=officials.get(substitute), note="",
+                )
+                shifts += 1
+    return {"holidays": holidays, "shifts": shifts}
