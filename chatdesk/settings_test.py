@@ -13,3 +13,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 EMBEDDED_WORKER = False
+
+# A file, not SQLite's shared-cache memory database: under real concurrency (the race tests)
+# shared cache raises "table is locked" at once instead of waiting like WAL + IMMEDIATE does.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"chatdesk-test-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/chat/start/", chat_views.chat_start, name="chat-start"),
+    path("api/units/<int:unit_id>/state/", chat_views.unit_state, name="unit-state"),
     path("console/", include(console_patterns)),
     path("admin/", admin.site.urls),
 ]

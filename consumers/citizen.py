@@ -54,7 +54,7 @@ class CitizenConsumer(JsonConsumer):
         self.conversation_id = conversation.pk
         # Join before reading history: whatever is written after the read arrives live.
         await realtime.join(self, realtime.group_conversation_citizen(conversation.pk))
-        conversation, messages = await db(self._snapshot)(after)
+        conversation, messages, queue = await db(self._snapshot)(after)
         await self.send_frame(
             {
                 "type": events.WELCOME,
@@ -62,12 +62,17 @@ class CitizenConsumer(JsonConsumer):
                 "conversation": wire.conversation_for_citizen(conversation),
                 "messages": [wire.message(m) for m in messages],
                 "more": len(messages) == selectors.HISTORY_PAGE,
+                "queue": queue,
             }
         )
 
     def _snapshot(self, after):
         conversation = Conversation.objects.select_related("unit", "official").get(pk=self.conversation_id)
-        return conversation, selectors.messages_after(self.conversation_id, after)
+        queue = None
+        if conversation.status == Conversation.Status.WAITING:
+            mine = [q for q in selectors.queue_snapshot(conversation.unit_id) if q["conversation_id"] == conversation.pk]
+            queue = wire.queue_frame(mine[0]) if mine else None
+        return conversation, selectors.messages_after(self.conversation_id, after), queue
 
     async def on_message_send(self, request):
         self._require_hello()
@@ -88,7 +93,7 @@ class CitizenConsumer(JsonConsumer):
         after = int_field(request, "after")
         messages = await db(selectors.messages_after)(self.conversation_id, after)
         await self.send_frame(
-            {"type": events.HISTORY, "after": after, "messages": [wire.message(m) for m in messages], "more": len(messages) == selectors.HISTORY_PAGE}
+            {"type": events.HISTORY, "conversation_id": self.conversation_id, "after": after, "messages": [wire.message(m) for m in messages], "more": len(messages) == selectors.HISTORY_PAGE}
         )
 
     async def on_chat_end(self, request):

@@ -9,6 +9,7 @@ from chatdesk.core import events, realtime
 from chatdesk.core.errors import DomainError
 from chatdesk.directory import selectors as directory_selectors
 from chatdesk.directory import services as directory_services
+from chatdesk.directory.models import Official
 
 from .base import CLOSE_UNAUTHORISED, JsonConsumer, db, int_field
 
@@ -27,7 +28,9 @@ class ConsoleConsumer(JsonConsumer):
         events.MESSAGE_SEND: "on_message_send",
         events.TYPING_SET: "on_typing",
         events.RESUME: "on_resume",
-        "note.add": "on_note_add",
+        events.NOTE_ADD: "on_note_add",
+        events.CHAT_TRANSFER: "on_transfer",
+        events.OVERVIEW: "on_overview",
     }
 
     async def connect(self):
@@ -69,6 +72,7 @@ class ConsoleConsumer(JsonConsumer):
                 {"id": o.pk, "name": o.display_name, "status": o.status, "status_display": o.get_status_display()} for o in officials
             ],
             "queue": [wire.queue_item(c) for c in selectors.waiting_in_units(self.unit_ids)],
+            "transfer_targets": wire.transfer_targets(selectors.transfer_targets()),
             "mine": [wire.conversation_for_staff(c) for c in selectors.active_for_official(official.pk)],
         }
 
@@ -83,7 +87,7 @@ class ConsoleConsumer(JsonConsumer):
     async def on_ping(self, request):
         if self.official is not None and time.monotonic() - self._last_seen > HEARTBEAT_EVERY:
             self._last_seen = time.monotonic()
-            await db(directory_services.console_seen)(channel_name=self.channel_name)
+            await db(directory_services.console_seen)(official=self.official, channel_name=self.channel_name)
         await super().on_ping(request)
 
     async def on_duty_set(self, request):
@@ -156,6 +160,25 @@ class ConsoleConsumer(JsonConsumer):
             conversation_id=conversation_id, official=self.official, client_id=request.get("client_id"), body=request.get("body")
         )
         await self.send_frame({"type": events.ACK, "conversation_id": conversation_id, "client_id": note.client_id, "note": wire.note(note)})
+
+    async def on_transfer(self, request):
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        await db(services.conversation_transfer)(
+            conversation_id=conversation_id,
+            official=self.official,
+            note=request.get("note"),
+            to_official_id=request.get("to_official_id"),
+            to_unit_id=request.get("to_unit_id"),
+        )
+        await self.send_frame({"type": events.TRANSFER_OK, "conversation_id": conversation_id})
+
+    async def on_overview(self, request):
+        """The supervisor's live view: queues, who is on duty and each official's load."""
+        self._require_official()
+        if self.official.role == Official.Role.OFFICIAL:
+            raise DomainError("این نما فقط برای سرپرستان است.", code="forbidden")
+        await self.send_frame(wire.overview_frame(*await db(selectors.unit_overview)(self.unit_ids)))
 
     async def on_typing(self, request):
         self._require_official()

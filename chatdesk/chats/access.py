@@ -1,6 +1,7 @@
 """Who may see a conversation.  "Does not exist" and "not yours" give the same NotFound."""
 
 from chatdesk.core.errors import NotFound
+from chatdesk.directory.models import Official
 from chatdesk.directory.selectors import unit_ids_for_official
 
 from . import selectors
@@ -12,8 +13,8 @@ def access_conversation_for_official(official, conversation_id, *, for_update=Fa
         conversation_id = int(conversation_id)
     except (TypeError, ValueError):
         raise NotFound() from None
-    if official is None or not official.user.is_active:
-        raise NotFound()
+    if official is None or not Official.objects.filter(pk=official.pk, user__is_active=True).exists():
+        raise NotFound()  # a deactivated official's open console gets nothing, at once
     qs = Conversation.objects.select_related("unit", "official")
     if for_update:
         qs = qs.select_for_update(of=("self",)) if _supports_of() else qs.select_for_update()

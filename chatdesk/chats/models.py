@@ -30,6 +30,8 @@ class Conversation(models.Model):
     last_activity_at = models.DateTimeField()
     last_seq = models.PositiveIntegerField(default=0)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Left while the unit was closed or nobody was on duty (a message to be answered later).
+    started_offline = models.BooleanField("ثبت در ساعت غیرکاری", default=False)
 
     class Meta:
         ordering = ["created_at", "id"]

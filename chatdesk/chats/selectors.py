@@ -1,4 +1,10 @@
+import datetime as dt
+
+from django.db.models import Count, Max, Min, Q
+
 from chatdesk.core.tracking import token_digest
+from chatdesk.directory import schedule
+from chatdesk.directory.models import Official, Unit
 
 from .models import Conversation, Message, Note
 
@@ -54,3 +60,130 @@ def citizen_messages_since(conversation_id, since):
 
 def conversations_from_address_since(ip_address, since):
     return Conversation.objects.filter(ip_address=ip_address, created_at__gte=since).count()
+
+
+DEFAULT_TAKE_SECONDS = 60
+DEFAULT_HANDLE_SECONDS = 300
+RECENT = 20
+
+
+def _mean_seconds(pairs, default):
+    values = [(b - a).total_seconds() for a, b in pairs if a and b and b >= a]
+    return sum(values) / len(values) if values else default
+
+
+def queue_snapshot(unit_id):
+    """The unit's waiting chats in order, with an estimated wait for each.
+
+    The estimate: with a free official, the unit's recent average time to take a chat; with
+    everyone full, that plus the position times the recent average handling time, shared among
+    the officials on duty.  Documented in docs/protocol.md ("queue" frame).
+    """
+    waiting = list(
+        Conversation.objects.filter(unit_id=unit_id, status=Conversation.Status.WAITING).order_by("created_at", "id").values_list("id", flat=True)
+    )
+    if not waiting:
+        return []
+    recent = Conversation.objects.filter(unit_id=unit_id, taken_at__isnull=False).order_by("-taken_at")[:RECENT]
+    take = _mean_seconds([(c.created_at, c.taken_at) for c in recent], DEFAULT_TAKE_SECONDS)
+    handled = Conversation.objects.filter(unit_id=unit_id, taken_at__isnull=False, closed_at__isnull=False).order_by("-closed_at")[:RECENT]
+    handle = _mean_seconds([(c.taken_at, c.closed_at) for c in handled], DEFAULT_HANDLE_SECONDS)
+    on_duty = available_officials(unit_id)
+    free = any(o.active_chats < o.max_chats for o in on_duty)
+    snapshot = []
+    for index, conversation_id in enumerate(waiting):
+        position = index + 1
+        if free:
+            eta = take * position
+        else:
+            eta = take + position * handle / max(1, len(on_duty))
+        snapshot.append({"conversation_id": conversation_id, "position": position, "eta_seconds": int(eta), "on_duty": len(on_duty)})
+    return snapshot
+
+
+def available_officials(unit_id):
+    """Officials of a unit who may receive a chat now: active, available; annotated with load."""
+
+
+    return list(
+        Official.objects.filter(units__id=unit_id, user__is_active=True, status=Official.Status.AVAILABLE)
+        .annotate(
+            active_chats=Count("conversations", filter=Q(conversations__status=Conversation.Status.ACTIVE), distinct=True),
+            last_taken=Max("conversations__taken_at"),
+        )
+        .order_by("id")
+    )
+
+
+def least_loaded_official(unit_id, exclude=()):
+    """The available official with the fewest active chats under their maximum; ties go to the
+    one who has waited longest since their last chat."""
+    candidates = [o for o in available_officials(unit_id) if o.active_chats < o.max_chats and o.pk not in exclude]
+    if not candidates:
+        return None
+    oldest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return min(candidates, key=lambda o: (o.active_chats, o.last_taken or oldest, o.pk))
+
+
+def unit_overview(unit_ids):
+    """For a supervisor: each unit's queue length and oldest wait, and each official's load."""
+
+
+    units = Unit.objects.filter(id__in=unit_ids).annotate(
+        waiting=Count("conversations", filter=Q(conversations__status=Conversation.Status.WAITING)),
+        oldest=Min("conversations__created_at", filter=Q(conversations__status=Conversation.Status.WAITING)),
+    )
+    officials = (
+        Official.objects.filter(units__id__in=unit_ids, user__is_active=True)
+        .annotate(active_chats=Count("conversations", filter=Q(conversations__status=Conversation.Status.ACTIVE), distinct=True))
+        .distinct()
+        .order_by("display_name")
+    )
+    memberships = {}
+    for official_id, unit_id in Official.units.through.objects.filter(unit_id__in=unit_ids).values_list("official_id", "unit_id"):
+        memberships.setdefault(official_id, []).append(unit_id)
+    active = list(
+        Conversation.objects.select_related("unit", "official")
+        .filter(unit_id__in=unit_ids, status=Conversation.Status.ACTIVE)
+        .order_by("taken_at", "id")
+    )
+    return list(units), list(officials), memberships, active
+
+
+def transfer_targets():
+    """Units that take chats, each with its active officials (public names only)."""
+    units = list(Unit.objects.filter(is_active=True, chat_enabled=True).order_by("menu_order", "id"))
+    by_unit = {u.pk: [] for u in units}
+    rows = Official.units.through.objects.filter(unit_id__in=by_unit, official__user__is_active=True).select_related("official")
+    for row in rows.order_by("official__display_name"):
+        by_unit[row.unit_id].append(row.official)
+    return [(u, by_unit[u.pk]) for u in units]
+
+
+CLOSED_MESSAGES = {
+    "outside_hours": "این واحد اکنون خارج از ساعت اداری است.",
+    "weekend": "این واحد در روزهای تعطیل آخر هفته پاسخ‌گو نیست.",
+    "holiday": "امروز تعطیل رسمی است.",
+    "closure": "این واحد امروز تعطیل است.",
+    "nobody_on_duty": "در حال حاضر کارشناسی از این واحد در کشیک نیست.",
+}
+
+
+def chat_availability(unit, at):
+    """Whether a citizen picking ``unit`` at ``at`` can reach someone live, and if not, why and
+    when the unit opens next (shown by the widget before the citizen types)."""
+    state = schedule.unit_state(unit, at)
+    on_duty = len(available_officials(unit.pk))
+    reason = state.reason if not state.open else ("open" if on_duty else "nobody_on_duty")
+    message = CLOSED_MESSAGES.get(reason, "")
+    if reason == "holiday" and state.holiday_name:
+        message = f"امروز به مناسبت «{state.holiday_name}» تعطیل رسمی است."
+    return {
+        "unit": unit.pk,
+        "available": reason == "open",
+        "reason": reason,
+        "message": message,
+        "on_duty": on_duty,
+        "next_opening": state.next_opening.isoformat() if state.next_opening and reason != "open" else None,
+        "next_opening_display": state.next_opening_display if reason != "open" and reason != "nobody_on_duty" else "",
+    }

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 
 from chatdesk.core import clock, events, realtime
 from chatdesk.core.errors import Conflict, NotFound, RateLimited, ValidationError
@@ -26,6 +26,17 @@ _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
 class Started:
     conversation: Conversation
     token: str
+
+
+def _positive_int(value):
+    """An id from the outside: an int or a string of digits; anything else (1.9, true) is 0."""
+    if isinstance(value, bool):
+        return 0
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return 0
 
 
 def _limits():
@@ -56,7 +67,11 @@ def _validate_citizen(name, mobile, email):
         raise ValidationError("لطفاً نام خود را (دست‌کم دو حرف) بنویسید.", code="invalid_name", field="name")
     if len(name) > 80:
         raise ValidationError("نام طولانی‌تر از ۸۰ نویسه است.", code="invalid_name", field="name")
-    mobile = (mobile or "").strip() if isinstance(mobile, str) else ""
+    if mobile is not None and not isinstance(mobile, str):
+        raise ValidationError("شماره همراه باید به شکل ۰۹xxxxxxxxx باشد.", code="invalid_mobile", field="mobile")
+    if email is not None and not isinstance(email, str):
+        raise ValidationError("نشانی ایمیل معتبر نیست.", code="invalid_email", field="email")
+    mobile = (mobile or "").strip()
     if mobile:
         try:
             mobile = normalize_mobile(mobile)
@@ -64,7 +79,7 @@ def _validate_citizen(name, mobile, email):
             raise ValidationError(
                 "شماره همراه باید به شکل ۰۹xxxxxxxxx باشد.", code="invalid_mobile", field="mobile"
             ) from None
-    email = (email or "").strip() if isinstance(email, str) else ""
+    email = (email or "").strip()
     if email:
         try:
             validate_email(email)
@@ -112,21 +127,31 @@ def _announce_state(conversation):
 
 
 def _lock(conversation_id):
-    conversation = Conversation.objects.select_for_update().select_related("unit", "official").filter(pk=conversation_id).first()
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the official outer join.
+    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("unit", "official").filter(pk=conversation_id).first()
     if conversation is None:
         raise NotFound()
     return conversation
 
 
 # --- citizen --------------------------------------------------------------------------------
-def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None):
-    """Open a conversation with a unit for a citizen; returns the conversation and its token."""
+def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None):
+    """Open a conversation with a unit for a citizen; returns the conversation and its token.
+
+    ``message`` (optional) is stored as the citizen's first message in the same transaction:
+    the widget sends it when the unit is closed or nobody is on duty ("leave a message").  Such
+    a conversation is marked ``started_offline`` and needs a way to answer: a mobile or email.
+    """
     name, mobile, email = _validate_citizen(name, mobile, email)
-    try:
-        unit = Unit.objects.get(pk=int(unit_id), is_active=True, chat_enabled=True)
-    except (Unit.DoesNotExist, TypeError, ValueError):
-        raise ValidationError("واحد انتخاب‌شده معتبر نیست.", code="invalid_unit", field="unit") from None
+    if message is not None:
+        message = _validate_body(message)
+    unit = Unit.objects.filter(pk=_positive_int(unit_id), is_active=True, chat_enabled=True, show_in_menu=True).first()
+    if unit is None:
+        raise ValidationError("واحد انتخاب‌شده معتبر نیست.", code="invalid_unit", field="unit")
     now = clock.now()
+    offline = not selectors.chat_availability(unit, now)["available"]
+    if offline and message is not None and not (mobile or email):
+        raise ValidationError("برای پیگیری پیام، شماره همراه یا ایمیل خود را وارد کنید.", code="contact_required", field="mobile")
     if ip_address:
         limit = _limits()["CHATS_PER_HOUR_PER_ADDRESS"]
         if selectors.conversations_from_address_since(ip_address, now - dt.timedelta(hours=1)) >= limit:
@@ -142,8 +167,13 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None):
             created_at=now,
             last_activity_at=now,
             ip_address=ip_address,
+            started_offline=offline,
         )
+        if message is not None:
+            _add_message(conversation, sender=Conversation.Side.CITIZEN, body=message, client_id="first", now=now)
         realtime.to_units([unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
+        _announce_queue(unit.pk)
+    route_waiting(unit_id=unit.pk)
     return Started(conversation=conversation, token=token)
 
 
@@ -193,25 +223,136 @@ def conversation_take(*, conversation_id, official):
     """Assign a waiting conversation to ``official``.  Of two officials taking the same chat at
     once, exactly one gets it; the other receives Conflict(code="already_taken")."""
     with transaction.atomic():
-        Official.objects.select_for_update().filter(pk=official.pk).first()  # serialise one official's takes
         conversation = access_conversation_for_official(official, conversation_id, for_update=True)
         if conversation.status != Conversation.Status.WAITING:
             raise Conflict("این گفتگو را کارشناس دیگری برداشته است.", code="already_taken")
-        official.refresh_from_db(fields=["status", "max_chats"])
-        if official.status != Official.Status.AVAILABLE:
-            raise Conflict("برای برداشتن گفتگو ابتدا وضعیت خود را «آماده پاسخ‌گویی» کنید.", code="not_on_duty")
-        if selectors.active_count_for_official(official.pk) >= official.max_chats:
-            raise Conflict("به حداکثر گفتگوهای هم‌زمان خود رسیده‌اید.", code="full")
-        now = clock.now()
-        conversation.status = Conversation.Status.ACTIVE
-        conversation.official = official
-        conversation.taken_at = now
-        conversation.save(update_fields=["status", "official", "taken_at"])
-        _add_event(conversation, "joined", f"{official.display_name} به گفتگو پیوست.", official_name=official.display_name)
-        realtime.join_official_to_conversation(official.pk, conversation.pk)
-        realtime.to_units([conversation.unit_id], {"type": events.QUEUE_REMOVED, "conversation_id": conversation.pk, "reason": "taken"})
-        realtime.to_official(official.pk, {"type": events.ASSIGNED, "conversation": wire.conversation_for_staff(conversation)})
-        _announce_state(conversation)
+        _assign(conversation, official)
+        _leave_queue(conversation, conversation.unit_id, "taken")
+    return conversation
+
+
+def _lock_official_with_room(official):
+    """Lock an official's row (serialising their assignments) and check they can take a chat."""
+    official = Official.objects.select_for_update().select_related("user").get(pk=official.pk)
+    if not official.user.is_active or official.status != Official.Status.AVAILABLE:
+        raise Conflict("کارشناس در کشیک نیست؛ وضعیت باید «آماده پاسخ‌گویی» باشد.", code="not_on_duty")
+    if selectors.active_count_for_official(official.pk) >= official.max_chats:
+        raise Conflict("کارشناس به حداکثر گفتگوهای هم‌زمان رسیده است.", code="full")
+    return official
+
+
+def _assign(conversation, official, *, event="joined", body=None):
+    """Give a locked, waiting conversation to an official who has room (checked here)."""
+    official = _lock_official_with_room(official)
+    conversation.status = Conversation.Status.ACTIVE
+    conversation.official = official
+    conversation.taken_at = conversation.taken_at or clock.now()
+    conversation.save(update_fields=["status", "official", "taken_at", "unit"])
+    _add_event(conversation, event, body or f"{official.display_name} به گفتگو پیوست.", official_name=official.display_name)
+    realtime.join_official_to_conversation(official.pk, conversation.pk)
+    realtime.to_official(official.pk, {"type": events.ASSIGNED, "conversation": wire.conversation_for_staff(conversation)})
+    _announce_state(conversation)
+    return official
+
+
+def _leave_queue(conversation, unit_id, reason):
+    realtime.to_units([unit_id], {"type": events.QUEUE_REMOVED, "conversation_id": conversation.pk, "reason": reason})
+    _announce_queue(unit_id)
+
+
+def _announce_queue(unit_id):
+    """Tell every waiting citizen of a unit their place in the queue and the estimated wait."""
+    for item in selectors.queue_snapshot(unit_id):
+        realtime.to_citizen(item["conversation_id"], wire.queue_frame(item))
+
+
+def route_waiting(*, unit_id):
+    """Automatic assignment: give the unit's waiting chats, oldest first, to the least-loaded
+    available official with room.  Manual units are left alone.  Returns how many were assigned."""
+    unit = Unit.objects.filter(pk=unit_id, routing=Unit.Routing.AUTO, is_active=True).first()
+    if unit is None:
+        return 0
+    assigned = 0
+    for conversation_id in [c.pk for c in selectors.waiting_in_units([unit.pk])]:
+        official = selectors.least_loaded_official(unit.pk)
+        if official is None:
+            break
+        with transaction.atomic():
+            conversation = _lock(conversation_id)
+            if conversation.status != Conversation.Status.WAITING or conversation.unit_id != unit.pk:
+                continue
+            try:
+                _assign(conversation, official)
+            except Conflict:  # the official filled up or went away meanwhile: look again
+                continue
+            _leave_queue(conversation, unit.pk, "taken")
+            assigned += 1
+    return assigned
+
+
+def routing_sweep(*, now=None):
+    """Worker job: route every automatic unit (covers officials coming on duty or freeing up)."""
+    units = Unit.objects.filter(routing=Unit.Routing.AUTO, is_active=True).values_list("pk", flat=True)
+    return sum(route_waiting(unit_id=unit_id) for unit_id in units)
+
+
+def conversation_transfer(*, conversation_id, official, note, to_official_id=None, to_unit_id=None):
+    """Hand a conversation to another official and/or unit, with an internal note.
+
+    The citizen is told where the chat went, never the note; the history goes with the chat.
+    A transfer to an official needs them on duty with room; to a unit, the chat waits in that
+    unit's queue (and is routed there if the unit assigns automatically).
+    """
+    note = clean_text(note if isinstance(note, str) else "")
+    if not note:
+        raise ValidationError("علت انتقال را در یادداشت داخلی بنویسید.", code="note_required", field="note")
+    if not to_official_id and not to_unit_id:
+        raise ValidationError("مقصد انتقال را انتخاب کنید.", code="invalid_target")
+    with transaction.atomic():
+        conversation = access_conversation_for_official(official, conversation_id, for_update=True)
+        if conversation.status == Conversation.Status.CLOSED:
+            raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
+        if official.role == Official.Role.OFFICIAL and conversation.official_id != official.pk:
+            raise Conflict("فقط کارشناس همین گفتگو یا سرپرست می‌تواند آن را منتقل کند.", code="not_assigned")
+        target_unit = conversation.unit
+        if to_unit_id:
+            try:
+                target_unit = Unit.objects.get(pk=_positive_int(to_unit_id), is_active=True, chat_enabled=True)
+            except Unit.DoesNotExist:
+                raise ValidationError("واحد مقصد معتبر نیست.", code="invalid_unit", field="to_unit_id") from None
+        target = None
+        if to_official_id:
+            try:
+                target = Official.objects.get(pk=_positive_int(to_official_id), units=target_unit, user__is_active=True)
+            except Official.DoesNotExist:
+                raise ValidationError("کارشناس مقصد عضو این واحد نیست.", code="invalid_official", field="to_official_id") from None
+            if target.pk == conversation.official_id:
+                raise ValidationError("گفتگو هم‌اکنون با همین کارشناس است.", code="invalid_official", field="to_official_id")
+        previous_official_id = conversation.official_id
+        previous_unit_id = conversation.unit_id
+        was_waiting = conversation.status == Conversation.Status.WAITING
+        note_row = Note.objects.create(conversation=conversation, official=official, body=f"انتقال: {note}", created_at=clock.now())
+        conversation.unit = target_unit
+        if target is not None:
+            _assign(conversation, target, event="transferred", body=f"گفتگوی شما به {target.display_name} ({target_unit.name}) منتقل شد.")
+            if was_waiting:
+                _leave_queue(conversation, previous_unit_id, "transferred")
+        else:
+            conversation.status = Conversation.Status.WAITING
+            conversation.official = None
+            conversation.save(update_fields=["unit", "status", "official"])
+            _add_event(conversation, "transferred", f"گفتگوی شما به {target_unit.name} منتقل شد؛ لطفاً منتظر کارشناس آن واحد بمانید.")
+            if was_waiting and previous_unit_id != target_unit.pk:
+                _leave_queue(conversation, previous_unit_id, "transferred")
+            realtime.to_units([target_unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
+            _announce_queue(target_unit.pk)
+            _announce_state(conversation)
+        realtime.to_staff_of_conversation(conversation.pk, {"type": events.NOTE, "note": wire.note(note_row)})
+        if previous_official_id and previous_official_id != conversation.official_id:
+            realtime.to_official(previous_official_id, {"type": events.CONVERSATION, "conversation": wire.conversation_for_staff(conversation)})
+            realtime.leave_official_from_conversation(previous_official_id, conversation.pk)
+        target_unit_id = target_unit.pk
+        transaction.on_commit(lambda: route_waiting(unit_id=target_unit_id))
     return conversation
 
 
@@ -235,7 +376,7 @@ def note_add(*, conversation_id, official, client_id, body):
         note = Note.objects.create(
             conversation=conversation, official=official, body=_validate_body(body), client_id=client_id, created_at=clock.now()
         )
-        realtime.to_staff_of_conversation(conversation.pk, {"type": "note", "note": wire.note(note)})
+        realtime.to_staff_of_conversation(conversation.pk, {"type": events.NOTE, "note": wire.note(note)})
     return note, True
 
 
@@ -249,5 +390,8 @@ def _close(conversation, *, by, body):
     conversation.save(update_fields=["status", "closed_at", "closed_by"])
     _add_event(conversation, "closed", body, by=by)
     if was_waiting:
-        realtime.to_units([conversation.unit_id], {"type": events.QUEUE_REMOVED, "conversation_id": conversation.pk, "reason": "closed"})
+        _leave_queue(conversation, conversation.unit_id, "closed")
     _announce_state(conversation)
+    # a freed official may receive the next waiting chat of an automatic unit
+    unit_id = conversation.unit_id
+    transaction.on_commit(lambda: route_waiting(unit_id=unit_id))

@@ -5,9 +5,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from chatdesk.core.errors import DomainError, RateLimited
 from chatdesk.core.views import json_body
-from chatdesk.directory.selectors import official_for_user
+from chatdesk.core import clock
+from chatdesk.directory.selectors import menu_units, official_for_user
 
-from . import services
+from . import selectors, services
 
 
 def client_ip(request):
@@ -29,6 +30,7 @@ def chat_start(request):
             mobile=data.get("mobile", ""),
             email=data.get("email", ""),
             ip_address=client_ip(request),
+            message=data.get("message"),
         )
     except RateLimited as error:
         response = JsonResponse({"error": error.as_dict()}, status=429)
@@ -46,3 +48,12 @@ def console(request):
     if official is None:
         return render(request, "console/not_official.html", status=403)
     return render(request, "console/console.html", {"official": official, "console_config": {"wsPath": "/ws/console/"}})
+
+
+@require_GET
+def unit_state(request, unit_id):
+    """Can a citizen reach this unit live now?  If not: why, and when it opens next."""
+    unit = menu_units().filter(pk=unit_id, chat_enabled=True).first()
+    if unit is None:
+        return JsonResponse({"error": {"code": "not_found", "message": "واحد یافت نشد."}}, status=404)
+    return JsonResponse(selectors.chat_availability(unit, clock.now()), json_dumps_params={"ensure_ascii": False})

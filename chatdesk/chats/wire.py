@@ -1,6 +1,7 @@
 """Frames for the wire (docs/protocol.md).  Citizen frames never carry staff-only fields."""
 
 from chatdesk.core import events, jalali
+from chatdesk.core.persian import to_persian_digits
 
 
 def _ts(moment):
@@ -71,4 +72,50 @@ def queue_item(c):
         "citizen_name": c.citizen_name,
         "last_seq": c.last_seq,
         **_ts(c.created_at),
+    }
+
+
+def queue_frame(item):
+    """A waiting citizen's place in the queue (see selectors.queue_snapshot)."""
+    minutes = max(1, round(item["eta_seconds"] / 60))
+    return {
+        "type": events.QUEUE,
+        "position": item["position"],
+        "eta_seconds": item["eta_seconds"],
+        "eta_display": f"حدود {to_persian_digits(minutes)} دقیقه",
+        "position_display": to_persian_digits(item["position"]),
+        "on_duty": item["on_duty"],
+    }
+
+
+def _official_brief(o):
+    return {"id": o.pk, "name": o.display_name, "status": o.status, "status_display": o.get_status_display()}
+
+
+def transfer_targets(pairs):
+    return [{"id": u.pk, "name": u.name, "officials": [_official_brief(o) for o in officials]} for u, officials in pairs]
+
+
+def overview_frame(units, officials, memberships, active):
+    return {
+        "type": events.OVERVIEW,
+        "active": [
+            {"id": c.id, "citizen_name": c.citizen_name, "unit": c.unit.name, "official": c.official.display_name if c.official_id else None}
+            for c in active
+        ],
+        "units": [
+            {
+                "id": u.pk,
+                "name": u.name,
+                "waiting": u.waiting,
+                "oldest_wait_since": u.oldest.isoformat() if u.oldest else None,
+                "oldest_wait_display": jalali.format_time(u.oldest) if u.oldest else "",
+                "on_duty": [o.pk for o in officials if u.pk in memberships.get(o.pk, []) and o.status == "available"],
+            }
+            for u in units
+        ],
+        "officials": [
+            {**_official_brief(o), "active_chats": o.active_chats, "max_chats": o.max_chats, "units": memberships.get(o.pk, [])}
+            for o in officials
+        ],
     }

@@ -16,6 +16,7 @@ DUTY_SET = "duty.set"
 CHAT_TAKE = "chat.take"
 CHAT_OPEN = "chat.open"
 CHAT_CLOSE = "chat.close"
+NOTE_ADD = "note.add"
 
 # server -> client
 WELCOME = "welcome"
@@ -23,12 +24,17 @@ PONG = "pong"
 ACK = "ack"
 ERROR = "error"
 MESSAGE = "message"
+NOTE = "note"  # staff only: an internal note
 HISTORY = "history"
 TYPING = "typing"
 CONVERSATION = "conversation"  # a conversation's state changed (status, official)
 QUEUE_ADDED = "queue.added"
 QUEUE_REMOVED = "queue.removed"
 ASSIGNED = "assigned"  # to an official's sockets: this conversation is now yours
+QUEUE = "queue"  # to a waiting citizen: place in the queue and estimated wait
+OVERVIEW = "overview"  # to a supervisor: queues, officials on duty and their load
+CHAT_TRANSFER = "chat.transfer"
+TRANSFER_OK = "transfer.ok"
 TAKE_OK = "take.ok"
 PRESENCE = "presence"
 DUTY = "duty"  # to an official's own sockets: your status changed

@@ -50,8 +50,11 @@ def console_connected(*, official, channel_name):
         Official.objects.filter(pk=official.pk).update(offline_after=None)
 
 
-def console_seen(*, channel_name):
-    ConsoleConnection.objects.filter(channel_name=channel_name).update(last_seen=clock.now())
+def console_seen(*, official, channel_name):
+    """A ping from an open console.  If the sweep had forgotten it (pings paused past the stale
+    limit), the connection is recorded again and any pending offline is cancelled."""
+    if not ConsoleConnection.objects.filter(channel_name=channel_name).update(last_seen=clock.now()):
+        console_connected(official=official, channel_name=channel_name)
 
 
 def console_disconnected(*, official_id, channel_name):

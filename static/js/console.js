@@ -10,6 +10,8 @@
   var chats = new Map();      // conversation id -> {conv, stream, node}
   var colleagues = new Map();
   var outbox = null;          // created once we know who we are
+  var targets = [];           // units and their officials, for transfers
+  var overviewTimer = null;
   var socket;
 
   function toast(text, kind) {
@@ -53,7 +55,7 @@
     var list = $("mine");
     list.textContent = "";
     chats.forEach(function (chat) {
-      if (chat.conv.status !== "active") return;
+      if (chat.conv.status !== "active" || !me || chat.conv.official_id !== me.id) return;
       var li = Fa.el("li", "mine-item", chat.conv.citizen_name + " · " + chat.conv.unit.name);
       li.addEventListener("click", function () { chat.node.scrollIntoView({ behavior: "smooth" }); chat.node.querySelector("textarea").focus(); });
       list.appendChild(li);
@@ -73,7 +75,11 @@
     title.appendChild(meta);
     var closeBtn = Fa.el("button", "btn btn-sm btn-outline-danger", "پایان گفتگو");
     closeBtn.type = "button";
-    head.appendChild(title); head.appendChild(closeBtn);
+    var transferBtn = Fa.el("button", "btn btn-sm btn-outline-secondary", "انتقال");
+    transferBtn.type = "button";
+    var buttons = Fa.el("div", "d-flex gap-1");
+    buttons.appendChild(transferBtn); buttons.appendChild(closeBtn);
+    head.appendChild(title); head.appendChild(buttons);
     var messages = Fa.el("div", "chat-messages");
     var typing = Fa.el("div", "chat-typing", "شهروند در حال نوشتن است…");
     typing.hidden = true;
@@ -88,7 +94,9 @@
     noteLabel.appendChild(noteBox); noteLabel.appendChild(document.createTextNode(" یادداشت داخلی"));
     side.appendChild(send); side.appendChild(noteLabel);
     form.appendChild(input); form.appendChild(side);
-    node.appendChild(head); node.appendChild(messages); node.appendChild(typing); node.appendChild(form);
+    var transfer = transferForm(conv);
+    node.appendChild(head); node.appendChild(transfer); node.appendChild(messages); node.appendChild(typing); node.appendChild(form);
+    transferBtn.addEventListener("click", function () { transfer.hidden = !transfer.hidden; });
     $("chats").appendChild(node);
     $("empty").hidden = true;
 
@@ -134,9 +142,96 @@
     var closed = c.status === "closed";
     chat.node.classList.toggle("closed", closed);
     chat.input.disabled = closed;
-    chat.node.querySelector("header button").textContent = closed ? "بستن پنجره" : "پایان گفتگو";
+    chat.node.querySelector("header .btn-outline-danger").textContent = closed ? "بستن پنجره" : "پایان گفتگو";
+    var mineNow = me && c.official_id === me.id;
+    chat.node.classList.toggle("not-mine", !closed && !mineNow);
+
     renderMine();
   }
+  function transferForm(conv) {
+    var form = Fa.el("form", "transfer-form");
+    form.hidden = true;
+    var select = Fa.el("select", "form-select form-select-sm mb-1");
+    select.setAttribute("aria-label", "مقصد انتقال");
+    select.appendChild(Fa.el("option", null, "مقصد را انتخاب کنید…")).value = "";
+    targets.forEach(function (u) {
+      var group = document.createElement("optgroup");
+      group.label = u.name;
+      var unitOption = Fa.el("option", null, "صف واحد " + u.name);
+      unitOption.value = "unit:" + u.id;
+      group.appendChild(unitOption);
+      u.officials.forEach(function (o) {
+        if (me && o.id === me.id) return;
+        var option = Fa.el("option", null, o.name + " (" + o.status_display + ")");
+        option.value = "official:" + o.id + ":" + u.id;
+        group.appendChild(option);
+      });
+      select.appendChild(group);
+    });
+    var note = Fa.el("textarea", "form-control form-control-sm mb-1");
+    note.rows = 2; note.placeholder = "علت انتقال (یادداشت داخلی؛ شهروند آن را نمی‌بیند)";
+    var submit = Fa.el("button", "btn btn-sm btn-secondary", "انتقال گفتگو");
+    submit.type = "submit";
+    form.appendChild(select); form.appendChild(note); form.appendChild(submit);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var parts = select.value.split(":");
+      if (!parts[0]) { toast("مقصد انتقال را انتخاب کنید.", "error"); return; }
+      var frame = { type: "chat.transfer", conversation_id: conv.id, note: note.value };
+      if (parts[0] === "unit") frame.to_unit_id = +parts[1];
+      else { frame.to_official_id = +parts[1]; frame.to_unit_id = +parts[2]; }
+      socket.send(frame);
+    });
+    return form;
+  }
+
+  // --- supervisor's live view ------------------------------------------------------------------
+  function isSupervisor() { return me && me.role !== "official"; }
+  function requestOverview() {
+    if (!isSupervisor()) return;
+    clearTimeout(overviewTimer);
+    overviewTimer = setTimeout(function () { socket.send({ type: "overview" }); }, 300);
+  }
+  function renderOverview(frame) {
+    var box = $("overview");
+    box.textContent = "";
+    var names = {};
+    frame.officials.forEach(function (o) { names[o.id] = o.name; });
+    frame.units.forEach(function (u) {
+      var card = Fa.el("div", "overview-unit");
+      card.appendChild(Fa.el("div", "fw-semibold", u.name));
+      var line = "در صف: " + Fa.faDigits(u.waiting);
+      if (u.oldest_wait_display) line += " · قدیمی‌ترین از " + u.oldest_wait_display;
+      card.appendChild(Fa.el("div", "small", line));
+      var duty = u.on_duty.map(function (id) { return names[id]; }).join("، ");
+      card.appendChild(Fa.el("div", "small text-secondary", "در کشیک: " + (duty || "هیچ‌کس")));
+      box.appendChild(card);
+    });
+    var loads = Fa.el("ul", "list-unstyled small mb-2");
+    frame.officials.forEach(function (o) {
+      var li = Fa.el("li", "d-flex gap-1 align-items-center");
+      li.appendChild(Fa.el("span", "status-dot " + o.status));
+      li.appendChild(Fa.el("span", null, o.name));
+      li.appendChild(Fa.el("span", "ms-auto load", Fa.faDigits(o.active_chats) + " از " + Fa.faDigits(o.max_chats)));
+      loads.appendChild(li);
+    });
+    box.appendChild(Fa.el("div", "small fw-semibold mt-2", "بار کارشناسان"));
+    box.appendChild(loads);
+    if (frame.active.length) {
+      box.appendChild(Fa.el("div", "small fw-semibold", "گفتگوهای جاری"));
+      frame.active.forEach(function (c) {
+        var row = Fa.el("div", "overview-chat small");
+        row.appendChild(Fa.el("span", null, c.citizen_name + " ← " + (c.official || "—")));
+        var view = Fa.el("button", "btn btn-link btn-sm p-0", "مشاهده");
+        view.type = "button";
+        view.addEventListener("click", function () { openChat({ id: c.id, citizen_name: c.citizen_name, unit: { name: c.unit }, status: "active", status_display: "" }); });
+        row.appendChild(view);
+        box.appendChild(row);
+      });
+    }
+    $("overview-box").hidden = false;
+  }
+
   function renderMessage(chat, m) {
     if (m.client_id && m.sender === "official") {
       var pending = chat.messages.querySelector('[data-client-id="' + m.client_id + '"]');
@@ -189,6 +284,8 @@
     switch (frame.type) {
       case "welcome":
         me = frame.official;
+        targets = frame.transfer_targets || [];
+        requestOverview();
         if (!outbox) {
           outbox = new window.Outbox("chatdesk.console.outbox." + me.id);
         }
@@ -202,10 +299,17 @@
         frame.mine.forEach(openChat);
         chats.forEach(function (c) { if (c.conv.status === "active" && !frame.mine.some(function (m) { return m.id === c.conv.id; })) openChat(c.conv); });
         break;
-      case "queue.added": queue.set(frame.conversation.id, frame.conversation); renderQueue(); break;
-      case "queue.removed": queue.delete(frame.conversation_id); renderQueue(); break;
-      case "assigned": openChat(frame.conversation); break;
+      case "queue.added": queue.set(frame.conversation.id, frame.conversation); renderQueue(); requestOverview(); break;
+      case "queue.removed": queue.delete(frame.conversation_id); renderQueue(); requestOverview(); break;
+      case "assigned": openChat(frame.conversation); requestOverview(); break;
       case "take.ok": break;
+      case "transfer.ok":
+        chat = chats.get(frame.conversation_id);
+        if (chat) chat.node.querySelector(".transfer-form").hidden = true;
+        toast("گفتگو منتقل شد.");
+        requestOverview();
+        break;
+      case "overview": renderOverview(frame); break;
       case "history":
         chat = chats.get(frame.conversation_id);
         if (!chat) return;
@@ -245,6 +349,7 @@
       case "presence":
         colleagues.set(frame.official.id, frame.official);
         renderColleagues();
+        requestOverview();
         break;
       case "duty":
         $("duty").value = frame.status;

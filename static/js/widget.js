@@ -28,8 +28,33 @@
   }
   function open(unitId) {
     root.hidden = false;
-    if (!state) { fillUnits(unitId); show("start"); root.querySelector("#chat-name").focus(); }
+    if (!state) { fillUnits(unitId); show("start"); checkUnit(); root.querySelector("#chat-name").focus(); }
   }
+
+  // Before the citizen types: is anyone there?  If the unit is closed or nobody is on duty, say
+  // so (with the next opening time) and offer to leave a message instead.
+  var offline = false;
+  function checkUnit() {
+    var select = $("start").querySelector("select");
+    if (!select.value) return;
+    fetch("/api/units/" + encodeURIComponent(select.value) + "/state/", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (info) { if (info && String(info.unit) === select.value) showUnitState(info); })
+      .catch(function () { /* the chat still starts; the server decides */ });
+  }
+  function showUnitState(info) {
+    var box = $("unit-state");
+    offline = !info.available;
+    $("offline-fields").hidden = !offline;
+    $("start-button").textContent = offline ? "ثبت پیام" : "شروع گفتگو";
+    if (!offline) { box.hidden = true; return; }
+    box.textContent = "";
+    box.appendChild(Fa.el("div", "fw-semibold", info.message));
+    if (info.next_opening_display) box.appendChild(Fa.el("div", null, "زمان بازگشایی: " + info.next_opening_display));
+    box.appendChild(Fa.el("div", null, "می‌توانید پیام خود را بگذارید؛ پاسخ آن از راه شماره همراه یا ایمیلی که وارد می‌کنید پیگیری می‌شود."));
+    box.hidden = false;
+  }
+  $("start").querySelector("select").addEventListener("change", checkUnit);
   function show(view) {
     $("start").hidden = view !== "start";
     $("chat").hidden = view !== "chat" && view !== "ended";
@@ -56,6 +81,7 @@
       mobile: Fa.latinDigits(form.mobile.value),
       email: form.email.value
     };
+    if (offline) body.message = form.message.value;
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     fetch(config.startUrl, {
@@ -121,6 +147,7 @@
     switch (frame.type) {
       case "welcome":
         updateConversation(frame.conversation);
+        showQueue(frame.queue);
         stream.history(frame.messages, frame.more);
         flushOutbox();
         break;
@@ -131,6 +158,7 @@
         stream.accept([frame.message]);
         break;
       case "conversation": updateConversation(frame.conversation); break;
+      case "queue": showQueue(frame); break;
       case "typing": showTyping(frame); break;
       case "error": onError(frame); break;
     }
@@ -140,8 +168,16 @@
     outbox.items.forEach(function (item) { socket.send({ type: "message.send", client_id: item.client_id, body: item.body }); });
   }
 
+  function showQueue(q) {
+    var box = $("queue");
+    if (!q || !conversation || conversation.status !== "waiting") { box.hidden = true; return; }
+    box.textContent = "نوبت شما در صف: " + q.position_display + " · زمان تقریبی انتظار: " + q.eta_display;
+    box.hidden = false;
+  }
+
   function updateConversation(c) {
     conversation = c;
+    if (c.status !== "waiting") $("queue").hidden = true;
     if (c.status === "waiting") setState("در انتظار پاسخ کارشناس… لطفاً شکیبا باشید.");
     else if (c.status === "active") setState("گفتگو با " + (c.official || "کارشناس"));
     else setState("گفتگو پایان یافته است");
