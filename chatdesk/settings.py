@@ -91,6 +91,8 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # --- channel layer and cache ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    from urllib.parse import urlparse
+
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -98,6 +100,9 @@ if REDIS_URL:
                 # redis-py 8: 5 s default read timeout kills idle consumers; the 100-connection
                 # pool cap raises instead of waiting (stack notes).
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 5000}],
+                # Redis pub/sub ignores the database number: two deployments sharing one Redis
+                # would hear each other's groups (both have a "conv.1.citizen").  Prefix by it.
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX") or f"chatdesk.db{urlparse(REDIS_URL).path.strip('/') or 0}.",
             },
         }
     }
