@@ -12,6 +12,7 @@
     this.pongDeadline = null;
     var self = this;
     window.addEventListener("online", function () { if (!self.isOpen()) self.reconnectNow(); });
+    window.addEventListener("offline", function () { self.dropOffline(); });
   }
   DeskSocket.prototype.url = function () {
     return (location.protocol === "https:" ? "wss://" : "ws://") + location.host + this.path;
@@ -58,6 +59,20 @@
     if (this.ws) { try { this.ws.onclose = null; this.ws.close(); } catch (e) {} }
     this.stopPing();
     this.connect();
+  };
+  /* The browser reports the network gone: a socket that still reads OPEN is dead (its frames go
+     nowhere until the ping deadline, up to 30 s). Drop it so sends stay in the outbox and show as
+     pending, and so "online" reconnects at once; the backoff retries if "online" never comes. */
+  DeskSocket.prototype.dropOffline = function () {
+    if (this.stopped || !this.ws) return;
+    var ws = this.ws;
+    this.ws = null;
+    ws.onclose = null;
+    try { ws.close(); } catch (e) {}
+    this.stopPing();
+    this.state("closed");
+    clearTimeout(this.retryTimer);
+    this.scheduleReconnect();
   };
   DeskSocket.prototype.send = function (frame) {
     if (!this.isOpen()) return false;

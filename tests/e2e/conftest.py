@@ -1,0 +1,188 @@
+"""Browser end-to-end fixtures: a real ``manage.py serve`` process on a fresh SQLite file and the
+system Chromium driven by Playwright's sync API.
+
+Run as a separate pytest invocation (``make test``):
+    DJANGO_ALLOW_ASYNC_UNSAFE=true .venv/bin/python -m pytest -q tests/e2e -p no:asyncio
+No pytest-django database is used here: the server owns its own database.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+# ``manage.py serve`` with every unit open around the clock.  The live chat is reachable only
+# inside Tehran office hours (never on Fridays or official holidays); the browser tests must not
+# depend on the hour they run at.  The calendar itself is covered by tests/directory.  Officials
+# must still be on duty ("available") for a citizen to reach the live chat.
+SERVE_ALWAYS_OPEN = """
+import sys
+
+import django
+
+django.setup()
+from chatdesk.directory import schedule
+
+schedule.unit_state = lambda unit, at: schedule.UnitState(open=True, reason="open")
+from django.core.management import call_command
+
+call_command("serve", *sys.argv[1:])
+"""
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _manage(env, *args):
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    if result.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr[-4000:]}")
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    sqlite_path: str
+    log_path: Path
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A running desk (daphne + embedded worker, in-memory layer, fresh SQLite)."""
+    tmp = tmp_path_factory.mktemp("e2e-server")
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="chatdesk.settings",
+        SQLITE_PATH=str(tmp / "e2e.sqlite3"),
+        CHATDESK_VAR_DIR=str(tmp / "var"),
+        CHATDESK_FAST_HASHER="1",
+        PYTHONUNBUFFERED="1",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+    )
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp / "server.log"
+    _manage(env, "migrate", "--noinput")
+    _manage(env, "seed_demo")
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE_ALWAYS_OPEN, "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
+            try:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"server did not answer /healthz in 30 s:\n{log_path.read_text()}")
+            time.sleep(0.2)
+        yield Server(url=base, sqlite_path=env["SQLITE_PATH"], log_path=log_path)
+    finally:
+        # Only the process group this fixture started (start_new_session above).
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+    # An exception inside the server (a consumer, a view, the worker) fails the run even when the
+    # pages looked fine.
+    problems = [line for line in log_path.read_text().splitlines() if "Traceback" in line or " ERROR " in line]
+    assert not problems, f"the server logged errors (see {log_path}):\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser` (Debian's chromium package)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class BrowserLog:
+    """Page errors and console errors of every page opened through ``new_page``."""
+
+    def __init__(self):
+        self.page_errors = []
+        self.console_errors = []
+        self.expected = []
+
+    def allow(self, pattern):
+        """A console error this test provokes on purpose (the browser logs a failed socket while
+        offline, or the 4xx of a rejected form; the page handles both)."""
+        self.expected.append(re.compile(pattern))
+
+    def watch(self, page, label):
+        page.on("pageerror", lambda error: self.page_errors.append(f"{label}: {error}"))
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(f"{label}: {msg.text} [{msg.location.get('url', '')}]"))
+
+    def unexpected_console(self):
+        return [e for e in self.console_errors if not any(p.search(e) for p in self.expected)]
+
+
+@pytest.fixture
+def browser_log():
+    return BrowserLog()
+
+
+@pytest.fixture
+def new_page(browser, server, browser_log):
+    """``new_page(label)`` -> a page in its own context (own cookies and localStorage), Persian
+    locale, Tehran time zone.  Fails the test on any page error or unexpected console error."""
+    contexts = []
+
+    def make(label, width=1280, height=820):
+        context = browser.new_context(
+            base_url=server.url, locale="fa-IR", timezone_id="Asia/Tehran", viewport={"width": width, "height": height}
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        browser_log.watch(page, label)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    for line in browser_log.console_errors:  # shown by pytest when the test fails (or with -s)
+        print("browser console error:", line)
+    assert not browser_log.page_errors, "page errors:\n" + "\n".join(browser_log.page_errors)
+    unexpected = browser_log.unexpected_console()
+    assert not unexpected, "console errors:\n" + "\n".join(unexpected)
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
