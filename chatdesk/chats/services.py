@@ -107,10 +107,14 @@ def _add_message(conversation, *, sender, body, official=None, kind=Message.Kind
         created_at=now,
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_seq=conversation.last_seq, last_activity_at=now)
-    frame = wire.message_frame(message)
-    realtime.to_citizen(conversation.pk, frame)
-    realtime.to_staff_of_conversation(conversation.pk, frame)
+    _announce_message(message)
     return message
+
+
+def _announce_message(message):
+    frame = wire.message_frame(message)
+    realtime.to_citizen(message.conversation_id, frame)
+    realtime.to_staff_of_conversation(message.conversation_id, frame)
 
 
 def _add_event(conversation, event, body, **data):
@@ -192,6 +196,9 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
             conversation=conversation, sender=sender, client_id=client_id
         ).first()
         if existing is not None:
+            # Announce it again: a server that died between the write and the broadcast would
+            # otherwise leave the other side waiting for it until its next resume.
+            _announce_message(existing)
             return existing, False
         body = _validate_body(body)
         if conversation.status == Conversation.Status.CLOSED:
