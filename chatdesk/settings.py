@@ -177,4 +177,5 @@ LOGGING = {
 # Jobs the worker runs on every tick (each takes ``now``; all state is in the database).
 WORKER_JOBS = [
     "chatdesk.directory.services.presence_sweep",
+    "chatdesk.chats.services.routing_sweep",
 ]
