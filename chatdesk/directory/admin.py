@@ -10,7 +10,10 @@ import datetime as dt
 import jdatetime
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import widgets
+from django.db import models
 from django.db.models import Max, Min
+from django.utils.html import format_html
 
 from chatdesk.core import clock, jalali
 from chatdesk.core.errors import DomainError
@@ -19,6 +22,10 @@ from chatdesk.core.persian import to_persian_digits
 from . import schedule, services
 from .forms import JalaliDateField, jalali_display, time_display
 from .models import DutyShift, Holiday, OfficeHours, Official, Unit
+
+
+# Hours and minutes are enough for office hours, closures and shifts.
+HH_MM = {models.TimeField: {"widget": widgets.AdminTimeWidget(format="%H:%M")}}
 
 
 def _add_domain_error(form, error):
@@ -51,6 +58,7 @@ class OfficeHoursFormSet(forms.BaseInlineFormSet):
 class OfficeHoursInline(admin.TabularInline):
     model = OfficeHours
     formset = OfficeHoursFormSet
+    formfield_overrides = HH_MM
     extra = 0
     fields = ("weekday", "start", "end")
     verbose_name_plural = "ساعت‌های کاری (اگر هیچ ردیفی نباشد ساعت اداری پیش‌فرض به کار می‌رود)"
@@ -58,7 +66,7 @@ class OfficeHoursInline(admin.TabularInline):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "parent", "manager", "weekend", "state_now", "routing", "chat_enabled", "is_active", "menu_order")
+    list_display = ("name", "code", "kind", "parent", "weekend", "state_now", "routing", "chat_enabled", "is_active", "menu_order")
     list_filter = ("kind", "routing", "weekend", "chat_enabled", "is_active")
     search_fields = ("name", "code")
     list_editable = ("menu_order",)
@@ -84,9 +92,15 @@ class UnitAdmin(admin.ModelAdmin):
     def state_now(self, unit):
         state = schedule.unit_state(unit, clock.now())
         if state.open:
-            return f"باز تا {jalali.format_time(state.closes_at)}"
+            return format_html('<span style="white-space:nowrap">باز تا {}</span>', jalali.format_time(state.closes_at))
         why = {"outside_hours": "خارج از ساعت کاری", "weekend": "تعطیل آخر هفته"}.get(state.reason, state.holiday_name)
-        return f"بسته ({why})" + (f"؛ بازگشایی {state.next_opening_display}" if state.next_opening else "")
+        reopens = ""
+        if state.next_opening:
+            day = jalali.format_date(state.next_opening, long=True).rsplit(" ", 1)[0]  # without the year
+            reopens = f"بازگشایی: {day} {jalali.format_time(state.next_opening)}"
+        return format_html(
+            '<span style="white-space:nowrap">بسته ({})</span><br><span style="white-space:nowrap">{}</span>', why, reopens
+        )
 
     def save_formset(self, request, form, formset, change):
         if formset.model is OfficeHours:
@@ -172,6 +186,7 @@ class HolidayForm(forms.ModelForm):
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
     form = HolidayForm
+    formfield_overrides = HH_MM
     list_display = ("jalali_date", "name", "kind", "unit_display", "hours", "is_estimated", "source")
     list_display_links = ("jalali_date", "name")
     list_filter = (JalaliYearFilter, WhenFilter, "kind", "is_estimated", "source", "unit")
@@ -190,7 +205,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
     @admin.display(description="ساعت")
     def hours(self, obj):
-        return f"{time_display(obj.start)}–{time_display(obj.end)}" if obj.is_partial else "تمام روز"
+        return f"{time_display(obj.start)} تا {time_display(obj.end)}" if obj.is_partial else "تمام روز"
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -235,6 +250,7 @@ class DutyShiftForm(forms.ModelForm):
 @admin.register(DutyShift)
 class DutyShiftAdmin(admin.ModelAdmin):
     form = DutyShiftForm
+    formfield_overrides = HH_MM
     list_display = ("jalali_date", "unit", "hours", "official", "substitute", "on_duty_display", "note")
     list_display_links = ("jalali_date", "hours")
     list_filter = (WhenFilter, "unit")
@@ -248,7 +264,7 @@ class DutyShiftAdmin(admin.ModelAdmin):
 
     @admin.display(description="ساعت", ordering="start")
     def hours(self, obj):
-        return f"{time_display(obj.start)}–{time_display(obj.end)}"
+        return f"{time_display(obj.start)} تا {time_display(obj.end)}"
 
     @admin.display(description="پاسخ‌گو")
     def on_duty_display(self, obj):

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from chatdesk.core.persian import to_persian_digits
+
 
 class Unit(models.Model):
     """A unit (department) of the organisation, as it appears in the portal's menu."""
@@ -143,7 +145,7 @@ class OfficeHours(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+        return to_persian_digits(f"{self.get_weekday_display()} {self.start:%H:%M} تا {self.end:%H:%M}")
 
 
 class Holiday(models.Model):
@@ -239,7 +241,7 @@ class DutyShift(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.official} {self.start:%H:%M}–{self.end:%H:%M}"
+        return to_persian_digits(f"{self.official} {self.start:%H:%M} تا {self.end:%H:%M}")
 
     @property
     def on_duty(self):
