@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from chatdesk.core import clock, jalali
-from chatdesk.directory import services
+from chatdesk.directory import schedule, services
 from chatdesk.directory.admin import HolidayForm
 from chatdesk.directory.forms import DATE_ERROR, JalaliDateField
 from chatdesk.directory.models import DutyShift, Holiday, OfficeHours, Unit
@@ -80,8 +80,6 @@ def test_holiday_added_in_the_admin_with_persian_digits(admin_client, unit):
     row = Holiday.objects.get()
     assert (row.date, row.name, row.kind, row.unit, row.source) == (jalali.jalali_date(1405, 9, 2), "آلودگی هوا", "closure", unit, "staff")
     # it closes the unit at once
-    from chatdesk.directory import schedule
-
     assert schedule.unit_state(unit, jalali.local_datetime(row.date, dt.time(10))).reason == "closure"
 
 
