@@ -178,6 +178,8 @@ def chat_availability(unit, at):
     message = CLOSED_MESSAGES.get(reason, "")
     if reason == "holiday" and state.holiday_name:
         message = f"امروز به مناسبت «{state.holiday_name}» تعطیل رسمی است."
+    elif reason == "closure" and state.holiday_name:
+        message = f"این واحد اکنون تعطیل است ({state.holiday_name})."
     return {
         "unit": unit.pk,
         "available": reason == "open",

@@ -20,6 +20,8 @@ UNITS = [
     ("health", "معاونت بهداشت", Unit.Kind.DEPUTY, "presidency", "خدمات بهداشتی، واکسیناسیون و مراکز جامع سلامت", "086-35555555"),
 ]
 
+ALWAYS_OPEN = {"public-relations"}
+
 OFFICIALS = [
     # username, password, display name, position, role, unit codes
     ("admin", "admin-demo-1405", "مدیر سامانه", "مدیر سامانه", Official.Role.ADMIN, []),
@@ -66,6 +68,8 @@ def seed():
                 "menu_order": order,
                 "show_in_menu": kind != Unit.Kind.PRESIDENCY,
                 "weekend": WEEKENDS.get(code, Unit.Weekend.THU_FRI),
+                # One round-the-clock line, so a person trying the demo at night can still chat live.
+                "always_open": code in ALWAYS_OPEN,
             },
         )
         units[code] = unit

@@ -39,6 +39,12 @@ class Unit(models.Model):
     )
     # Thursday and Friday is usual for Iranian public offices (Friday only for some).
     weekend = models.CharField("تعطیلی آخر هفته", max_length=10, choices=Weekend.choices, default=Weekend.THU_FRI)
+    always_open = models.BooleanField(
+        "پاسخ‌گویی شبانه‌روزی",
+        default=False,
+        help_text="برای خطوط شبانه‌روزی (مانند فوریت‌ها): ساعت اداری، آخر هفته و تعطیلات نادیده گرفته می‌شود؛ "
+        "برای بستن موردی، این گزینه را بردارید.",
+    )
     escalate_after_seconds = models.PositiveIntegerField(
         "مهلت پاسخ (ثانیه)", default=180, help_text="اگر گفتگو تا این مدت پاسخ نگیرد به تیکت تبدیل می‌شود."
     )

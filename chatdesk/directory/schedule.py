@@ -203,13 +203,20 @@ def _state_at(calendar, at):
 
 def is_open(unit, at):
     """Is ``unit`` open at the aware datetime ``at``?"""
+    if unit.always_open:
+        return True
     date = jalali.local(at).date()
     _, closed, _ = _state_at(Calendar(unit, date, date), at)
     return closed is None
 
 
 def unit_state(unit, at):
-    """Open or closed at ``at``, why, until when, and when it opens next (see UnitState)."""
+    """Open or closed at ``at``, why, until when, and when it opens next (see UnitState).
+
+    A unit marked ``always_open`` (a round-the-clock line) is open whatever the calendar says.
+    """
+    if unit.always_open:
+        return UnitState(open=True, reason="open")
     date = jalali.local(at).date()
     calendar = Calendar(unit, date, date + dt.timedelta(days=SEARCH_DAYS))
     _, closed, closes_at = _state_at(calendar, at)
@@ -225,6 +232,8 @@ def business_seconds_between(unit, start, end):
     ``start``); weekends, holidays and closures do not count."""
     if end <= start:
         return 0
+    if unit.always_open:
+        return int((end - start).total_seconds())
     first, last = jalali.local(start).date(), jalali.local(end).date()
     calendar = Calendar(unit, first, last)
     total = dt.timedelta()
@@ -245,8 +254,8 @@ def add_business_seconds(unit, start, seconds):
     """
     if seconds < 0:
         raise ValueError("seconds must not be negative")
-    if seconds == 0:
-        return start
+    if seconds == 0 or unit.always_open:
+        return start + dt.timedelta(seconds=seconds)
     remaining = dt.timedelta(seconds=seconds)
     date = jalali.local(start).date()
     calendar = Calendar(unit, date, date + dt.timedelta(days=_CHUNK_DAYS))

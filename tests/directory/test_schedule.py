@@ -416,3 +416,20 @@ def test_seeded_holidays_close_the_units(make_unit):
     nowruz = schedule.unit_state(unit, at(1405, 1, 1, 10))
     assert nowruz.reason == "holiday" and nowruz.holiday_name.startswith("جشن نوروز")
     assert nowruz.next_opening == at(1405, 1, 5, 7, 30)
+
+
+def test_a_round_the_clock_unit_is_open_at_night_on_fridays_and_holidays(make_unit):
+    from chatdesk.core import jalali as j
+
+    unit = make_unit("فوریت‌ها", code="emergency", always_open=True)
+    friday_night = j.local_datetime(j.jalali_date(1405, 9, 6), dt.time(23, 30))  # a Friday
+    assert j.jalali_weekday(friday_night.date()) == 6
+    Holiday.objects.create(date=j.jalali_date(1405, 11, 22), name="پیروزی انقلاب اسلامی", kind="official")
+    holiday_noon = j.local_datetime(j.jalali_date(1405, 11, 22), dt.time(12, 0))
+    for moment in (friday_night, holiday_noon):
+        assert schedule.is_open(unit, moment)
+        assert schedule.unit_state(unit, moment).open
+    assert schedule.business_seconds_between(unit, friday_night, friday_night + dt.timedelta(hours=2)) == 7200
+    assert schedule.add_business_seconds(unit, friday_night, 600) == friday_night + dt.timedelta(minutes=10)
+    unit.always_open = False
+    assert not schedule.is_open(unit, friday_night)

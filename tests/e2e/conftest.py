@@ -25,23 +25,12 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-# ``manage.py serve`` with every unit open around the clock.  The live chat is reachable only
-# inside Tehran office hours (never on Fridays or official holidays); the browser tests must not
-# depend on the hour they run at.  The calendar itself is covered by tests/directory.  Officials
-# must still be on duty ("available") for a citizen to reach the live chat.
-SERVE_ALWAYS_OPEN = """
-import sys
-
-import django
-
-django.setup()
-from chatdesk.directory import schedule
-
-schedule.unit_state = lambda unit, at: schedule.UnitState(open=True, reason="open")
-from django.core.management import call_command
-
-call_command("serve", *sys.argv[1:])
-"""
+# Every demo unit is made a round-the-clock line (Unit.always_open, a real setting), so the browser
+# tests do not depend on the hour they run at: the live chat is otherwise reachable only inside
+# Tehran office hours.  The calendar itself is covered by tests/directory; the closed-unit widget
+# by test_offline_widget.py, which takes a unit off round-the-clock.  Officials must still be on
+# duty ("available") for a citizen to reach the live chat.
+ALWAYS_OPEN = "from chatdesk.directory.models import Unit; Unit.objects.update(always_open=True)"
 
 
 def _free_port():
@@ -63,6 +52,11 @@ class Server:
     url: str
     sqlite_path: str
     log_path: Path
+    env: dict
+
+    def shell(self, code):
+        """Run Python with Django set up against the server's database (setting up a case)."""
+        _manage(self.env, "shell", "-c", code)
 
 
 @pytest.fixture(scope="session")
@@ -83,9 +77,10 @@ def server(tmp_path_factory):
     log_path = tmp / "server.log"
     _manage(env, "migrate", "--noinput")
     _manage(env, "seed_demo")
+    _manage(env, "shell", "-c", ALWAYS_OPEN)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-c", SERVE_ALWAYS_OPEN, "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
@@ -102,7 +97,7 @@ def server(tmp_path_factory):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not answer /healthz in 30 s:\n{log_path.read_text()}")
             time.sleep(0.2)
-        yield Server(url=base, sqlite_path=env["SQLITE_PATH"], log_path=log_path)
+        yield Server(url=base, sqlite_path=env["SQLITE_PATH"], log_path=log_path, env=env)
     finally:
         # Only the process group this fixture started (start_new_session above).
         if proc.poll() is None:
