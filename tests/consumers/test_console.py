@@ -200,3 +200,35 @@ async def test_other_officials_see_status_changes(socket_factory, unit, make_off
     assert (await sa.recv_until("error"))["code"] == "invalid_status"
     await sa.close()
     await sb.close()
+
+
+async def test_supervisor_overview_and_transfer_over_the_socket(socket_factory, unit, make_official):
+    a = await sync_to_async(make_official)("a", [unit], name="الف")
+    b = await sync_to_async(make_official)("b", [unit], name="ب")
+    boss = await sync_to_async(make_official)("boss", [unit], name="سرپرست", role="supervisor")
+    started = await sync_to_async(services.conversation_start)(unit_id=unit.pk, name="سارا")
+    await sync_to_async(services.conversation_start)(unit_id=unit.pk, name="منتظر")
+    await sync_to_async(services.conversation_take)(conversation_id=started.conversation.pk, official=a)
+
+    plain, welcome = await console(socket_factory, a)
+    assert {t["id"] for t in welcome["transfer_targets"]} == {unit.pk}
+    await plain.send({"type": "overview"})
+    assert (await plain.recv_until("error"))["code"] == "forbidden"
+
+    sup, _ = await console(socket_factory, boss)
+    await sup.send({"type": "overview"})
+    overview = await sup.recv_until("overview")
+    assert overview["units"][0]["waiting"] == 1 and set(overview["units"][0]["on_duty"]) == {a.pk, b.pk, boss.pk}
+    loads = {o["name"]: o["active_chats"] for o in overview["officials"]}
+    assert loads == {"الف": 1, "ب": 0, "سرپرست": 0}
+    assert [c["official"] for c in overview["active"]] == ["الف"]
+
+    # the supervisor reassigns the chat; the first official is told and stops following it
+    await sup.send({"type": "chat.transfer", "conversation_id": started.conversation.pk, "to_official_id": b.pk, "note": "تقسیم بار"})
+    assert (await sup.recv_until("transfer.ok"))["conversation_id"] == started.conversation.pk
+    moved = await plain.recv_until("conversation")
+    assert moved["conversation"]["official_id"] == b.pk
+    await sup.send({"type": "chat.transfer", "conversation_id": started.conversation.pk, "note": ""})
+    assert (await sup.recv_until("error"))["code"] == "note_required"
+    await plain.close()
+    await sup.close()
