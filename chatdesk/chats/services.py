@@ -49,15 +49,15 @@ def _validate_client_id(client_id):
     return client_id
 
 
-def _validate_body(body):
+def _validate_body(body, field="body"):
     if not isinstance(body, str):
-        raise ValidationError("متن پیام نامعتبر است.", code="invalid_body", field="body")
+        raise ValidationError("متن پیام نامعتبر است.", code="invalid_body", field=field)
     body = clean_text(body)
     if not body:
-        raise ValidationError("پیام خالی است.", code="empty", field="body")
+        raise ValidationError("پیام خالی است.", code="empty", field=field)
     limit = _limits()["MAX_MESSAGE_CHARS"]
     if len(body) > limit:
-        raise ValidationError(f"پیام طولانی‌تر از {limit} نویسه است.", code="too_long", field="body")
+        raise ValidationError(f"پیام طولانی‌تر از {limit} نویسه است.", code="too_long", field=field)
     return body
 
 
@@ -148,7 +148,7 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
     """
     name, mobile, email = _validate_citizen(name, mobile, email)
     if message is not None:
-        message = _validate_body(message)
+        message = _validate_body(message, field="message")
     unit = Unit.objects.filter(pk=_positive_int(unit_id), is_active=True, chat_enabled=True, show_in_menu=True).first()
     if unit is None:
         raise ValidationError("واحد انتخاب‌شده معتبر نیست.", code="invalid_unit", field="unit")
@@ -281,19 +281,23 @@ def route_waiting(*, unit_id):
         return 0
     assigned = 0
     for conversation_id in [c.pk for c in selectors.waiting_in_units([unit.pk])]:
-        official = selectors.least_loaded_official(unit.pk)
-        if official is None:
-            break
-        with transaction.atomic():
-            conversation = _lock(conversation_id)
-            if conversation.status != Conversation.Status.WAITING or conversation.unit_id != unit.pk:
-                continue
+        for _attempt in range(3):  # the chosen official may fill up or leave meanwhile: choose again
+            official = selectors.least_loaded_official(unit.pk)
+            if official is None:
+                return assigned  # oldest first: nobody has room, so no younger chat jumps ahead
             try:
-                _assign(conversation, official)
-            except Conflict:  # the official filled up or went away meanwhile: look again
+                with transaction.atomic():
+                    conversation = _lock(conversation_id)
+                    if conversation.status != Conversation.Status.WAITING or conversation.unit_id != unit.pk:
+                        break
+                    _assign(conversation, official)
+                    _leave_queue(conversation, unit.pk, "taken")
+                    assigned += 1
+                    break
+            except Conflict:
                 continue
-            _leave_queue(conversation, unit.pk, "taken")
-            assigned += 1
+        else:
+            return assigned  # this chat could not be placed: keep the order, try on the next tick
     return assigned
 
 
@@ -310,9 +314,9 @@ def conversation_transfer(*, conversation_id, official, note, to_official_id=Non
     A transfer to an official needs them on duty with room; to a unit, the chat waits in that
     unit's queue (and is routed there if the unit assigns automatically).
     """
-    note = clean_text(note if isinstance(note, str) else "")
-    if not note:
+    if not isinstance(note, str) or not clean_text(note):
         raise ValidationError("علت انتقال را در یادداشت داخلی بنویسید.", code="note_required", field="note")
+    note = _validate_body(note, field="note")
     if not to_official_id and not to_unit_id:
         raise ValidationError("مقصد انتقال را انتخاب کنید.", code="invalid_target")
     with transaction.atomic():
@@ -358,8 +362,8 @@ def conversation_transfer(*, conversation_id, official, note, to_official_id=Non
         if previous_official_id and previous_official_id != conversation.official_id:
             realtime.to_official(previous_official_id, {"type": events.CONVERSATION, "conversation": wire.conversation_for_staff(conversation)})
             realtime.leave_official_from_conversation(previous_official_id, conversation.pk)
-        target_unit_id = target_unit.pk
-        transaction.on_commit(lambda: route_waiting(unit_id=target_unit_id))
+        for unit_id in {target_unit.pk, previous_unit_id}:  # the freed official may take the next chat
+            transaction.on_commit(lambda unit_id=unit_id: route_waiting(unit_id=unit_id))
     return conversation
 
 
