@@ -67,7 +67,7 @@ class CitizenConsumer(JsonConsumer):
         )
 
     def _snapshot(self, after):
-        conversation = Conversation.objects.select_related("unit", "official").get(pk=self.conversation_id)
+        conversation = selectors.conversation(self.conversation_id)
         queue = None
         if conversation.status == Conversation.Status.WAITING:
             mine = [q for q in selectors.queue_snapshot(conversation.unit_id) if q["conversation_id"] == conversation.pk]

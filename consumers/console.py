@@ -120,7 +120,7 @@ class ConsoleConsumer(JsonConsumer):
 
     async def _send_history(self, conversation_id, after, with_conversation=False):
         def load():
-            conversation = Conversation.objects.select_related("unit", "official").get(pk=conversation_id)
+            conversation = selectors.conversation(conversation_id)
             messages = selectors.messages_after(conversation_id, after)
             return conversation, messages, selectors.notes_of(conversation_id) if with_conversation else None
 
@@ -188,7 +188,7 @@ class ConsoleConsumer(JsonConsumer):
         await realtime.typing(conversation_id, side="official", active=bool(request.get("active")), name=self.official.display_name)
 
     def _owns(self, conversation_id):
-        return Conversation.objects.filter(pk=conversation_id, official_id=self.official.pk, status=Conversation.Status.ACTIVE).exists()
+        return selectors.official_owns_active(self.official.pk, conversation_id)
 
     async def disconnect(self, code):
         if self.official is not None:

@@ -17,7 +17,7 @@ def access_conversation_for_official(official, conversation_id, *, for_update=Fa
         raise NotFound()  # a deactivated official's open console gets nothing, at once
     qs = Conversation.objects.select_related("unit", "official")
     if for_update:
-        qs = qs.select_for_update(of=("self",)) if _supports_of() else qs.select_for_update()
+        qs = selectors.for_update(qs)
     conversation = qs.filter(pk=conversation_id).first()
     if conversation is None or conversation.unit_id not in unit_ids_for_official(official):
         raise NotFound()
@@ -30,8 +30,3 @@ def access_conversation_for_token(token):
         raise NotFound("نشانی گفتگو معتبر نیست.", code="invalid_token")
     return conversation
 
-
-def _supports_of():
-    from django.db import connection
-
-    return connection.features.has_select_for_update_of

@@ -11,6 +11,22 @@ from .models import Conversation, Message, Note
 HISTORY_PAGE = 500
 
 
+def conversation(conversation_id):
+    return Conversation.objects.select_related("unit", "official").get(pk=conversation_id)
+
+
+def official_owns_active(official_id, conversation_id):
+    return Conversation.objects.filter(pk=conversation_id, official_id=official_id, status=Conversation.Status.ACTIVE).exists()
+
+
+def for_update(qs):
+    """Lock the conversation rows only: PostgreSQL refuses FOR UPDATE on the nullable side of
+    the official join that select_related adds."""
+    from django.db import connection
+
+    return qs.select_for_update(of=("self",)) if connection.features.has_select_for_update_of else qs.select_for_update()
+
+
 def conversation_by_token(token):
     if not token or not isinstance(token, str) or len(token) > 200:
         return None

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import transaction
 
 from chatdesk.core import clock, events, realtime
 from chatdesk.core.errors import Conflict, NotFound, RateLimited, ValidationError
@@ -131,8 +131,7 @@ def _announce_state(conversation):
 
 
 def _lock(conversation_id):
-    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the official outer join.
-    conversation = Conversation.objects.select_for_update(of=("self",)).select_related("unit", "official").filter(pk=conversation_id).first()
+    conversation = selectors.for_update(Conversation.objects.select_related("unit", "official")).filter(pk=conversation_id).first()
     if conversation is None:
         raise NotFound()
     return conversation
