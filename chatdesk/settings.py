@@ -38,6 +38,10 @@ INSTALLED_APPS = [
     "chatdesk.core",
     "chatdesk.directory",
     "chatdesk.chats",
+    "chatdesk.tickets",
+    "chatdesk.mail",
+    "chatdesk.desk",
+    "chatdesk.reports",
 ]
 
 MIDDLEWARE = [

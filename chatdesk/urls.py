@@ -20,5 +20,9 @@ urlpatterns = [
     path("api/chat/start/", chat_views.chat_start, name="chat-start"),
     path("api/units/<int:unit_id>/state/", chat_views.unit_state, name="unit-state"),
     path("console/", include(console_patterns)),
+    path("console/reports/", include("chatdesk.reports.urls")),
+    path("", include("chatdesk.tickets.urls")),
+    path("", include("chatdesk.desk.urls")),
+    path("", include("chatdesk.mail.urls")),
     path("admin/", admin.site.urls),
 ]

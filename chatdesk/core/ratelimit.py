@@ -1,0 +1,37 @@
+"""Fixed-window rate limits kept in the cache (Redis when scaled out, so every process counts
+together; process memory in the embedded default, which runs one process).
+
+    ratelimit.hit("track", ip_address, limit=10, window=600, message="...")
+
+raises ``RateLimited`` once ``limit`` hits were counted for the same key in the window.
+"""
+
+import hashlib
+
+from django.core.cache import cache
+
+from .errors import RateLimited
+
+
+def _key(scope, key, window):
+    digest = hashlib.sha256(str(key).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return f"rl:{scope}:{window}:{digest}"
+
+
+def hit(scope, key, *, limit, window, message=None):
+    """Count one attempt; raise RateLimited when this attempt is over the limit."""
+    if not key:
+        return
+    cache_key = _key(scope, key, window)
+    cache.add(cache_key, 0, timeout=window)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window)
+        count = 1
+    if count > limit:
+        raise RateLimited(message, retry_after=window)
+
+
+def reset(scope, key, *, window):
+    cache.delete(_key(scope, key, window))

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeskConfig(AppConfig):
+    name = "chatdesk.desk"
+    verbose_name = "میز خدمت"

@@ -1,0 +1,3 @@
+"""URL patterns of the reports app (included from chatdesk/urls.py)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URL patterns of the tickets app: the console ticket pages and the public tracking pages."""
+
+urlpatterns = []
