@@ -1,11 +1,19 @@
+import asyncio
+import datetime as dt
 import json
+import secrets
 
+from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from chatdesk.core.models import WorkerHeartbeat
 from chatdesk.directory.selectors import menu_units
 
 
@@ -21,17 +29,87 @@ def home(request):
     return render(request, "core/home.html", {"units": units, "widget_config": widget_config})
 
 
-@require_GET
-def healthz(request):
-    checks = {}
+# --- health ---------------------------------------------------------------------------------
+# ``GET /healthz`` runs every check; ``GET /healthz?checks=database,channel_layer`` only those
+# named (a load balancer's readiness probe: a server process can serve without a worker running
+# anywhere).  200 when every check run passes, 503 otherwise, 400 for an unknown check name.
+HEALTH_CHECKS = ("database", "channel_layer", "worker")
+HEALTH_LAYER_TIMEOUT = 2.0  # seconds for the channel layer's round trip
+
+
+def worker_stale_seconds():
+    """A worker whose last heartbeat is older than this counts as gone (a few ticks)."""
+    return max(15.0, 5 * settings.WORKER_INTERVAL_SECONDS)
+
+
+def _check_database_and_worker(names):
+    results, details = {}, {}
+    if "database" in names:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            results["database"] = "ok"
+        except Exception as exc:  # report, do not raise
+            results["database"] = f"error: {type(exc).__name__}"
+    if "worker" in names:
+        try:
+            now = timezone.now()
+            newest = WorkerHeartbeat.objects.order_by("-beat_at").values_list("beat_at", flat=True).first()
+            fresh = WorkerHeartbeat.objects.filter(beat_at__gte=now - dt.timedelta(seconds=worker_stale_seconds())).count()
+            details["worker"] = {
+                "fresh": fresh,
+                "newest_age_seconds": None if newest is None else round((now - newest).total_seconds(), 1),
+                "stale_after_seconds": worker_stale_seconds(),
+            }
+            results["worker"] = "ok" if fresh else ("error: no heartbeat" if newest is None else "error: stale heartbeat")
+        except Exception as exc:
+            results["worker"] = f"error: {type(exc).__name__}"
+    return results, details
+
+
+async def _check_channel_layer():
+    """A real round trip: send to a fresh channel of this process and receive it back."""
+    layer = get_channel_layer()
+    if layer is None:
+        return "error: no channel layer"
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        checks["database"] = "ok"
-    except Exception as exc:  # report, do not raise
-        checks["database"] = f"error: {type(exc).__name__}"
+        async with asyncio.timeout(HEALTH_LAYER_TIMEOUT):
+            channel = await layer.new_channel()
+            token = secrets.token_hex(8)
+            await layer.send(channel, {"type": "health.ping", "token": token})
+            message = await layer.receive(channel)
+        # A receive that returned leaves the pub/sub layer subscribed to the channel; a cancelled
+        # one unsubscribes (its clean-up path), so cancel a second receive to let it go.
+        leftover = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0)
+        leftover.cancel()
+        await asyncio.gather(leftover, return_exceptions=True)
+        return "ok" if message.get("token") == token else "error: wrong message"
+    except TimeoutError:
+        return "error: timeout"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"
+
+
+async def healthz(request):
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    wanted = request.GET.get("checks")
+    names = HEALTH_CHECKS if not wanted else tuple(n.strip() for n in wanted.split(",") if n.strip())
+    unknown = sorted(set(names) - set(HEALTH_CHECKS))
+    if unknown or not names:
+        return JsonResponse({"status": "error", "error": f"unknown check: {','.join(unknown)}", "known": list(HEALTH_CHECKS)}, status=400)
+    checks, details = await sync_to_async(_check_database_and_worker)(names)
+    if "channel_layer" in names:
+        checks["channel_layer"] = await _check_channel_layer()
+    checks = {name: checks[name] for name in HEALTH_CHECKS if name in checks}
     ok = all(v == "ok" for v in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503, json_dumps_params={"ensure_ascii": False})
+    body = {"status": "ok" if ok else "error", "checks": checks}
+    if details:
+        body["details"] = details
+    response = JsonResponse(body, status=200 if ok else 503, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def json_body(request):

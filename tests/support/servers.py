@@ -39,6 +39,9 @@ ARTIFACTS = PROJECT_ROOT / "artifacts"
 PG_ADMIN_URL = os.environ.get("CHATDESK_IT_PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 REDIS_BASE_URL = os.environ.get("CHATDESK_IT_REDIS_URL", "redis://127.0.0.1:6379")
 
+# /healthz checks the worker's heartbeat too; a server alone is ready when these two pass.
+READY_PATH = "/healthz?checks=database,channel_layer"
+
 _live = set()  # every ManagedProcess still running, for the atexit safety net
 
 
@@ -184,9 +187,10 @@ class ManagedProcess:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def wait_ready(self, timeout=20, path="/healthz"):
+    def wait_ready(self, timeout=20, path=READY_PATH):
         """Until ``GET path`` answers 200 (servers) or, without a port, until the process has run
-        for a moment without exiting (workers)."""
+        for a moment without exiting (workers).  The default path is the readiness probe (database
+        and channel layer), which a server started without any worker passes too."""
         deadline = time.monotonic() + timeout
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         while time.monotonic() < deadline:
