@@ -22,7 +22,10 @@ def env_bool(name, default=False):
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or "chatdesk-insecure-development-key-change-me-in-production"
+DEVELOPMENT_SECRET_KEY = "chatdesk-insecure-development-key-change-me-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
+# Production (docs/security.md): HTTPS only, a real SECRET_KEY, HSTS; `check --deploy` is clean.
+PRODUCTION = env_bool("CHATDESK_PRODUCTION", False)
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
@@ -45,12 +48,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "chatdesk.core.security.security_headers_middleware",  # CSP and friends (docs/security.md)
     "django.middleware.security.SecurityMiddleware",
     "servestatic.middleware.ServeStaticMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "chatdesk.core.auth.SessionLifetimeMiddleware",  # idle and absolute session limits
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -129,10 +134,23 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["chatdesk.core.auth.LockoutModelBackend"]  # lock-out after failures
+LOGIN_LOCKOUT = {
+    "USERNAME_FAILURES": int(os.environ.get("LOGIN_USERNAME_FAILURES", 5)),
+    # Higher: a whole office often signs in from one NAT address.
+    "ADDRESS_FAILURES": int(os.environ.get("LOGIN_ADDRESS_FAILURES", 20)),
+    "WINDOW": int(os.environ.get("LOGIN_FAILURE_WINDOW", 15 * 60)),
+    "LOCK_SECONDS": int(os.environ.get("LOGIN_LOCK_SECONDS", 15 * 60)),
+}
+# How many reverse proxies (nginx) stand in front: the client address is then taken from
+# X-Forwarded-For, that many entries from the right (core/auth.client_address).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", 0))
 LOGIN_URL = "console:login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "console:login"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 8 * 3600))
+SESSION_ABSOLUTE_SECONDS = SESSION_COOKIE_AGE  # signed out this long after signing in, whatever happens
+SESSION_IDLE_SECONDS = int(os.environ.get("SESSION_IDLE_SECONDS", 3600))  # ... or after this long idle
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -140,12 +158,27 @@ SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("HTTPS", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    from django.core.exceptions import ImproperlyConfigured
+
+    if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured("CHATDESK_PRODUCTION=1 needs SECRET_KEY: 50+ random characters from the environment")
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    # nginx terminates TLS and must send "X-Forwarded-Proto: https" (docs/operations.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # local health probes speak plain HTTP
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
 # --- i18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "fa"
 TIME_ZONE = "Asia/Tehran"
 USE_I18N = True
 USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]  # fills gaps in Django's Persian catalogue (admin messages)
 
 # --- static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -167,13 +200,40 @@ CHAT = {
     # A console connection not heard from for this long is considered dead (process killed).
     "CONNECTION_STALE_SECONDS": int(os.environ.get("CHAT_CONNECTION_STALE_SECONDS", 90)),
 }
+UPLOADS = {
+    "MAX_BYTES": int(os.environ.get("CHATDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),
+    "MAX_FILES": int(os.environ.get("CHATDESK_UPLOAD_MAX_FILES", 5)),
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+TICKETS = {
+    # Tracking lookups per address (wrong and right alike) in a window; and per code.
+    "LOOKUPS_PER_ADDRESS": int(os.environ.get("CHATDESK_LOOKUPS_PER_ADDRESS", 10)),
+    "LOOKUPS_PER_CODE": int(os.environ.get("CHATDESK_LOOKUPS_PER_CODE", 10)),
+    "LOOKUP_WINDOW_SECONDS": 15 * 60,
+    "FOLLOW_UPS_PER_HOUR": int(os.environ.get("CHATDESK_FOLLOW_UPS_PER_HOUR", 20)),
+    # Share of an SLA target after which the console warns (0.75: a quarter is left).
+    "SLA_WARN_FRACTION": 0.75,
+    # A resolved ticket the citizen does not answer closes after this many days.
+    "AUTO_CLOSE_DAYS": int(os.environ.get("CHATDESK_AUTO_CLOSE_DAYS", 7)),
+}
 WORKER_INTERVAL_SECONDS = float(os.environ.get("CHATDESK_WORKER_INTERVAL", 2))
 
+# Logs go to standard error: plain lines, or one JSON object per line with CHATDESK_LOG_FORMAT=json
+# (chatdesk/core/logging.py; docs/operations.md).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "chatdesk.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("CHATDESK_LOG_FORMAT", "").strip().lower() == "json" else "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
 }
@@ -182,4 +242,7 @@ LOGGING = {
 WORKER_JOBS = [
     "chatdesk.directory.services.presence_sweep",
     "chatdesk.chats.services.routing_sweep",
+    "chatdesk.tickets.services.escalation_sweep",
+    "chatdesk.tickets.services.sla_sweep",
+    "chatdesk.tickets.services.auto_close_sweep",
 ]

@@ -32,6 +32,10 @@ class Conversation(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     # Left while the unit was closed or nobody was on duty (a message to be answered later).
     started_offline = models.BooleanField("ثبت در ساعت غیرکاری", default=False)
+    # When this chat becomes a ticket unless an official has answered by then (the timer lives
+    # in the database: a worker sweeps it, so restarts lose nothing).  Cleared by the first
+    # answer and by closing.
+    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -74,6 +74,10 @@ def citizen_messages_since(conversation_id, since):
     return Message.objects.filter(conversation_id=conversation_id, sender=Conversation.Side.CITIZEN, created_at__gte=since).count()
 
 
+def citizen_wrote(conversation_id):
+    return Message.objects.filter(conversation_id=conversation_id, sender=Conversation.Side.CITIZEN, kind=Message.Kind.TEXT).exists()
+
+
 def conversations_from_address_since(ip_address, since):
     return Conversation.objects.filter(ip_address=ip_address, created_at__gte=since).count()
 

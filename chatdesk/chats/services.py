@@ -26,6 +26,7 @@ _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
 class Started:
     conversation: Conversation
     token: str
+    ticket_code: str = ""  # set when the message became a ticket at once (unit closed)
 
 
 def _positive_int(value):
@@ -171,9 +172,17 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
             last_activity_at=now,
             ip_address=ip_address,
             started_offline=offline,
+            escalate_at=now + dt.timedelta(seconds=unit.escalate_after_seconds),
         )
         if message is not None:
             _add_message(conversation, sender=Conversation.Side.CITIZEN, body=message, client_id="first", now=now)
+        if offline and message is not None:
+            # Nobody can answer now: the message becomes a ticket at once, and the citizen
+            # leaves with its tracking code.
+            from chatdesk.tickets.services import conversation_escalate
+
+            ticket = conversation_escalate(conversation_id=conversation.pk, reason="offline", now=now)
+            return Started(conversation=conversation, token=token, ticket_code=ticket.code)
         realtime.to_units([unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
         _announce_queue(unit.pk)
     route_waiting(unit_id=unit.pk)
@@ -211,17 +220,52 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
             if conversation.official_id != official.pk:
                 raise Conflict("این گفتگو به شما واگذار نشده است.", code="not_assigned")
             if conversation.first_response_at is None:
+                # The first answer stops the escalation timer.
                 conversation.first_response_at = now
-                Conversation.objects.filter(pk=conversation.pk).update(first_response_at=now)
+                conversation.escalate_at = None
+                Conversation.objects.filter(pk=conversation.pk).update(first_response_at=now, escalate_at=None)
         message = _add_message(conversation, sender=sender, body=body, official=official, client_id=client_id, now=now)
     return message, True
 
 
 def conversation_end_by_citizen(*, conversation_id):
+    """The citizen leaves.  If they wrote and left a way to answer but nobody has answered yet,
+    their question is not dropped: it becomes a ticket (they see its tracking code)."""
     with transaction.atomic():
         conversation = _lock(conversation_id)
+        unanswered = (
+            conversation.status != Conversation.Status.CLOSED
+            and conversation.first_response_at is None
+            and (conversation.citizen_mobile or conversation.citizen_email)
+            and selectors.citizen_wrote(conversation.pk)
+        )
+        if unanswered:
+            from chatdesk.tickets.services import conversation_escalate
+
+            conversation_escalate(conversation_id=conversation.pk, reason="ended")
+            conversation.refresh_from_db()
+            return conversation
         _close(conversation, by=Conversation.Side.CITIZEN, body="شهروند گفتگو را به پایان رساند.")
     return conversation
+
+
+def close_as_ticket(conversation, *, ticket_code, official=None):
+    """Close a locked conversation that has just become a ticket; the citizen's stream gets the
+    tracking code (tickets.services.conversation_escalate calls this in its transaction)."""
+    from chatdesk.core.tracking import format_tracking_code
+
+    shown = format_tracking_code(ticket_code, persian=True)
+    body = (
+        f"پیام شما با کد پیگیری {shown} ثبت شد. پاسخ را در بخش «پیگیری» این سامانه"
+        + (" و در ایمیل خود" if conversation.citizen_email else "")
+        + " خواهید دید."
+    )
+    _close(
+        conversation, by=Conversation.Side.SYSTEM, body=body, event="escalated",
+        data={"tracking_code": ticket_code, "display_code": format_tracking_code(ticket_code)},
+    )
+    if official is not None:
+        realtime.leave_official_from_conversation(official.pk, conversation.pk)
 
 
 # --- official -------------------------------------------------------------------------------
@@ -390,15 +434,16 @@ def note_add(*, conversation_id, official, client_id, body):
     return note, True
 
 
-def _close(conversation, *, by, body):
+def _close(conversation, *, by, body, event="closed", data=None):
     if conversation.status == Conversation.Status.CLOSED:
         return
     was_waiting = conversation.status == Conversation.Status.WAITING
     conversation.status = Conversation.Status.CLOSED
     conversation.closed_at = clock.now()
     conversation.closed_by = by
-    conversation.save(update_fields=["status", "closed_at", "closed_by"])
-    _add_event(conversation, "closed", body, by=by)
+    conversation.escalate_at = None
+    conversation.save(update_fields=["status", "closed_at", "closed_by", "escalate_at"])
+    _add_event(conversation, event, body, by=by, **(data or {}))
     if was_waiting:
         _leave_queue(conversation, conversation.unit_id, "closed")
     _announce_state(conversation)

@@ -38,7 +38,12 @@ def chat_start(request):
         return response
     except DomainError as error:
         return JsonResponse({"error": error.as_dict()}, status=400)
-    return JsonResponse({"token": started.token, "conversation_id": started.conversation.pk}, status=201)
+    body = {"token": started.token, "conversation_id": started.conversation.pk}
+    if started.ticket_code:
+        from chatdesk.core.tracking import format_tracking_code
+
+        body.update(tracking_code=started.ticket_code, display_code=format_tracking_code(started.ticket_code))
+    return JsonResponse(body, status=201)
 
 
 @require_GET

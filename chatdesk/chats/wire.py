@@ -20,6 +20,10 @@ def message(m):
         "event": (m.data or {}).get("event"),
         **_ts(m.created_at),
     }
+    if m.kind == "event" and (m.data or {}).get("tracking_code"):
+        # The chat became a ticket: the citizen keeps its tracking code.
+        data["tracking_code"] = m.data["tracking_code"]
+        data["display_code"] = m.data.get("display_code")
     return data
 
 

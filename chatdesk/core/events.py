@@ -38,6 +38,11 @@ TRANSFER_OK = "transfer.ok"
 TAKE_OK = "take.ok"
 PRESENCE = "presence"
 DUTY = "duty"  # to an official's own sockets: your status changed
+TICKET_CHANGED = "ticket.changed"  # staff: a ticket changed (reload its timeline / list row)
+TICKET_ASSIGNED = "ticket.assigned"  # to an official: a ticket was given to you
+TICKET_SLA = "ticket.sla"  # staff: a ticket's SLA clock reached its warning point or breached
+TICKET_WATCH = "ticket.watch"  # console -> server: follow a ticket page's changes
+CHAT_ESCALATE = "chat.escalate"  # console -> server: turn this chat into a ticket
 
 # channel-layer message types (between processes, never on the wire)
 LAYER_EVENT = "chatdesk.event"

@@ -8,6 +8,7 @@ The audience is decided here, when the event is built: the citizen group of a co
 citizen frames only; internal notes and staff-only fields go to staff groups.
 """
 
+import hashlib
 import logging
 from contextlib import contextmanager
 
@@ -37,6 +38,15 @@ def group_unit(unit_id):
 
 def group_official(official_id):
     return f"official.{official_id}"
+
+
+def group_ticket_staff(ticket_id):
+    return f"ticket.{ticket_id}.staff"
+
+
+def group_session(session_key):
+    """Every console socket of one browser session (a digest: session keys stay out of Redis)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
 
 
 # --- the seam ---------------------------------------------------------------------------------
@@ -82,6 +92,10 @@ def to_units(unit_ids, frame):
         _after_commit(group_unit(unit_id), {"type": events.LAYER_EVENT, "frame": frame})
 
 
+def to_ticket_staff(ticket_id, frame):
+    _after_commit(group_ticket_staff(ticket_id), {"type": events.LAYER_EVENT, "frame": frame})
+
+
 def to_official(official_id, frame):
     _after_commit(group_official(official_id), {"type": events.LAYER_EVENT, "frame": frame})
 
@@ -103,6 +117,11 @@ def leave_official_from_conversation(official_id, conversation_id):
 
 def close_official_sockets(official_id, code=4401):
     _after_commit(group_official(official_id), {"type": events.LAYER_CONTROL, "action": "close", "code": code})
+
+
+def close_session_sockets(session_key, code=4401):
+    """Close the console sockets of one browser session (logout, expired session)."""
+    _after_commit(group_session(session_key), {"type": events.LAYER_CONTROL, "action": "close", "code": code})
 
 
 # --- ephemeral events (no write behind them, sent at once from async code) -------------------

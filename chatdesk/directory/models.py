@@ -48,6 +48,13 @@ class Unit(models.Model):
     escalate_after_seconds = models.PositiveIntegerField(
         "مهلت پاسخ (ثانیه)", default=180, help_text="اگر گفتگو تا این مدت پاسخ نگیرد به تیکت تبدیل می‌شود."
     )
+    # SLA targets for tickets, counted in this unit's office hours and holidays.
+    first_response_minutes = models.PositiveIntegerField(
+        "مهلت نخستین پاسخ پرونده (دقیقه کاری)", default=240, help_text="به دقیقه‌های ساعت اداری همین واحد."
+    )
+    resolution_minutes = models.PositiveIntegerField(
+        "مهلت رسیدگی کامل پرونده (دقیقه کاری)", default=3 * 7 * 60, help_text="به دقیقه‌های ساعت اداری همین واحد."
+    )
 
     class Meta:
         ordering = ["menu_order", "id"]

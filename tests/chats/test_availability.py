@@ -68,7 +68,14 @@ def test_leaving_a_message_while_closed(unit, make_official):
         assert not Conversation.objects.exists()
         started = services.conversation_start(unit_id=unit.pk, name="سارا", email="s@example.com", message="سؤال درباره پرونده")
     c = started.conversation
-    assert c.started_offline and c.status == "waiting"
-    assert list(Message.objects.filter(conversation=c).values_list("seq", "sender", "body")) == [(1, "citizen", "سؤال درباره پرونده")]
+    c.refresh_from_db()
+    # Nobody can answer: the message became a ticket at once and the chat carries its code.
+    assert c.started_offline and c.status == "closed" and c.closed_by == "system" and c.escalate_at is None
+    ticket = c.ticket
+    assert started.ticket_code == ticket.code and ticket.kind == "offline" and ticket.status == "new"
+    rows = list(Message.objects.filter(conversation=c).values_list("seq", "sender", "body", "data"))
+    assert rows[0][:3] == (1, "citizen", "سؤال درباره پرونده")
+    assert rows[1][1] == "system" and rows[1][3]["event"] == "escalated" and rows[1][3]["tracking_code"] == ticket.code
+    assert list(ticket.entries.values_list("kind", "body")) [0] == ("citizen", "سؤال درباره پرونده")
     with clock.frozen_at(MONDAY_10):
         assert not services.conversation_start(unit_id=unit.pk, name="سارا").conversation.started_offline

@@ -1,0 +1,101 @@
+"""Who may see a ticket.  "Does not exist" and "not yours" give the same NotFound (rule 3).
+
+- Officials: tickets of their own units (an administrator: all units).
+- Citizens: the tracking code with the mobile or email given when filing, or the link token
+  from an email (tracking.ticket_token), or a browser session that already proved one of these.
+"""
+
+import hmac
+
+from chatdesk.core.errors import NotFound
+from chatdesk.core.persian import normalize_mobile, to_latin_digits
+from chatdesk.core.tracking import check_ticket_token, parse_tracking_code
+from chatdesk.directory.models import Official
+from chatdesk.directory.selectors import unit_ids_for_official
+
+from .models import Ticket
+
+SESSION_KEY = "chatdesk.tracked_tickets"
+SESSION_LIMIT = 20
+
+
+def _int(value):
+    if isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def access_ticket_for_official(official, ticket_id, *, for_update=False):
+    ticket_id = _int(ticket_id)
+    if ticket_id is None or official is None:
+        raise NotFound()
+    if not Official.objects.filter(pk=official.pk, user__is_active=True).exists():
+        raise NotFound()
+    qs = Ticket.objects.select_related("unit", "assignee")
+    if for_update:
+        from chatdesk.chats.selectors import for_update as lock
+
+        qs = lock(qs)
+    ticket = qs.filter(pk=ticket_id).first()
+    if ticket is None or ticket.unit_id not in unit_ids_for_official(official):
+        raise NotFound()
+    return ticket
+
+
+def access_ticket_by_code_for_official(official, code):
+    code = parse_tracking_code(code) if isinstance(code, str) else None
+    ticket = Ticket.objects.filter(code=code).only("pk").first() if code else None
+    if ticket is None:
+        raise NotFound()
+    return access_ticket_for_official(official, ticket.pk)
+
+
+def _contact_matches(ticket, contact):
+    contact = (contact or "").strip()
+    if not contact:
+        return False
+    if "@" in contact:
+        return bool(ticket.citizen_email) and hmac.compare_digest(ticket.citizen_email.lower(), contact.lower())
+    try:
+        mobile = normalize_mobile(to_latin_digits(contact))
+    except ValueError:
+        return False
+    return bool(ticket.citizen_mobile) and hmac.compare_digest(ticket.citizen_mobile, mobile)
+
+
+def access_ticket_for_citizen(code, contact):
+    """The ticket a tracking code and a contact open; NotFound for an unknown code and for a
+    wrong contact alike."""
+    code = parse_tracking_code(code)
+    ticket = Ticket.objects.select_related("unit").filter(code=code).first() if code else None
+    if ticket is None or not _contact_matches(ticket, contact):
+        raise NotFound("پرونده‌ای با این کد پیگیری و این شماره همراه یا ایمیل یافت نشد.", code="not_found")
+    return ticket
+
+
+def access_ticket_by_link(code, token):
+    code = parse_tracking_code(code)
+    ticket = Ticket.objects.select_related("unit").filter(code=code).first() if code else None
+    if ticket is None or not check_ticket_token(ticket, "link", token):
+        raise NotFound("این پیوند معتبر نیست یا منقضی شده است.", code="not_found")
+    return ticket
+
+
+def remember_in_session(session, ticket):
+    codes = [c for c in session.get(SESSION_KEY, []) if c != ticket.code]
+    codes.append(ticket.code)
+    session[SESSION_KEY] = codes[-SESSION_LIMIT:]
+    session.cycle_key()  # a new session id once it opens a case (no fixation)
+
+
+def access_ticket_for_session(session, code):
+    code = parse_tracking_code(code)
+    if not code or code not in session.get(SESSION_KEY, []):
+        raise NotFound("پرونده‌ای با این کد پیگیری و این شماره همراه یا ایمیل یافت نشد.", code="not_found")
+    ticket = Ticket.objects.select_related("unit").filter(code=code).first()
+    if ticket is None:
+        raise NotFound()
+    return ticket

@@ -1,0 +1,201 @@
+"""Tickets: every case a unit must answer (an escalated chat, an offline message, an online
+request, a complaint, a meeting request, a contact form, an inbound email).
+
+A ticket is found by its tracking code («کد پیگیری»); its timeline is a list of entries, some
+public (the citizen sees them), some internal (notes, assignments).  Every change writes an
+``AuditEvent`` in the same transaction (see services.py).
+"""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import models
+from django.db.models import Q
+
+from chatdesk.chats.models import Conversation, Message
+from chatdesk.core.tracking import format_tracking_code
+from chatdesk.directory.models import Official, Unit
+
+
+def new_secret():
+    return secrets.token_urlsafe(32)
+
+
+class Ticket(models.Model):
+    class Kind(models.TextChoices):
+        CHAT = "chat", "گفتگوی بی‌پاسخ"
+        OFFLINE = "offline", "پیام خارج از ساعت کاری"
+        REQUEST = "request", "درخواست خدمت"
+        COMPLAINT = "complaint", "شکایت"
+        MEETING = "meeting", "درخواست ملاقات"
+        CONTACT = "contact", "تماس با ما"
+        EMAIL = "email", "ایمیل"
+
+    class Status(models.TextChoices):
+        NEW = "new", "جدید"
+        OPEN = "open", "در حال رسیدگی"
+        WAITING = "waiting", "در انتظار پاسخ شما"
+        REFERRED = "referred", "ارجاع‌شده"
+        RESOLVED = "resolved", "پاسخ داده شد"
+        CLOSED = "closed", "بسته"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "کم"
+        NORMAL = "normal", "عادی"
+        HIGH = "high", "زیاد"
+        URGENT = "urgent", "فوری"
+
+    code = models.CharField("کد پیگیری", max_length=16, unique=True)
+    kind = models.CharField("نوع", max_length=12, choices=Kind.choices)
+    status = models.CharField("وضعیت", max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField("اولویت", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    unit = models.ForeignKey(Unit, verbose_name="واحد", on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        Official, verbose_name="کارشناس", null=True, blank=True, on_delete=models.PROTECT, related_name="assigned_tickets"
+    )
+    subject = models.CharField("موضوع", max_length=200)
+    citizen_name = models.CharField("نام", max_length=80)
+    citizen_mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
+    citizen_email = models.EmailField("ایمیل", blank=True)
+    citizen_national_code = models.CharField("کد ملی", max_length=10, blank=True)
+    # Complaints: the unit complained about never sees who complained (desk app sets it).
+    hide_identity = models.BooleanField("پنهان بودن هویت", default=False)
+    # An escalated chat: unique, so a chat can never become two tickets (any number of workers).
+    conversation = models.OneToOneField(
+        Conversation, null=True, blank=True, on_delete=models.PROTECT, related_name="ticket"
+    )
+    # Per-ticket secret behind the email link and the reply address (tracking.ticket_token);
+    # replacing it revokes every link sent so far.
+    secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    data = models.JSONField(default=dict, blank=True)  # kind-specific fields (service, meeting, …)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    created_at = models.DateTimeField("زمان ثبت")
+    updated_at = models.DateTimeField("آخرین تغییر")
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # SLA moments, computed in the unit's office hours when the clock starts (services.py):
+    # "warn" is when three quarters of the target have passed.
+    first_response_due = models.DateTimeField(null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    resolution_due = models.DateTimeField(null=True, blank=True)
+    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    # What the SLA sweep has already announced for the current clock: 0 nothing, 1 warning, 2 breach.
+    sla_alerted = models.PositiveSmallIntegerField(default=0)
+
+    # Normalised text of the code, subject, contact and every entry (persian.search_key).
+    search_key = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "پرونده"
+        verbose_name_plural = "پرونده‌ها"
+        indexes = [
+            models.Index(fields=["unit", "status", "created_at"]),
+            models.Index(fields=["assignee", "status"]),
+            models.Index(fields=["status", "first_response_warn_at"]),
+            models.Index(fields=["status", "resolution_warn_at"]),
+            models.Index(fields=["created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.display_code} — {self.subject}"
+
+    @property
+    def display_code(self):
+        return format_tracking_code(self.code)
+
+    @property
+    def is_open(self):
+        return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
+
+
+class Entry(models.Model):
+    """One item of a ticket's timeline."""
+
+    class Kind(models.TextChoices):
+        CITIZEN = "citizen", "پیام شهروند"
+        REPLY = "reply", "پاسخ"
+        NOTE = "note", "یادداشت داخلی"
+        EVENT = "event", "رویداد"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    public = models.BooleanField(default=True)  # False: staff only (notes, assignments)
+    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    # What arrived through another channel: "chat" (transcript), "web", "email".
+    channel = models.CharField(max_length=10, default="web")
+    # Idempotency: a resent form or a mail delivered twice is stored once.
+    dedup_key = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["ticket", "created_at", "id"]
+        verbose_name = "رویداد پرونده"
+        verbose_name_plural = "رویدادهای پرونده"
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "dedup_key"], condition=~Q(dedup_key=""), name="entry_dedup_unique"),
+            models.CheckConstraint(condition=~Q(kind="note") | Q(public=False), name="entry_note_never_public"),
+        ]
+
+
+class AuditEvent(models.Model):
+    """Who changed what, when: written in the same transaction as the change."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="audit")
+    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.CharField(max_length=10)  # citizen, official, system
+    action = models.CharField(max_length=30)
+    changes = models.JSONField(default=dict, blank=True)  # {"field": [old, new]} or details
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["ticket", "created_at", "id"]
+        indexes = [models.Index(fields=["official", "created_at"]), models.Index(fields=["action", "created_at"])]
+        verbose_name = "رویداد ممیزی"
+        verbose_name_plural = "رویدادهای ممیزی"
+
+
+class PrivateStorage(FileSystemStorage):
+    """Uploaded documents live under MEDIA_ROOT, which is never served by a public URL."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("location", settings.MEDIA_ROOT)
+        kwargs.setdefault("base_url", None)
+        super().__init__(**kwargs)
+
+
+private_storage = PrivateStorage()
+
+
+def _upload_to(instance, filename):
+    # A random name: the citizen's file name is kept in ``name`` only, never on disk.
+    return os.path.join("attachments", secrets.token_hex(2), secrets.token_hex(16))
+
+
+class Attachment(models.Model):
+    """A document sent by a citizen or an official, in a chat or on a ticket (or both: a chat's
+    attachments follow it into its ticket)."""
+
+    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    file = models.FileField(storage=private_storage, upload_to=_upload_to, max_length=200)
+    name = models.CharField("نام پرونده", max_length=150)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.CharField(max_length=10)  # citizen or official
+    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "پیوست"
+        verbose_name_plural = "پیوست‌ها"

@@ -1,0 +1,197 @@
+"""Reads of tickets: the console list with its filters, timelines, SLA states and alerts."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from chatdesk.core import jalali
+from chatdesk.core.persian import search_key
+from chatdesk.core.tracking import parse_tracking_code
+from chatdesk.directory.models import Official
+from chatdesk.directory.selectors import unit_ids_for_official
+
+from .models import Attachment, AuditEvent, Entry, Ticket
+
+S = Ticket.Status
+OPEN_STATUSES = [S.NEW, S.OPEN, S.WAITING, S.REFERRED]
+PAGE_SIZE = 50
+
+
+# --- SLA states ---------------------------------------------------------------------------------
+class SLA:
+    OK = "ok"
+    WARNING = "warning"
+    BREACHED = "breached"
+    MET = "met"
+    MISSED = "missed"
+
+    LABELS = {
+        "ok": "در مهلت",
+        "warning": "نزدیک به پایان مهلت",
+        "breached": "گذشته از مهلت",
+        "met": "در مهلت پاسخ داده شد",
+        "missed": "دیرتر از مهلت پاسخ داده شد",
+    }
+
+
+def current_clock(ticket):
+    """(name, due, warn_at) of the SLA clock now running: first response, then resolution."""
+    if ticket.first_response_at is None:
+        return "first_response", ticket.first_response_due, ticket.first_response_warn_at
+    return "resolution", ticket.resolution_due, ticket.resolution_warn_at
+
+
+def sla_state(ticket, now):
+    if ticket.status in (S.RESOLVED, S.CLOSED):
+        if ticket.resolution_due is None or ticket.resolved_at is None:
+            return SLA.MET
+        return SLA.MET if ticket.resolved_at <= ticket.resolution_due else SLA.MISSED
+    _name, due, warn = current_clock(ticket)
+    if due is not None and now >= due:
+        return SLA.BREACHED
+    if warn is not None and now >= warn:
+        return SLA.WARNING
+    return SLA.OK
+
+
+def _sla_q(state, now):
+    first = Q(first_response_at__isnull=True)
+    later = Q(first_response_at__isnull=False)
+    open_ = Q(status__in=OPEN_STATUSES)
+    if state == SLA.BREACHED:
+        return open_ & ((first & Q(first_response_due__lte=now)) | (later & Q(resolution_due__lte=now)))
+    if state == SLA.WARNING:
+        return open_ & (
+            (first & Q(first_response_warn_at__lte=now) & Q(first_response_due__gt=now))
+            | (later & Q(resolution_warn_at__lte=now) & Q(resolution_due__gt=now))
+        )
+    if state == SLA.OK:
+        return open_ & ~_sla_q(SLA.BREACHED, now) & ~_sla_q(SLA.WARNING, now)
+    return None
+
+
+def sla_alerts_due(now):
+    """(level, ticket) for open tickets whose running clock passed its warning (1) or due (2)
+    moment and has not been announced at that level yet."""
+    rows = []
+    breached = Ticket.objects.filter(_sla_q(SLA.BREACHED, now), sla_alerted__lt=2)
+    warning = Ticket.objects.filter(_sla_q(SLA.WARNING, now), sla_alerted__lt=1)
+    for ticket in breached.select_related("unit")[:500]:
+        rows.append((2, ticket))
+    for ticket in warning.select_related("unit")[:500]:
+        rows.append((1, ticket))
+    return rows
+
+
+# --- the console list ---------------------------------------------------------------------------
+@dataclass
+class TicketFilters:
+    status: str = ""  # a status, "active" (every open status) or "" (all)
+    unit: int | None = None
+    assignee: str = ""  # "me", "none", an official id, or ""
+    sla: str = ""
+    kind: str = ""
+    date_from: dt.date | None = None  # Gregorian dates of the Jalali range the person typed
+    date_to: dt.date | None = None
+    q: str = ""
+    errors: tuple = ()
+
+
+def parse_filters(params):
+    """Filters from a query string; unparseable values are dropped with a Persian error."""
+    errors = []
+    f = TicketFilters()
+    status = params.get("status", "active")
+    f.status = status if status in S.values or status in ("active", "") else "active"
+    unit = params.get("unit", "")
+    f.unit = int(unit) if unit.isascii() and unit.isdigit() else None
+    f.assignee = params.get("assignee", "")
+    f.sla = params.get("sla", "") if params.get("sla", "") in (SLA.OK, SLA.WARNING, SLA.BREACHED) else ""
+    f.kind = params.get("kind", "") if params.get("kind", "") in Ticket.Kind.values else ""
+    for attr, label in (("date_from", "از تاریخ"), ("date_to", "تا تاریخ")):
+        raw = (params.get(attr) or "").strip()
+        if raw:
+            try:
+                setattr(f, attr, jalali.parse_date(raw))
+            except ValueError:
+                errors.append(f"«{label}» تاریخ شمسی معتبری نیست (نمونه: ۱۴۰۵/۰۹/۰۱).")
+    f.q = (params.get("q") or "").strip()[:100]
+    f.errors = tuple(errors)
+    return f
+
+
+def tickets_for_official(official, filters, now):
+    unit_ids = unit_ids_for_official(official)
+    qs = Ticket.objects.filter(unit_id__in=unit_ids).select_related("unit", "assignee")
+    if filters.status == "active":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.unit:
+        qs = qs.filter(unit_id=filters.unit)
+    if filters.assignee == "me":
+        qs = qs.filter(assignee=official)
+    elif filters.assignee == "none":
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee.isascii() and filters.assignee.isdigit():
+        qs = qs.filter(assignee_id=int(filters.assignee))
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.sla:
+        qs = qs.filter(_sla_q(filters.sla, now))
+    if filters.date_from:
+        qs = qs.filter(created_at__gte=jalali.local_datetime(filters.date_from, dt.time(0, 0)))
+    if filters.date_to:
+        qs = qs.filter(created_at__lt=jalali.local_datetime(filters.date_to + dt.timedelta(days=1), dt.time(0, 0)))
+    if filters.q:
+        code = parse_tracking_code(filters.q)
+        if code:
+            qs = qs.filter(code=code)
+        else:
+            for word in search_key(filters.q).split()[:5]:
+                qs = qs.filter(search_key__contains=word)
+    return qs.order_by("-updated_at", "-id")
+
+
+def assignable_officials(ticket):
+    return Official.objects.filter(units=ticket.unit, user__is_active=True).order_by("display_name")
+
+
+def timeline(ticket, *, public_only):
+    entries = Entry.objects.filter(ticket=ticket).select_related("official").prefetch_related("attachments")
+    if public_only:
+        entries = entries.filter(public=True)
+    return list(entries.order_by("created_at", "id"))
+
+
+def audit_of(ticket):
+    return list(AuditEvent.objects.filter(ticket=ticket).select_related("official").order_by("created_at", "id"))
+
+
+def attachment_of_ticket(ticket, attachment_id):
+    try:
+        attachment_id = int(attachment_id)
+    except (TypeError, ValueError):
+        return None
+    return Attachment.objects.filter(pk=attachment_id, ticket=ticket).first()
+
+
+def public_attachment_of_ticket(ticket, attachment_id):
+    """A document the citizen may download: on a public entry (or on none: the citizen's own)."""
+    attachment = attachment_of_ticket(ticket, attachment_id)
+    if attachment is None or (attachment.entry_id and not attachment.entry.public):
+        return None
+    return attachment
+
+
+def counts_for_official(official, now):
+    unit_ids = unit_ids_for_official(official)
+    base = Ticket.objects.filter(unit_id__in=unit_ids)
+    return {
+        "active": base.filter(status__in=OPEN_STATUSES).count(),
+        "mine": base.filter(status__in=OPEN_STATUSES, assignee=official).count(),
+        "unassigned": base.filter(status__in=OPEN_STATUSES, assignee__isnull=True).count(),
+        "warning": base.filter(_sla_q(SLA.WARNING, now)).count(),
+        "breached": base.filter(_sla_q(SLA.BREACHED, now)).count(),
+    }

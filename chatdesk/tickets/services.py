@@ -1,0 +1,629 @@
+"""Every write to tickets (design rule 1): validate, lock, write with an audit row, then announce
+on commit.  Views, consumers, the worker and the inbound-mail path all call these functions.
+
+Status lifecycle (``TRANSITIONS``): new → open → waiting (for the citizen) → resolved → closed,
+with referred when a ticket moves to another unit.  A citizen writing to a waiting or resolved
+ticket reopens it; a closed ticket stays closed.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, connection, transaction
+
+from chatdesk.chats.models import Conversation, Message, Note
+from chatdesk.core import clock, events, ratelimit, realtime, uploads
+from chatdesk.core.errors import Conflict, NotFound, ValidationError
+from chatdesk.core.persian import clean_line, clean_text, search_key
+from chatdesk.core.tracking import new_tracking_code
+from chatdesk.directory import schedule
+from chatdesk.directory.models import Official, Unit
+
+from . import notify, wire
+from .access import access_ticket_for_official
+from .models import Attachment, AuditEvent, Entry, Ticket
+
+S = Ticket.Status
+TRANSITIONS = {
+    S.NEW: {S.OPEN, S.WAITING, S.RESOLVED, S.CLOSED},
+    S.OPEN: {S.WAITING, S.RESOLVED, S.CLOSED},
+    S.WAITING: {S.OPEN, S.RESOLVED, S.CLOSED},
+    S.REFERRED: {S.OPEN, S.WAITING, S.RESOLVED, S.CLOSED},
+    S.RESOLVED: {S.OPEN, S.CLOSED},
+    S.CLOSED: {S.OPEN},
+}
+# A citizen's message reopens these; on the others it is simply added.
+REOPEN_ON_CITIZEN = {S.WAITING, S.RESOLVED}
+MAX_BODY_CHARS = 5000
+
+
+def _tickets_settings():
+    return settings.TICKETS
+
+
+# --- validation -------------------------------------------------------------------------------
+def _validate_body(body, *, field="body", required=True):
+    if body is None:
+        body = ""
+    if not isinstance(body, str):
+        raise ValidationError("متن نامعتبر است.", code="invalid_body", field=field)
+    body = clean_text(body)
+    if required and not body:
+        raise ValidationError("متن پیام را بنویسید.", code="empty", field=field)
+    if len(body) > MAX_BODY_CHARS:
+        raise ValidationError("متن طولانی‌تر از ۵۰۰۰ نویسه است.", code="too_long", field=field)
+    return body
+
+
+def _validate_subject(subject):
+    subject = clean_line(subject if isinstance(subject, str) else "")
+    if len(subject) < 3:
+        raise ValidationError("موضوع را (دست‌کم سه حرف) بنویسید.", code="invalid_subject", field="subject")
+    return subject[:200]
+
+
+def _positive_int(value):
+    from chatdesk.chats.services import _positive_int as parse
+
+    return parse(value)
+
+
+# --- small writers ----------------------------------------------------------------------------
+def _audit(ticket, action, *, official=None, actor=None, changes=None, now=None):
+    return AuditEvent.objects.create(
+        ticket=ticket,
+        official=official,
+        actor=actor or ("official" if official else "system"),
+        action=action,
+        changes=changes or {},
+        created_at=now or clock.now(),
+    )
+
+
+def _touch(ticket, now, *fields):
+    ticket.updated_at = now
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=now, **{f: getattr(ticket, f) for f in fields})
+
+
+def _entry(ticket, kind, body="", *, public=True, official=None, data=None, channel="web", dedup_key="", now=None, created_at=None, announce=True):
+    now = now or clock.now()
+    entry = Entry.objects.create(
+        ticket=ticket,
+        kind=kind,
+        public=public and kind != Entry.Kind.NOTE,
+        official=official,
+        body=body,
+        data=data or {},
+        channel=channel,
+        dedup_key=dedup_key,
+        created_at=created_at or now,
+    )
+    if body and kind != Entry.Kind.EVENT:
+        ticket.search_key = f"{ticket.search_key} {search_key(body)}".strip()
+        Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
+    if announce:
+        _changed(ticket)
+    return entry
+
+
+def _changed(ticket):
+    """Tell the officials watching this ticket (and its unit's lists) that it changed."""
+    frame = {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)}
+    realtime.to_ticket_staff(ticket.pk, frame)
+    realtime.to_units([ticket.unit_id], frame)
+
+
+def _save_attachments(ticket, entry, checked, *, side, official=None, now=None):
+    rows = []
+    for item in checked:
+        attachment = Attachment(
+            ticket=ticket,
+            entry=entry,
+            name=item.name,
+            content_type=item.content_type,
+            size=item.size,
+            sha256=item.sha256,
+            uploaded_by=side,
+            official=official,
+            created_at=now or clock.now(),
+        )
+        attachment.file.save("upload", ContentFile(item.content), save=False)
+        attachment.save()
+        rows.append(attachment)
+    return rows
+
+
+def _sla_moments(unit, start, minutes):
+    seconds = minutes * 60
+    warn = int(seconds * _tickets_settings()["SLA_WARN_FRACTION"])
+    try:
+        return schedule.add_business_seconds(unit, start, seconds), schedule.add_business_seconds(unit, start, warn)
+    except ValueError:  # a unit with no office hours at all: no deadline can be promised
+        return None, None
+
+
+def _start_first_response_clock(ticket, start):
+    ticket.first_response_due, ticket.first_response_warn_at = _sla_moments(ticket.unit, start, ticket.unit.first_response_minutes)
+
+
+def _start_resolution_clock(ticket, start):
+    ticket.resolution_due, ticket.resolution_warn_at = _sla_moments(ticket.unit, start, ticket.unit.resolution_minutes)
+    ticket.sla_alerted = 0
+
+
+def _new_code():
+    return new_tracking_code()
+
+
+def _insert_ticket(**fields):
+    """Create a ticket with a fresh random code (a collision, about one in 10^12, retries)."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Ticket.objects.create(code=_new_code(), **fields)
+        except IntegrityError:
+            if "conversation" in fields and Ticket.objects.filter(conversation=fields["conversation"]).exists():
+                raise
+            continue
+    raise RuntimeError("could not allocate a tracking code")
+
+
+def _index_ticket(ticket):
+    parts = [ticket.code, ticket.subject, ticket.citizen_name, ticket.citizen_mobile, ticket.citizen_email]
+    ticket.search_key = search_key(" ".join(p for p in parts if p))
+    Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
+
+
+# --- opening a ticket -------------------------------------------------------------------------
+@dataclass
+class Opened:
+    ticket: Ticket
+    entry: Entry
+    created: bool = True
+
+
+def ticket_open(
+    *,
+    kind,
+    unit,
+    subject,
+    body,
+    name,
+    mobile="",
+    email="",
+    national_code="",
+    files=(),
+    data=None,
+    ip_address=None,
+    channel="web",
+    dedup_key="",
+    hide_identity=False,
+    priority=Ticket.Priority.NORMAL,
+    rate_limit=True,
+):
+    """Open a case for a citizen (service-desk forms, inbound email).  A mobile or an email is
+    required: the citizen follows the case with the tracking code and one of them."""
+    from chatdesk.chats.services import _validate_citizen
+
+    if kind not in Ticket.Kind.values:
+        raise ValidationError("نوع درخواست نامعتبر است.", code="invalid_kind")
+    name, mobile, email = _validate_citizen(name, mobile, email)
+    if not (mobile or email):
+        raise ValidationError("برای پیگیری، شماره همراه یا ایمیل خود را وارد کنید.", code="contact_required", field="mobile")
+    subject = _validate_subject(subject)
+    body = _validate_body(body)
+    if not isinstance(unit, Unit):
+        unit = Unit.objects.filter(pk=_positive_int(unit), is_active=True).first()
+    if unit is None or not unit.is_active:
+        raise ValidationError("واحد انتخاب‌شده معتبر نیست.", code="invalid_unit", field="unit")
+    checked = uploads.check_many(files)
+    if rate_limit and ip_address:
+        ratelimit.hit(
+            "ticket-open", ip_address, limit=_tickets_settings()["FOLLOW_UPS_PER_HOUR"], window=3600,
+            message="از این نشانی در یک ساعت گذشته درخواست‌های زیادی ثبت شده است؛ لطفاً بعداً تلاش کنید.",
+        )
+    now = clock.now()
+    with transaction.atomic():
+        if dedup_key:
+            existing = Entry.objects.select_related("ticket").filter(dedup_key=dedup_key, ticket__kind=kind, kind=Entry.Kind.CITIZEN).first()
+            if existing is not None:
+                return Opened(ticket=existing.ticket, entry=existing, created=False)
+        ticket = Ticket(
+            kind=kind, unit=unit, subject=subject, citizen_name=name, citizen_mobile=mobile, citizen_email=email,
+            citizen_national_code=national_code or "", hide_identity=hide_identity, priority=priority,
+            data=data or {}, ip_address=ip_address, created_at=now, updated_at=now,
+        )
+        _start_first_response_clock(ticket, now)
+        _start_resolution_clock(ticket, now)
+        fields = {f.name: getattr(ticket, f.name) for f in Ticket._meta.concrete_fields if f.name not in ("id", "code", "secret")}
+        ticket = _insert_ticket(**fields)
+        _index_ticket(ticket)
+        entry = _entry(ticket, Entry.Kind.CITIZEN, body, channel=channel, dedup_key=dedup_key, now=now)
+        _save_attachments(ticket, entry, checked, side="citizen", now=now)
+        _audit(ticket, "created", actor="citizen", changes={"kind": kind, "unit": unit.pk, "channel": channel}, now=now)
+        notify.ticket_created(ticket)
+    return Opened(ticket=ticket, entry=entry)
+
+
+# --- chats become tickets ---------------------------------------------------------------------
+def _lock_conversation(conversation_id, *, skip_locked):
+    qs = Conversation.objects.select_related("unit", "official")
+    if connection.features.has_select_for_update_skip_locked and skip_locked:
+        qs = qs.select_for_update(of=("self",), skip_locked=True)
+    elif connection.features.has_select_for_update_of:
+        qs = qs.select_for_update(of=("self",))
+    else:
+        qs = qs.select_for_update()
+    return qs.filter(pk=conversation_id).first()
+
+
+def _subject_from(conversation):
+    first = Message.objects.filter(conversation=conversation, sender=Conversation.Side.CITIZEN, kind=Message.Kind.TEXT).order_by("seq").first()
+    if first is not None:
+        text = clean_line(first.body)
+        return text if len(text) <= 80 else text[:79] + "…"
+    return f"گفتگوی بی‌پاسخ با {conversation.unit.name}"
+
+
+def _ticket_from_conversation(conversation, *, reason, official=None, now):
+    """Copy a locked conversation into a new ticket: the whole transcript, its notes and its
+    documents.  The conversation's unique link makes a second ticket impossible."""
+    kind = Ticket.Kind.OFFLINE if conversation.started_offline else Ticket.Kind.CHAT
+    ticket = Ticket(
+        kind=kind, unit=conversation.unit, subject=_subject_from(conversation), conversation=conversation,
+        citizen_name=conversation.citizen_name, citizen_mobile=conversation.citizen_mobile,
+        citizen_email=conversation.citizen_email, ip_address=conversation.ip_address,
+        assignee=official or conversation.official, created_at=now, updated_at=now,
+        first_response_at=conversation.first_response_at,
+        data={"conversation_id": conversation.pk, "escalation": reason},
+    )
+    _start_first_response_clock(ticket, now)
+    _start_resolution_clock(ticket, now)
+    if ticket.assignee_id or ticket.first_response_at:
+        ticket.status = Ticket.Status.OPEN
+    fields = {f.name: getattr(ticket, f.name) for f in Ticket._meta.concrete_fields if f.name not in ("id", "code", "secret")}
+    ticket = _insert_ticket(**fields)
+    _index_ticket(ticket)
+    entries = {}
+    for message in Message.objects.filter(conversation=conversation, kind=Message.Kind.TEXT).select_related("official").order_by("seq"):
+        kind_ = Entry.Kind.CITIZEN if message.sender == Conversation.Side.CITIZEN else Entry.Kind.REPLY
+        entries[message.pk] = _entry(
+            ticket, kind_, message.body, official=message.official, channel="chat", data={"seq": message.seq},
+            created_at=message.created_at, now=now, announce=False,
+        )
+    for note in Note.objects.filter(conversation=conversation).select_related("official"):
+        _entry(ticket, Entry.Kind.NOTE, note.body, public=False, official=note.official, channel="chat", created_at=note.created_at, now=now, announce=False)
+    for attachment in Attachment.objects.filter(conversation=conversation):
+        attachment.ticket = ticket
+        attachment.entry = entries.get(attachment.message_id)
+        attachment.save(update_fields=["ticket", "entry"])
+    reasons = {
+        "timeout": "کارشناسی در مهلت مقرر پاسخ نداد؛ گفتگو به پرونده تبدیل شد.",
+        "offline": "پیام در ساعت غیرکاری ثبت شد و به پرونده تبدیل شد.",
+        "official": "کارشناس گفتگو را به پرونده تبدیل کرد.",
+        "ended": "شهروند پیش از پاسخ کارشناس گفتگو را ترک کرد؛ پیام به پرونده تبدیل شد.",
+    }
+    _entry(ticket, Entry.Kind.EVENT, reasons[reason], data={"event": "escalated", "reason": reason}, official=official, now=now)
+    _audit(ticket, "created", official=official, actor="official" if official else "system",
+           changes={"kind": kind, "from_conversation": conversation.pk, "reason": reason}, now=now)
+    return ticket
+
+
+def conversation_escalate(*, conversation_id, reason, official=None, now=None, skip_locked=False):
+    """Turn a conversation into a ticket and close the chat with the tracking code in it.
+
+    ``reason``: "timeout" (the worker: nobody answered in time), "offline" (a message left while
+    the unit was closed), "ended" (the citizen left before an answer), "official" (by hand).
+    Returns the ticket, or None when there was nothing to do (already a ticket, answered,
+    closed, or locked by another worker).
+    """
+    from chatdesk.chats import services as chat_services
+
+    now = now or clock.now()
+    with transaction.atomic():
+        if official is not None:
+            from chatdesk.chats.access import access_conversation_for_official
+
+            access_conversation_for_official(official, conversation_id)
+        conversation = _lock_conversation(conversation_id, skip_locked=skip_locked)
+        if conversation is None:
+            if official is not None:
+                raise NotFound()
+            return None
+        if Ticket.objects.filter(conversation=conversation).exists():
+            if official is not None:
+                raise Conflict("این گفتگو پیش‌تر به پرونده تبدیل شده است.", code="already_escalated")
+            return None
+        if conversation.status == Conversation.Status.CLOSED and reason != "ended":
+            if official is not None:
+                raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
+            return None
+        if reason == "timeout" and (conversation.escalate_at is None or conversation.escalate_at > now):
+            return None
+        ticket = _ticket_from_conversation(conversation, reason=reason, official=official, now=now)
+        chat_services.close_as_ticket(conversation, ticket_code=ticket.code, official=official)
+        notify.ticket_created(ticket)
+    return ticket
+
+
+def escalation_sweep(*, now=None, batch=200):
+    """Worker job: every chat whose timer ran out becomes a ticket, exactly once with any number
+    of workers (rows locked with SKIP LOCKED on PostgreSQL; SQLite serialises writers; and a
+    chat's ticket is unique in the database either way)."""
+    now = now or clock.now()
+    due = list(
+        Conversation.objects.filter(escalate_at__lte=now)
+        .exclude(status=Conversation.Status.CLOSED)
+        .order_by("escalate_at", "id")
+        .values_list("pk", flat=True)[:batch]
+    )
+    done = 0
+    for conversation_id in due:
+        try:
+            if conversation_escalate(conversation_id=conversation_id, reason="timeout", now=now, skip_locked=True):
+                done += 1
+        except IntegrityError:  # another worker won the race for this chat: it is a ticket once
+            continue
+    return done
+
+
+# --- officials --------------------------------------------------------------------------------
+def _lock_for_official(official, ticket_id):
+    return access_ticket_for_official(official, ticket_id, for_update=True)
+
+
+def _set_status(ticket, new, *, official=None, actor=None, now):
+    old = ticket.status
+    if old == new:
+        return False
+    ticket.status = new
+    fields = ["status"]
+    if new == S.RESOLVED:
+        ticket.resolved_at = now
+        fields.append("resolved_at")
+    if new == S.CLOSED:
+        ticket.closed_at = now
+        fields.append("closed_at")
+    if new == S.OPEN and old in (S.RESOLVED, S.CLOSED):
+        ticket.resolved_at = None
+        ticket.closed_at = None
+        _start_resolution_clock(ticket, now)
+        fields += ["resolved_at", "closed_at", "resolution_due", "resolution_warn_at", "sla_alerted"]
+    _touch(ticket, now, *fields)
+    action = "reopened" if new == S.OPEN and old in (S.WAITING, S.RESOLVED, S.CLOSED) and actor == "citizen" else "status"
+    _audit(ticket, action, official=official, actor=actor, changes={"status": [old, new]}, now=now)
+    _entry(
+        ticket, Entry.Kind.EVENT, f"وضعیت: {S(new).label}", official=official,
+        data={"event": "status", "from": old, "to": new}, now=now,
+    )
+    notify.status_changed(ticket, old, new)
+    return True
+
+
+def ticket_set_status(*, ticket_id, official, status):
+    if status not in S.values:
+        raise ValidationError("وضعیت نامعتبر است.", code="invalid_status", field="status")
+    with transaction.atomic():
+        ticket = _lock_for_official(official, ticket_id)
+        if status == ticket.status:
+            return ticket
+        if status not in TRANSITIONS[ticket.status] or status == S.REFERRED:
+            raise Conflict(
+                f"تغییر وضعیت از «{S(ticket.status).label}» به «{S(status).label}» ممکن نیست.", code="invalid_transition"
+            )
+        _set_status(ticket, status, official=official, now=clock.now())
+    return ticket
+
+
+def ticket_reply(*, ticket_id, official, body, files=(), status=None, dedup_key=""):
+    """A public answer: the citizen sees it on the tracking page and receives it by email.
+
+    ``status`` (optional) changes the status in the same step, e.g. "waiting" or "resolved";
+    without it a new or referred ticket becomes open."""
+    body = _validate_body(body)
+    checked = uploads.check_many(files)
+    if status and status not in (S.OPEN, S.WAITING, S.RESOLVED):
+        raise ValidationError("وضعیت پس از پاسخ نامعتبر است.", code="invalid_status", field="status")
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock_for_official(official, ticket_id)
+        if dedup_key:
+            existing = Entry.objects.filter(ticket=ticket, dedup_key=dedup_key).first()
+            if existing:
+                return existing
+        if ticket.status == S.CLOSED:
+            raise Conflict("این پرونده بسته شده است؛ برای پاسخ، نخست آن را باز کنید.", code="ticket_closed")
+        entry = _entry(ticket, Entry.Kind.REPLY, body, official=official, dedup_key=dedup_key, now=now)
+        _save_attachments(ticket, entry, checked, side="official", official=official, now=now)
+        changes = {}
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+            ticket.sla_alerted = 0
+            _touch(ticket, now, "first_response_at", "sla_alerted")
+            changes["first_response_at"] = [None, now.isoformat()]
+        if ticket.assignee_id is None:
+            ticket.assignee = official
+            _touch(ticket, now, "assignee")
+            changes["assignee"] = [None, official.pk]
+        _audit(ticket, "reply", official=official, changes={"entry": entry.pk, **changes}, now=now)
+        notify.public_reply(ticket, entry)
+        target = status or (S.OPEN if ticket.status in (S.NEW, S.REFERRED) else None)
+        if target and target != ticket.status:
+            if target not in TRANSITIONS[ticket.status]:
+                raise Conflict("تغییر وضعیت ممکن نیست.", code="invalid_transition")
+            _set_status(ticket, target, official=official, now=now)
+    return entry
+
+
+def ticket_note(*, ticket_id, official, body, dedup_key=""):
+    body = _validate_body(body)
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock_for_official(official, ticket_id)
+        if dedup_key:
+            existing = Entry.objects.filter(ticket=ticket, dedup_key=dedup_key).first()
+            if existing:
+                return existing
+        entry = _entry(ticket, Entry.Kind.NOTE, body, public=False, official=official, dedup_key=dedup_key, now=now)
+        _audit(ticket, "note", official=official, changes={"entry": entry.pk}, now=now)
+    return entry
+
+
+def ticket_assign(*, ticket_id, official, assignee_id):
+    """Give the ticket to an official of its unit (or to nobody with ``assignee_id=None``)."""
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock_for_official(official, ticket_id)
+        assignee = None
+        if assignee_id not in (None, "", 0, "0"):
+            assignee = Official.objects.filter(
+                pk=_positive_int(assignee_id), units=ticket.unit, user__is_active=True
+            ).first()
+            if assignee is None:
+                raise ValidationError("کارشناس انتخاب‌شده عضو واحد این پرونده نیست.", code="invalid_official", field="assignee")
+        if (assignee.pk if assignee else None) == ticket.assignee_id:
+            return ticket
+        old = ticket.assignee_id
+        ticket.assignee = assignee
+        _touch(ticket, now, "assignee")
+        _audit(ticket, "assign", official=official, changes={"assignee": [old, assignee.pk if assignee else None]}, now=now)
+        text = f"پرونده به {assignee.display_name} سپرده شد." if assignee else "پرونده از کارشناس پس گرفته شد."
+        _entry(ticket, Entry.Kind.EVENT, text, public=False, official=official, data={"event": "assign"}, now=now)
+        if ticket.status == S.NEW and assignee is not None:
+            _set_status(ticket, S.OPEN, official=official, now=now)
+        if assignee is not None:
+            realtime.to_official(assignee.pk, {"type": events.TICKET_ASSIGNED, "ticket": wire.ticket_brief(ticket)})
+    return ticket
+
+
+def ticket_set_priority(*, ticket_id, official, priority):
+    if priority not in Ticket.Priority.values:
+        raise ValidationError("اولویت نامعتبر است.", code="invalid_priority", field="priority")
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock_for_official(official, ticket_id)
+        if ticket.priority == priority:
+            return ticket
+        old = ticket.priority
+        ticket.priority = priority
+        _touch(ticket, now, "priority")
+        _audit(ticket, "priority", official=official, changes={"priority": [old, priority]}, now=now)
+        _entry(ticket, Entry.Kind.EVENT, f"اولویت: {Ticket.Priority(priority).label}", public=False, official=official,
+               data={"event": "priority", "from": old, "to": priority}, now=now)
+    return ticket
+
+
+def ticket_refer(*, ticket_id, official, to_unit_id, reason):
+    """Refer (ارجاع) the ticket to another unit with a reason.  The citizen sees where it went,
+    never the reason (an internal note); the new unit's SLA clock starts now; the old unit's
+    officials no longer see the case."""
+    reason = _validate_body(reason, field="reason")
+    now = clock.now()
+    with transaction.atomic():
+        ticket = _lock_for_official(official, ticket_id)
+        if ticket.status == S.CLOSED:
+            raise Conflict("این پرونده بسته شده است.", code="ticket_closed")
+        target = Unit.objects.filter(pk=_positive_int(to_unit_id), is_active=True).first()
+        if target is None or target.pk == ticket.unit_id:
+            raise ValidationError("واحد مقصد معتبر نیست.", code="invalid_unit", field="to_unit")
+        old_unit = ticket.unit
+        old_status = ticket.status
+        _entry(ticket, Entry.Kind.NOTE, f"ارجاع به {target.name}: {reason}", public=False, official=official,
+               data={"event": "referral", "from_unit": old_unit.pk, "to_unit": target.pk}, now=now)
+        ticket.unit = target
+        ticket.assignee = None
+        ticket.status = S.REFERRED
+        if ticket.first_response_at is None:
+            _start_first_response_clock(ticket, now)
+        _start_resolution_clock(ticket, now)
+        ticket.resolved_at = None
+        _touch(ticket, now, "unit", "assignee", "status", "first_response_due", "first_response_warn_at",
+               "resolution_due", "resolution_warn_at", "sla_alerted", "resolved_at")
+        _audit(ticket, "refer", official=official,
+               changes={"unit": [old_unit.pk, target.pk], "status": [old_status, S.REFERRED], "reason": reason}, now=now)
+        _entry(ticket, Entry.Kind.EVENT, f"پرونده برای رسیدگی به «{target.name}» ارجاع شد.", official=official,
+               data={"event": "referred", "from_unit": old_unit.pk, "to_unit": target.pk}, now=now)
+        realtime.to_units([old_unit.pk], {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)})
+        notify.status_changed(ticket, old_status, S.REFERRED)
+    return ticket
+
+
+def ticket_mark_viewed(*, ticket, official):
+    """The access audit: an official opened this citizen's case."""
+    _audit(ticket, "viewed", official=official)
+
+
+# --- citizens ---------------------------------------------------------------------------------
+def ticket_follow_up(*, ticket_id, body, files=(), channel="web", dedup_key="", ip_address=None):
+    """A citizen's message on their case (the tracking page or an email reply).  The caller has
+    already checked the citizen may act on this ticket (access.py).  Reopens a waiting or
+    resolved ticket; a closed one refuses."""
+    body = _validate_body(body)
+    checked = uploads.check_many(files)
+    if ip_address:
+        ratelimit.hit(
+            "follow-up", ip_address, limit=_tickets_settings()["FOLLOW_UPS_PER_HOUR"], window=3600,
+            message="پیام‌های زیادی از این نشانی ثبت شده است؛ لطفاً بعداً تلاش کنید.",
+        )
+    now = clock.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("unit").filter(pk=ticket_id).first()
+        if ticket is None:
+            raise NotFound()
+        if dedup_key:
+            existing = Entry.objects.filter(ticket=ticket, dedup_key=dedup_key).first()
+            if existing:
+                return existing
+        if ticket.status == S.CLOSED:
+            raise Conflict("این پرونده بسته شده است؛ لطفاً درخواست تازه‌ای ثبت کنید.", code="ticket_closed")
+        entry = _entry(ticket, Entry.Kind.CITIZEN, body, channel=channel, dedup_key=dedup_key, now=now)
+        _save_attachments(ticket, entry, checked, side="citizen", now=now)
+        _audit(ticket, "follow_up", actor="citizen", changes={"entry": entry.pk, "channel": channel}, now=now)
+        if ticket.status in REOPEN_ON_CITIZEN:
+            _set_status(ticket, S.OPEN, actor="citizen", now=now)
+        else:
+            _touch(ticket, now)
+        if ticket.assignee_id:
+            realtime.to_official(ticket.assignee_id, {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)})
+    return entry
+
+
+# --- SLA ---------------------------------------------------------------------------------------
+def sla_sweep(*, now=None):
+    """Worker job: warn the unit (and the assignee) when a ticket's current SLA clock passes its
+    warning point, and again at the breach.  Each alert is sent once: the conditional update of
+    ``sla_alerted`` decides, whichever worker gets there first."""
+    from . import selectors
+
+    now = now or clock.now()
+    sent = 0
+    for level, ticket in selectors.sla_alerts_due(now):
+        if not Ticket.objects.filter(pk=ticket.pk, sla_alerted__lt=level).update(sla_alerted=level):
+            continue
+        with transaction.atomic():
+            action = "sla_warning" if level == 1 else "sla_breach"
+            clock_name = "first_response" if ticket.first_response_at is None else "resolution"
+            _audit(ticket, action, changes={"clock": clock_name}, now=now)
+            frame = {"type": events.TICKET_SLA, "level": action, "clock": clock_name, "ticket": wire.ticket_brief(ticket)}
+            realtime.to_units([ticket.unit_id], frame)
+            if ticket.assignee_id:
+                realtime.to_official(ticket.assignee_id, frame)
+        sent += 1
+    return sent
+
+
+def auto_close_sweep(*, now=None):
+    """Worker job: a ticket resolved for ``AUTO_CLOSE_DAYS`` without a word from the citizen closes."""
+    now = now or clock.now()
+    days = _tickets_settings().get("AUTO_CLOSE_DAYS", 7)
+    closed = 0
+    for ticket_id in Ticket.objects.filter(status=S.RESOLVED, resolved_at__lte=now - dt.timedelta(days=days)).values_list("pk", flat=True)[:200]:
+        with transaction.atomic():
+            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, status=S.RESOLVED).first()
+            if ticket is None:
+                continue
+            _set_status(ticket, S.CLOSED, actor="system", now=now)
+            closed += 1
+    return closed
