@@ -3,12 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from chatdesk.chats import views as chat_views
+from chatdesk.core import auth as core_auth
 from chatdesk.core import views as core_views
+
+admin.site.login_form = core_auth.AdminLoginForm  # lock-out message in the admin too
 
 console_patterns = (
     [
         path("", chat_views.console, name="home"),
-        path("login/", auth_views.LoginView.as_view(template_name="console/login.html", redirect_authenticated_user=True), name="login"),
+        path("login/", auth_views.LoginView.as_view(template_name="console/login.html", authentication_form=core_auth.LoginForm, redirect_authenticated_user=True), name="login"),
         path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     ],
     "console",

@@ -6,6 +6,7 @@ from chatdesk.chats import selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation
 from chatdesk.core import events, realtime
+from chatdesk.core.auth import console_session_alive
 from chatdesk.core.errors import DomainError
 from chatdesk.directory import selectors as directory_selectors
 from chatdesk.directory import services as directory_services
@@ -37,6 +38,9 @@ class ConsoleConsumer(JsonConsumer):
         self.official = None
         await self.accept()
         official = await db(directory_selectors.official_for_user)(self.scope.get("user"))
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        if official is not None and not await db(console_session_alive)(self.session_key, official.user_id):
+            official = None  # idle or too old (core/auth.py)
         if official is None:
             await self.send_error(DomainError("برای ورود به کنسول باید وارد حساب کارمندی شوید.", code="unauthorised"))
             await self.close(code=CLOSE_UNAUTHORISED)
@@ -45,6 +49,8 @@ class ConsoleConsumer(JsonConsumer):
         self._last_seen = time.monotonic()
         await db(directory_services.console_connected)(official=official, channel_name=self.channel_name)
         await realtime.join(self, realtime.group_official(official.pk))
+        # Logging out of this browser closes this session's sockets (core/auth.py).
+        await realtime.join(self, realtime.group_session(self.session_key))
         self.unit_ids = await db(directory_selectors.unit_ids_for_official)(official)
         for unit_id in self.unit_ids:
             await realtime.join(self, realtime.group_unit(unit_id))
@@ -87,6 +93,10 @@ class ConsoleConsumer(JsonConsumer):
     async def on_ping(self, request):
         if self.official is not None and time.monotonic() - self._last_seen > HEARTBEAT_EVERY:
             self._last_seen = time.monotonic()
+            # The close broadcast may have been lost (the layer is at-most-once): check again.
+            if not await db(console_session_alive)(self.session_key, self.official.user_id):
+                await self.close(code=CLOSE_UNAUTHORISED)
+                return
             await db(directory_services.console_seen)(official=self.official, channel_name=self.channel_name)
         await super().on_ping(request)
 

@@ -10,6 +10,7 @@ class CoreConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         connection_created.connect(_sqlite_pragmas)
+        from . import auth  # noqa: F401  (connects the sign-in and sign-out receivers)
 
 
 def _sqlite_pragmas(sender, connection, **kwargs):
