@@ -10,12 +10,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from chatdesk.core.logging import LogContextMiddleware  # noqa: E402
 from consumers.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
+# LogContextMiddleware: each log line names the request or socket it came from (core/logging.py).
+application = LogContextMiddleware(ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin must match ALLOWED_HOSTS: a foreign page cannot open a socket with a staff cookie.
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
-)
+))

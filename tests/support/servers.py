@@ -138,11 +138,21 @@ def shell(script, *, env, timeout=120):
 
 
 # --- command lines ------------------------------------------------------------------------------
+def serve(port, host="127.0.0.1", *, server="uvicorn", options=()):
+    """``manage.py serve`` with one ASGI server (uvicorn is the command's default)."""
+    return [PYTHON, MANAGE, "serve", "--no-worker", "--server", server, "--host", host, "--port", str(port), *options]
+
+
 def daphne(port, host="127.0.0.1"):
-    return [PYTHON, MANAGE, "serve", "--no-worker", "--host", host, "--port", str(port)]
+    return serve(port, host, server="daphne")
+
+
+def serve_uvicorn(port, host="127.0.0.1"):
+    return serve(port, host, server="uvicorn")
 
 
 def uvicorn(port, host="127.0.0.1"):
+    """Plain uvicorn on the ASGI application (its own defaults: permessage-deflate on)."""
     return [PYTHON, "-m", "uvicorn", "chatdesk.asgi:application", "--host", host, "--port", str(port), "--no-access-log"]
 
 
