@@ -1,0 +1,171 @@
+"""The catalogue of e-services: writes (``service_save``, ``service_reindex``) and reads.
+
+Search: a citizen types on whatever keyboard they have (Arabic ي/ك, Persian or Latin digits, with
+or without ZWNJ).  ``Service.search_key`` holds ``persian.search_key`` of the identifier, name,
+summary, description, documents and rules, and the same text with its spaces removed, so that
+«درخواستها» finds «درخواست‌ها».  A query is folded the same way and every word of it must occur
+(``__contains``: a LIKE on SQLite, and on PostgreSQL a trigram index can serve it; stack notes).
+"""
+
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db import transaction
+from django.db.models import Prefetch, Q
+
+from chatdesk.core import clock
+from chatdesk.core.errors import ValidationError
+from chatdesk.core.persian import clean_line, clean_text, search_key, to_latin_digits, to_persian_digits
+from chatdesk.directory.models import Unit
+
+from .models import Service, ServiceDocument, ServiceRule
+
+MAX_QUERY_CHARS = 100
+
+
+# --- formatting -------------------------------------------------------------------------------
+
+
+def format_rials(amount):
+    """``۱۲۰٬۰۰۰ ریال`` (Persian digits, Persian thousands separator)."""
+    return to_persian_digits(f"{amount:,}".replace(",", "٬")) + " ریال"
+
+
+def cost_display(service):
+    if service.cost_rials == 0:
+        return "رایگان"
+    if service.cost_rials is not None:
+        text = format_rials(service.cost_rials)
+        return f"{text} ({service.cost_note})" if service.cost_note else text
+    return service.cost_note or "—"
+
+
+def channels_display(service):
+    labels = dict(Service.Channel.choices)
+    return [labels[c] for c in service.channels if c in labels]
+
+
+def visits_display(service):
+    if not service.in_person_visits:
+        return "بدون نیاز به مراجعه حضوری"
+    return to_persian_digits(f"{service.in_person_visits} بار")
+
+
+# --- writes -----------------------------------------------------------------------------------
+
+
+def _normalise_identifier(value):
+    raw = to_latin_digits(str(value or "")).strip().replace("-", "").replace(" ", "")
+    if not (raw.isascii() and raw.isdigit() and 8 <= len(raw) <= 12):
+        raise ValidationError("شناسه خدمت باید ۸ تا ۱۲ رقم باشد.", field="identifier")
+    return raw
+
+
+def _key_for(service, documents, rules):
+    parts = [service.identifier, service.name, service.summary, service.description]
+    parts += [f"{d.title} {d.note}" for d in documents]
+    parts += [f"{r.title} {r.number}" for r in rules]
+    key = search_key(" ".join(p for p in parts if p))
+    return f"{key}\n{key.replace(' ', '')}"
+
+
+@transaction.atomic
+def service_save(*, service=None, identifier, name, slug, unit, summary="", description="", recipient=Service.Recipient.G2C,
+                 cost_rials=None, cost_note="", delivery_time="", in_person_visits=0, channels=(), availability="",
+                 access_url="", is_active=True, order=0, documents=None, rules=None):
+    """Create or update a service.  ``documents`` (list of ``(title, note)``) and ``rules`` (list of
+    dicts with title, kind, number, date, url, text) replace the existing rows when given.
+    Validates first; keeps ``search_key`` in step."""
+    identifier = _normalise_identifier(identifier)
+    name = clean_line(name)
+    if not name:
+        raise ValidationError("عنوان خدمت را وارد کنید.", field="name")
+    if unit is None:
+        raise ValidationError("واحد ارائه‌دهنده را انتخاب کنید.", field="unit")
+    unknown = [c for c in channels if c not in Service.Channel.values]
+    if unknown:
+        raise ValidationError("شیوه دسترسی نامعتبر است.", field="channels")
+    clash = Service.objects.filter(identifier=identifier)
+    if service is not None and service.pk:
+        clash = clash.exclude(pk=service.pk)
+    if clash.exists():
+        raise ValidationError("خدمتی با این شناسه قبلاً ثبت شده است.", field="identifier")
+    if service is not None and service.pk:
+        service = Service.objects.select_for_update().get(pk=service.pk)
+    else:
+        service = Service()
+    service.identifier, service.name, service.slug, service.unit = identifier, name, slug, unit
+    service.summary, service.description = clean_line(summary), clean_text(description)
+    service.recipient, service.cost_rials, service.cost_note = recipient, cost_rials, clean_line(cost_note)
+    service.delivery_time, service.in_person_visits = clean_line(delivery_time), in_person_visits or 0
+    service.channels = [c for c in Service.Channel.values if c in channels]  # the catalogue's order
+    service.availability, service.access_url = clean_line(availability), access_url
+    service.is_active, service.order, service.updated_at = is_active, order, clock.now()
+    service.save()
+    if documents is not None:
+        service.documents.all().delete()
+        ServiceDocument.objects.bulk_create(
+            [ServiceDocument(service=service, order=i, title=clean_line(t), note=clean_line(n)) for i, (t, n) in enumerate(documents, 1)]
+        )
+    if rules is not None:
+        service.rules.all().delete()
+        ServiceRule.objects.bulk_create([
+            ServiceRule(
+                service=service, order=i, kind=r.get("kind", ServiceRule.Kind.CIRCULAR), title=clean_line(r["title"]),
+                number=clean_line(r.get("number", "")), date=r.get("date"), url=r.get("url", ""), text=clean_text(r.get("text", "")),
+            )
+            for i, r in enumerate(rules, 1)
+        ])
+    return service_reindex(service=service)
+
+
+def service_reindex(*, service):
+    """Rewrite the search column from the service and its documents and rules (after the admin
+    saved its inline rows, for instance)."""
+    documents, rules = list(service.documents.all()), list(service.rules.all())
+    key = _key_for(service, documents, rules)
+    Service.objects.filter(pk=service.pk).update(search_key=key)
+    service.search_key = key
+    return service
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+def _public_services():
+    return Service.objects.filter(is_active=True, unit__is_active=True).select_related("unit")
+
+
+def search_services(query=""):
+    """Active services matching every word of ``query`` (in the key, or in the unit's name)."""
+    services = _public_services()
+    words = search_key(query[:MAX_QUERY_CHARS]).split()
+    for word in words:
+        unit_ids = [u.pk for u in Unit.objects.filter(is_active=True).only("name") if word in search_key(u.name)]
+        services = services.filter(Q(search_key__contains=word) | Q(unit_id__in=unit_ids))
+    return services.order_by("unit__menu_order", "unit_id", "order", "name")
+
+
+@dataclass
+class UnitGroup:
+    unit: Unit
+    services: list = field(default_factory=list)
+
+
+def services_by_unit(services):
+    """``[UnitGroup(unit, [service, …]), …]`` in menu order (``services`` already sorted)."""
+    return [UnitGroup(unit, list(items)) for unit, items in groupby(services, key=lambda s: s.unit)]
+
+
+def service_for_public(identifier):
+    """The active service with this identifier (Persian or Latin digits), with its documents and
+    rules; None if there is none."""
+    raw = to_latin_digits(identifier or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    return (
+        _public_services()
+        .prefetch_related(Prefetch("documents"), Prefetch("rules"))
+        .filter(identifier=raw)
+        .first()
+    )

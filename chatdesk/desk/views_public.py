@@ -1,0 +1,57 @@
+"""Public pages of the service desk: the catalogue of e-services, one service, the directory."""
+
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from chatdesk.core import clock
+from chatdesk.core.persian import to_persian_digits
+
+from . import announcements, catalogue, directory
+
+
+def _decorate(service, notices):
+    """Display values for a template (templates do not compute or query)."""
+    service.notice = notices.get(service.pk)
+    service.identifier_display = to_persian_digits(service.identifier)
+    service.cost_display = catalogue.cost_display(service)
+    service.channels_display = catalogue.channels_display(service)
+    service.visits_display = catalogue.visits_display(service)
+    return service
+
+
+@require_GET
+def service_catalogue(request):
+    query = request.GET.get("q", "").strip()[: catalogue.MAX_QUERY_CHARS]
+    services = list(catalogue.search_services(query))
+    notices = announcements.service_notices(services, clock.now())
+    for s in services:
+        _decorate(s, notices)
+    return render(
+        request,
+        "desk/catalogue/list.html",
+        {"query": query, "groups": catalogue.services_by_unit(services), "count": len(services), "count_display": to_persian_digits(len(services))},
+    )
+
+
+@require_GET
+def service_detail(request, identifier):
+    service = catalogue.service_for_public(identifier)
+    if service is None:
+        raise Http404("خدمت یافت نشد.")
+    _decorate(service, announcements.service_notices([service], clock.now()))
+    return render(
+        request,
+        "desk/catalogue/detail.html",
+        {
+            "service": service,
+            "documents": list(service.documents.all()),
+            "rules": list(service.rules.all()),
+            "chat_unit": service.unit if service.unit.chat_enabled and service.unit.show_in_menu else None,
+        },
+    )
+
+
+@require_GET
+def public_directory(request):
+    return render(request, "desk/directory/list.html", {"units": directory.public_directory()})
