@@ -92,14 +92,14 @@ class UnitAdmin(admin.ModelAdmin):
     def state_now(self, unit):
         state = schedule.unit_state(unit, clock.now())
         if state.open:
-            return format_html('<span style="white-space:nowrap">باز تا {}</span>', jalali.format_time(state.closes_at))
+            return format_html('<span class="nowrap">باز تا {}</span>', jalali.format_time(state.closes_at))
         why = {"outside_hours": "خارج از ساعت کاری", "weekend": "تعطیل آخر هفته"}.get(state.reason, state.holiday_name)
         reopens = ""
         if state.next_opening:
             day = jalali.format_date(state.next_opening, long=True).rsplit(" ", 1)[0]  # without the year
             reopens = f"بازگشایی: {day} {jalali.format_time(state.next_opening)}"
         return format_html(
-            '<span style="white-space:nowrap">بسته ({})</span><br><span style="white-space:nowrap">{}</span>', why, reopens
+            '<span class="nowrap">بسته ({})</span><br><span class="nowrap">{}</span>', why, reopens
         )
 
     def save_formset(self, request, form, formset, change):
