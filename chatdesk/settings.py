@@ -206,6 +206,13 @@ UPLOADS = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An oversized file part is dropped while it streams in (core/uploads.py), before Django's own
+# handlers keep it in memory or in a temporary file.
+FILE_UPLOAD_HANDLERS = [
+    "chatdesk.core.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 TICKETS = {
     # Tracking lookups per address (wrong and right alike) in a window; and per code.
     "LOOKUPS_PER_ADDRESS": int(os.environ.get("CHATDESK_LOOKUPS_PER_ADDRESS", 10)),
