@@ -162,3 +162,4 @@ class Announcement(models.Model):
     @property
     def is_planned(self):
         return self.kind == self.Kind.MAINTENANCE
+from .models_forms import ComplaintSettings, ContactGroup, MeetingRequest  # noqa: E402,F401  (forms: requests, complaints, meetings)
