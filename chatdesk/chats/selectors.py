@@ -3,6 +3,7 @@ import datetime as dt
 from django.db.models import Count, Max, Min, Q
 
 from chatdesk.core.tracking import token_digest
+from chatdesk.desk.announcements import announcements_for_unit
 from chatdesk.directory import schedule
 from chatdesk.directory.models import Official, Unit
 
@@ -208,4 +209,6 @@ def chat_availability(unit, at):
         "on_duty": on_duty,
         "next_opening": state.next_opening.isoformat() if state.next_opening and reason != "open" else None,
         "next_opening_display": state.next_opening_display if reason != "open" and reason != "nobody_on_duty" else "",
+        # Outages and planned maintenance that concern this unit or its services (desk app).
+        "announcements": announcements_for_unit(unit, at),
     }

@@ -39,8 +39,29 @@
     if (!select.value) return;
     fetch("/api/units/" + encodeURIComponent(select.value) + "/state/", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (info) { if (info && String(info.unit) === select.value) showUnitState(info); })
+      .then(function (info) { if (info && String(info.unit) === select.value) { showNotices(info.announcements); showUnitState(info); } })
       .catch(function () { /* the chat still starts; the server decides */ });
+  }
+  // Outages and planned maintenance that concern the picked unit (desk announcements), shown
+  // before the citizen starts, whether or not someone is on duty.
+  function showNotices(list) {
+    var box = $("unit-notices");
+    if (!box) {
+      box = Fa.el("div", "alert alert-warning py-2 px-2 small unit-notices");
+      box.setAttribute("data-role", "unit-notices");
+      box.setAttribute("role", "status");
+      $("unit-state").insertAdjacentElement("afterend", box);
+    }
+    box.textContent = "";
+    (list || []).forEach(function (a) {
+      var item = Fa.el("div", "unit-notice");
+      item.appendChild(Fa.el("div", "fw-semibold", (a.in_effect ? "" : "اطلاع‌رسانی پیشاپیش: ") + a.kind_display + " — " + a.title));
+      item.appendChild(Fa.el("div", null, a.period_display));
+      if (a.services && a.services.length) item.appendChild(Fa.el("div", null, "خدمت: " + a.services.join("، ")));
+      if (a.body) item.appendChild(Fa.el("div", null, a.body));
+      box.appendChild(item);
+    });
+    box.hidden = !box.firstChild;
   }
   function showUnitState(info) {
     var box = $("unit-state");
@@ -275,4 +296,9 @@
   // --- resume a conversation after a reload ---------------------------------------------------
   fillUnits();
   if (state && state.token) begin();
+  else {
+    // ``/?unit=<id>`` (the catalogue's «گفتگو با کارشناس»): open the start form on that unit.
+    var wanted = new URLSearchParams(window.location.search).get("unit");
+    if (wanted && config.units.some(function (u) { return u.chat && String(u.id) === wanted; })) open(wanted);
+  }
 })();

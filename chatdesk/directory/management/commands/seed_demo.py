@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from chatdesk.core.persian import to_persian_digits
+from chatdesk.desk import demo as desk_demo
 from chatdesk.directory import demo
 from chatdesk.directory.models import DutyShift, Holiday
 
@@ -10,6 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         units, accounts = demo.seed()
+        self.stdout.write(to_persian_digits(f"میز خدمت: {len(desk_demo.seed(units))} خدمت، فهرست کارکنان و یک اطلاعیه تعمیرات."))
         self.stdout.write(f"{len(units)} واحد آماده است. حساب‌های نمایشی (نام کاربری / گذرواژه):")
         for username, password in accounts:
             self.stdout.write(f"  {username:10s} {password}")
