@@ -11,6 +11,9 @@ from chatdesk.core.errors import DomainError
 from chatdesk.directory import selectors as directory_selectors
 from chatdesk.directory import services as directory_services
 from chatdesk.directory.models import Official
+from chatdesk.tickets import access as ticket_access
+from chatdesk.tickets import services as ticket_services
+from chatdesk.tickets import wire as ticket_wire
 
 from .base import CLOSE_UNAUTHORISED, JsonConsumer, db, int_field
 
@@ -32,6 +35,8 @@ class ConsoleConsumer(JsonConsumer):
         events.NOTE_ADD: "on_note_add",
         events.CHAT_TRANSFER: "on_transfer",
         events.OVERVIEW: "on_overview",
+        events.TICKET_WATCH: "on_ticket_watch",
+        events.CHAT_ESCALATE: "on_escalate",
     }
 
     async def connect(self):
@@ -182,6 +187,20 @@ class ConsoleConsumer(JsonConsumer):
             to_unit_id=request.get("to_unit_id"),
         )
         await self.send_frame({"type": events.TRANSFER_OK, "conversation_id": conversation_id})
+
+    async def on_ticket_watch(self, request):
+        """Follow a ticket page's changes (the same not_found for missing and forbidden)."""
+        self._require_official()
+        ticket = await db(ticket_access.access_ticket_for_official)(self.official, request.get("ticket_id"))
+        await realtime.join(self, realtime.group_ticket_staff(ticket.pk))
+        await self.send_frame({"type": events.TICKET_CHANGED, "ticket": ticket_wire.ticket_brief(ticket)})
+
+    async def on_escalate(self, request):
+        """Turn an ongoing chat into a ticket by hand; the citizen gets its tracking code."""
+        self._require_official()
+        conversation_id = int_field(request, "conversation_id")
+        ticket = await db(ticket_services.conversation_escalate)(conversation_id=conversation_id, reason="official", official=self.official)
+        await self.send_frame({"type": events.CHAT_ESCALATED, "conversation_id": conversation_id, "ticket": ticket_wire.ticket_brief(ticket)})
 
     async def on_overview(self, request):
         """The supervisor's live view: queues, who is on duty and each official's load."""

@@ -43,6 +43,7 @@ TICKET_ASSIGNED = "ticket.assigned"  # to an official: a ticket was given to you
 TICKET_SLA = "ticket.sla"  # staff: a ticket's SLA clock reached its warning point or breached
 TICKET_WATCH = "ticket.watch"  # console -> server: follow a ticket page's changes
 CHAT_ESCALATE = "chat.escalate"  # console -> server: turn this chat into a ticket
+CHAT_ESCALATED = "chat.escalated"  # server -> console: done; the ticket's brief
 
 # channel-layer message types (between processes, never on the wire)
 LAYER_EVENT = "chatdesk.event"

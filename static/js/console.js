@@ -77,8 +77,12 @@
     closeBtn.type = "button";
     var transferBtn = Fa.el("button", "btn btn-sm btn-outline-secondary", "انتقال");
     transferBtn.type = "button";
+    var ticketBtn = Fa.el("button", "btn btn-sm btn-outline-primary", "تبدیل به پرونده");
+    ticketBtn.type = "button";
+    ticketBtn.setAttribute("data-role", "escalate");
+    ticketBtn.title = "گفتگو بسته می‌شود و با کد پیگیری در پرونده‌ها ادامه می‌یابد";
     var buttons = Fa.el("div", "d-flex gap-1");
-    buttons.appendChild(transferBtn); buttons.appendChild(closeBtn);
+    buttons.appendChild(ticketBtn); buttons.appendChild(transferBtn); buttons.appendChild(closeBtn);
     head.appendChild(title); head.appendChild(buttons);
     var messages = Fa.el("div", "chat-messages");
     var typing = Fa.el("div", "chat-typing", "شهروند در حال نوشتن است…");
@@ -108,6 +112,9 @@
     });
     chats.set(conv.id, chat);
 
+    ticketBtn.addEventListener("click", function () {
+      if (window.confirm("این گفتگو به پرونده با کد پیگیری تبدیل شود؟")) socket.send({ type: "chat.escalate", conversation_id: conv.id });
+    });
     closeBtn.addEventListener("click", function () {
       if (chat.conv.status === "closed") { node.remove(); chats.delete(conv.id); if (!chats.size) $("empty").hidden = false; renderMine(); return; }
       if (window.confirm("این گفتگو پایان یابد؟")) socket.send({ type: "chat.close", conversation_id: conv.id });
@@ -143,6 +150,7 @@
     chat.node.classList.toggle("closed", closed);
     chat.input.disabled = closed;
     chat.node.querySelector("header .btn-outline-danger").textContent = closed ? "بستن پنجره" : "پایان گفتگو";
+    chat.node.querySelector("[data-role=escalate]").hidden = closed;
     var mineNow = me && c.official_id === me.id;
     chat.node.classList.toggle("not-mine", !closed && !mineNow);
 
@@ -308,6 +316,16 @@
         if (chat) chat.node.querySelector(".transfer-form").hidden = true;
         toast("گفتگو منتقل شد.");
         requestOverview();
+        break;
+      case "chat.escalated":
+        toast("پرونده " + Fa.faDigits(frame.ticket.display_code) + " ساخته شد.");
+        chat = chats.get(frame.conversation_id);
+        if (chat) {
+          var open = Fa.el("a", "btn btn-sm btn-link", "باز کردن پرونده " + Fa.faDigits(frame.ticket.display_code));
+          open.href = "/console/tickets/" + frame.ticket.id + "/";
+          open.setAttribute("data-role", "ticket-link");
+          chat.node.querySelector("header").appendChild(open);
+        }
         break;
       case "overview": renderOverview(frame); break;
       case "history":

@@ -159,6 +159,7 @@
     state = null; conversation = null;
     Fa.store(STATE_KEY, undefined);
     outbox.clear();
+    $("ended-ticket").hidden = true;
     fillUnits();
     show("start");
     if (message) { var error = $("start-error"); error.textContent = message; error.hidden = false; }
@@ -212,7 +213,9 @@
       if (pending && m.sender === "citizen") pending.remove();
     }
     var node;
-    if (m.kind === "event") {
+    if (m.kind === "event" && m.tracking_code) {
+      node = ticketBox(m);
+    } else if (m.kind === "event") {
       node = Fa.el("div", "msg msg-event", m.body);
     } else {
       node = Fa.el("div", "msg " + (m.sender === "citizen" ? "msg-me" : "msg-them"));
@@ -224,6 +227,29 @@
     list.appendChild(node);
     list.scrollTop = list.scrollHeight;
     if (m.sender === "official") $("typing").hidden = true;
+  }
+
+  // The chat became a ticket (nobody answered in time, the unit was closed, or the official
+  // turned it into one): the citizen keeps the tracking code, here and after a reload.
+  function ticketBox(m) {
+    var box = Fa.el("div", "widget-ticket");
+    box.setAttribute("data-role", "ticket");
+    box.appendChild(Fa.el("div", "small", m.body));
+    var code = Fa.el("span", "ticket-code", Fa.faDigits(m.display_code || m.tracking_code));
+    code.setAttribute("dir", "ltr");
+    code.setAttribute("data-role", "tracking-code");
+    box.appendChild(code);
+    var link = Fa.el("a", "btn btn-sm btn-outline-primary", "پیگیری پرونده");
+    link.href = "/track/?code=" + encodeURIComponent(m.tracking_code);
+    link.target = "_blank";
+    link.rel = "noopener";
+    box.appendChild(link);
+    var ended = root.querySelector("[data-role=ended-ticket]");
+    if (ended) {
+      ended.replaceChildren(Fa.el("span", "", "کد پیگیری شما: "), code.cloneNode(true));
+      ended.hidden = false;
+    }
+    return box;
   }
 
   function renderPending(item) {

@@ -1,0 +1,280 @@
+"""Ticket pages: the officials' console (list, ticket page, actions) and the citizen's tracking
+pages (lookup, case, follow-up, email link).  Thin: every write is a service, every read a
+selector, every object through an access function (the same 404 for missing and forbidden)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from chatdesk.chats.views import client_ip
+from chatdesk.core import clock, ratelimit
+from chatdesk.core.errors import DomainError, NotFound, RateLimited
+from chatdesk.core.tracking import parse_tracking_code
+from chatdesk.directory.selectors import official_for_user, units_for_official
+from chatdesk.directory.models import Unit
+
+from . import access, selectors, services
+from .models import Entry, Ticket
+
+S = Ticket.Status
+
+
+def _official_or_403(request):
+    official = official_for_user(request.user)
+    if official is None:
+        return None, render(request, "console/not_official.html", status=403)
+    return official, None
+
+
+def _download(attachment):
+    """Always a download, never rendered by the browser (design: uploads are never served inline)."""
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- console ------------------------------------------------------------------------------------
+@require_GET
+@login_required
+def console_list(request):
+    official, denied = _official_or_403(request)
+    if denied:
+        return denied
+    now = clock.now()
+    filters = selectors.parse_filters(request.GET)
+    page = Paginator(selectors.tickets_for_official(official, filters, now), selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for t in page.object_list:
+        state = selectors.sla_state(t, now)
+        rows.append((t, state, selectors.SLA.LABELS[state], selectors.current_clock(t)[1]))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "tickets/console_list.html",
+        {
+            "official": official,
+            "filters": filters,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "units": units_for_official(official),
+            "statuses": S.choices,
+            "kinds": Ticket.Kind.choices,
+            "sla_choices": [(k, selectors.SLA.LABELS[k]) for k in ("ok", "warning", "breached")],
+            "counts": selectors.counts_for_official(official, now),
+            "sla_labels": selectors.SLA.LABELS,
+            "params": request.GET,
+        },
+    )
+
+
+ACTIONS = {
+    "reply": lambda o, t, p, f: services.ticket_reply(ticket_id=t.pk, official=o, body=p.get("body"), files=f, status=p.get("then") or None),
+    "note": lambda o, t, p, f: services.ticket_note(ticket_id=t.pk, official=o, body=p.get("body")),
+    "assign": lambda o, t, p, f: services.ticket_assign(ticket_id=t.pk, official=o, assignee_id=p.get("assignee") or None),
+    "refer": lambda o, t, p, f: services.ticket_refer(ticket_id=t.pk, official=o, to_unit_id=p.get("to_unit"), reason=p.get("reason")),
+    "status": lambda o, t, p, f: services.ticket_set_status(ticket_id=t.pk, official=o, status=p.get("status")),
+    "priority": lambda o, t, p, f: services.ticket_set_priority(ticket_id=t.pk, official=o, priority=p.get("priority")),
+}
+DONE = {
+    "reply": "پاسخ ثبت شد و برای شهروند فرستاده می‌شود.",
+    "note": "یادداشت داخلی ثبت شد.",
+    "assign": "کارشناس پرونده تغییر کرد.",
+    "refer": "پرونده ارجاع شد.",
+    "status": "وضعیت پرونده تغییر کرد.",
+    "priority": "اولویت پرونده تغییر کرد.",
+}
+
+
+def _ticket_context(official, ticket, now):
+    from .identity_hook import identity_visible
+
+    return {
+        "official": official,
+        "ticket": ticket,
+        "entries": selectors.timeline(ticket, public_only=False),
+        "audit": selectors.audit_of(ticket),
+        "sla": selectors.sla_state(ticket, now),
+        "sla_label": selectors.SLA.LABELS[selectors.sla_state(ticket, now)],
+        "clock": selectors.current_clock(ticket),
+        "assignable": selectors.assignable_officials(ticket),
+        "refer_units": Unit.objects.filter(is_active=True).exclude(pk=ticket.unit_id).order_by("menu_order", "id"),
+        "next_statuses": [(s, S(s).label) for s in S.values if s in services.TRANSITIONS[ticket.status] and s != S.REFERRED],
+        "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی")],
+        "priorities": Ticket.Priority.choices,
+        "show_identity": identity_visible(ticket, official),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def console_ticket(request, ticket_id):
+    official, denied = _official_or_403(request)
+    if denied:
+        return denied
+    try:
+        ticket = access.access_ticket_for_official(official, ticket_id)
+    except NotFound:
+        raise Http404 from None
+    status = 200
+    kept = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        handler = ACTIONS.get(action)
+        try:
+            if handler is None:
+                raise DomainError("درخواست نامعتبر است.", code="bad_request")
+            handler(official, ticket, request.POST, request.FILES.getlist("files"))
+        except NotFound:
+            raise Http404 from None
+        except DomainError as error:
+            messages.error(request, error.message)
+            kept = {"action": action, **{k: request.POST.get(k, "") for k in ("body", "reason", "to_unit", "then")}}
+            if request.FILES:
+                kept["files_lost"] = True
+            status = 400
+        else:
+            messages.success(request, DONE[action])
+            return redirect("tickets:console-ticket", ticket_id=ticket.pk)
+        ticket = access.access_ticket_for_official(official, ticket.pk)
+    else:
+        services.ticket_mark_viewed(ticket=ticket, official=official)
+    context = _ticket_context(official, ticket, clock.now())
+    context["kept"] = kept
+    return render(request, "tickets/console_ticket.html", context, status=status)
+
+
+@require_GET
+@login_required
+def console_timeline(request, ticket_id):
+    """The timeline alone: the ticket page reloads it when a change is announced on its socket."""
+    official, denied = _official_or_403(request)
+    if denied:
+        return denied
+    try:
+        ticket = access.access_ticket_for_official(official, ticket_id)
+    except NotFound:
+        raise Http404 from None
+    return render(request, "tickets/_console_live.html", _ticket_context(official, ticket, clock.now()))
+
+
+@require_GET
+@login_required
+def console_file(request, ticket_id, attachment_id):
+    official, denied = _official_or_403(request)
+    if denied:
+        return denied
+    try:
+        ticket = access.access_ticket_for_official(official, ticket_id)
+    except NotFound:
+        raise Http404 from None
+    attachment = selectors.attachment_of_ticket(ticket, attachment_id)
+    if attachment is None:
+        raise Http404
+    return _download(attachment)
+
+
+# --- public tracking ------------------------------------------------------------------------------
+def _lookup_limits(request, code):
+    settings_ = services._tickets_settings()
+    window = settings_["LOOKUP_WINDOW_SECONDS"]
+    message = "تلاش‌های پیگیری از این نشانی بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید."
+    ratelimit.hit("track-address", client_ip(request), limit=settings_["LOOKUPS_PER_ADDRESS"], window=window, message=message)
+    if code:  # guessing the contact of one known code from many addresses
+        ratelimit.hit("track-code", code, limit=settings_["LOOKUPS_PER_CODE"], window=window, message=message)
+
+
+@require_http_methods(["GET", "POST"])
+def track_lookup(request):
+    error = None
+    status = 200
+    code_text = request.POST.get("code", request.GET.get("code", ""))
+    contact = request.POST.get("contact", "")
+    if request.method == "POST":
+        try:
+            code = parse_tracking_code(code_text)
+            _lookup_limits(request, code)
+            if not code:
+                raise NotFound("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code")
+            ticket = access.access_ticket_for_citizen(code, contact)
+        except RateLimited as exc:
+            error, status = exc.message, 429
+        except NotFound as exc:
+            error, status = exc.message, 404
+        else:
+            access.remember_in_session(request.session, ticket)
+            return redirect("tickets:track-case", code=ticket.code)
+    return render(request, "tickets/track_lookup.html", {"error": error, "code": code_text, "contact": contact}, status=status)
+
+
+@require_GET
+def track_link(request, code, token):
+    """The link in the citizen's emails: opens the case without typing."""
+    try:
+        ticket = access.access_ticket_by_link(code, token)
+    except NotFound as exc:
+        return render(request, "tickets/track_lookup.html", {"error": exc.message, "code": ""}, status=404)
+    access.remember_in_session(request.session, ticket)
+    return redirect("tickets:track-case", code=ticket.code)
+
+
+@require_http_methods(["GET", "POST"])
+def track_case(request, code):
+    try:
+        ticket = access.access_ticket_for_session(request.session, code)
+    except NotFound:
+        return redirect(reverse("tickets:track") + "?code=" + (parse_tracking_code(code) or ""))
+    status = 200
+    kept = ""
+    if request.method == "POST":
+        try:
+            services.ticket_follow_up(
+                ticket_id=ticket.pk, body=request.POST.get("body"), files=request.FILES.getlist("files"),
+                ip_address=client_ip(request), dedup_key=_form_key(request.POST.get("form_key")),
+            )
+        except DomainError as error:
+            messages.error(request, error.message + (" پرونده‌ها را دوباره انتخاب کنید." if request.FILES else ""))
+            kept = request.POST.get("body", "")
+            status = 429 if isinstance(error, RateLimited) else 400
+        else:
+            messages.success(request, "پیام شما به پرونده افزوده شد.")
+            return redirect("tickets:track-case", code=ticket.code)
+        ticket.refresh_from_db()
+    return render(
+        request,
+        "tickets/track_case.html",
+        {"ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key()},
+        status=status,
+    )
+
+
+@require_GET
+def track_file(request, code, attachment_id):
+    try:
+        ticket = access.access_ticket_for_session(request.session, code)
+    except NotFound:
+        raise Http404 from None
+    attachment = selectors.public_attachment_of_ticket(ticket, attachment_id)
+    if attachment is None:
+        raise Http404
+    return _download(attachment)
+
+
+def _new_form_key():
+    import secrets
+
+    return "web:" + secrets.token_hex(12)
+
+
+def _form_key(value):
+    """A resubmitted form (double click, reload after a lost response) is stored once."""
+    if isinstance(value, str) and value.startswith("web:") and len(value) == 28 and value[4:].isalnum():
+        return value
+    return ""
