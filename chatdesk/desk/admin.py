@@ -77,6 +77,7 @@ class ServiceDocumentInline(admin.TabularInline):
 
 class ServiceRuleForm(forms.ModelForm):
     date = JalaliDateField(label="تاریخ", required=False, help_text="شمسی، مانند ۱۳۹۴/۰۵/۱۷")
+    url = forms.URLField(label="پیوند", required=False, assume_scheme="https")
 
     class Meta:
         model = ServiceRule
@@ -94,6 +95,7 @@ class ServiceForm(forms.ModelForm):
     channels = forms.MultipleChoiceField(
         label="شیوه‌های دسترسی", choices=Service.Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
+    access_url = forms.URLField(label="نشانی سامانه خدمت", required=False, assume_scheme="https")
 
     class Meta:
         model = Service

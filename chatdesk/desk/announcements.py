@@ -105,8 +105,9 @@ def announcement_wire(announcement, at):
         "kind_display": announcement.get_kind_display(),
         "title": announcement.title,
         "body": announcement.body,
-        "starts_at": announcement.starts_at.isoformat(),
-        "ends_at": announcement.ends_at.isoformat() if announcement.ends_at else None,
+        # ISO 8601 in Tehran time, like the unit state's ``next_opening``.
+        "starts_at": jalali.local(announcement.starts_at).isoformat(),
+        "ends_at": jalali.local(announcement.ends_at).isoformat() if announcement.ends_at else None,
         "in_effect": announcement.starts_at <= at,
         "period_display": period_display(announcement),
         "units": [u.name for u in announcement.units.all()],
