@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("chatdesk.tickets.urls")),
     path("", include("chatdesk.desk.urls")),
     path("", include("chatdesk.mail.urls")),
+    path("", include("chatdesk.reports.public_urls")),  # /rate/..., /api/stats/v1/...
     path("admin/", admin.site.urls),
 ]
