@@ -10,3 +10,17 @@ urlpatterns = [
     path("services/<str:identifier>/", views_public.service_detail, name="service-detail"),
     path("directory/", views_public.public_directory, name="public-directory"),
 ]
+
+# requests, complaints, meetings, contact forms (views_forms.py)
+from . import views_forms  # noqa: E402
+
+urlpatterns += [
+    path("requests/new/", views_forms.request_new, name="request-new"),
+    path("complaints/new/", views_forms.complaint_new, name="complaint-new"),
+    path("meetings/new/", views_forms.meeting_new, name="meeting-new"),
+    path("contact/", views_forms.contact, name="contact"),
+    path("forms/filed/", views_forms.filed, name="form-filed"),
+    path("track/<str:code>/meeting/", views_forms.meeting_citizen_action, name="meeting-citizen-action"),
+    path("console/meetings/", views_forms.console_meetings, name="console-meetings"),
+    path("console/meetings/<int:ticket_id>/<str:action>/", views_forms.console_meeting_action, name="console-meeting-action"),
+]

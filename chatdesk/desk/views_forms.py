@@ -1,0 +1,253 @@
+"""Pages of the service-desk forms and of meetings (thin: forms in, services called, pages out).
+
+Public: ``/requests/new/?service=<identifier>``, ``/complaints/new/``, ``/meetings/new/``,
+``/contact/``, the success page ``/forms/filed/``, and the citizen's meeting actions
+``POST /track/<code>/meeting/`` (confirm or cancel; the tracking page's session opens the case).
+Console: ``/console/meetings/`` and its actions (offer, cancel, done).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from chatdesk.core import uploads
+from chatdesk.core.auth import client_address
+from chatdesk.core.errors import DomainError, NotFound, RateLimited
+from chatdesk.directory.selectors import official_for_user
+from chatdesk.tickets.access import access_ticket_for_session, remember_in_session
+
+from . import complaints, meetings, requests
+from .forms import ComplaintForm, ContactForm, MeetingForm, OfferForm, ServiceRequestForm
+
+FILED_KEY = "chatdesk.desk.filed"
+BOT_MESSAGE = "ارسال فرم ناموفق بود؛ لطفاً صفحه را دوباره باز کنید و فرم را بفرستید."
+
+
+def _ip(request):
+    return client_address(request) or None
+
+
+def _form_page(request, *, form, template, context, submit):
+    """GET shows ``form``; POST validates it, calls ``submit(form)`` (a service returning
+    tickets.services.Opened) and redirects to the success page, or shows the errors (what the
+    citizen typed is kept; files must be chosen again)."""
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_bot:
+            form.is_valid()
+            form.add_error(None, BOT_MESSAGE)
+        else:
+            valid = form.is_valid()
+            refused = uploads.refused_files(request)
+            if refused:
+                try:
+                    uploads.raise_if_refused(request)
+                except DomainError as error:
+                    form.apply_error(error)
+            elif valid:
+                try:
+                    opened = submit(form)
+                except RateLimited as error:
+                    form.add_error(None, error.message)
+                    status = 429
+                except DomainError as error:
+                    form.apply_error(error)
+                else:
+                    return _filed(request, opened.ticket)
+    form.mark_invalid()
+    context = {
+        **context,
+        "form": form,
+        "upload_limits": uploads.limits_display(),
+        "files_lost": request.method == "POST" and bool(form.file_fields()),
+    }
+    return render(request, template, context, status=status)
+
+
+def _filed(request, ticket):
+    remember_in_session(request.session, ticket)  # this browser may open the case at once
+    request.session[FILED_KEY] = {
+        "code": ticket.code,
+        "kind": ticket.kind,
+        "kind_display": ticket.get_kind_display(),
+        "email": bool(ticket.citizen_email),
+        "unit": ticket.unit.name,
+    }
+    return HttpResponseRedirect("/forms/filed/")
+
+
+@require_GET
+def filed(request):
+    from chatdesk.core.tracking import format_tracking_code
+
+    data = request.session.get(FILED_KEY)
+    if not data:
+        return HttpResponseRedirect("/track/")
+    context = {
+        **data,
+        "display_code": format_tracking_code(data["code"], persian=True),
+        "latin_code": format_tracking_code(data["code"]),
+    }
+    return render(request, "desk/forms/filed.html", context)
+
+
+# --- the four forms ---------------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    service = requests.service_for_request(request.GET.get("service") or request.POST.get("service"))
+    if service is None:
+        return render(request, "desk/forms/no_service.html", status=404)
+    form = ServiceRequestForm(request.POST or None, request.FILES or None, service=service)
+
+    def submit(form):
+        data = form.cleaned_data
+        return requests.service_request_open(
+            service=service, name=data["name"], mobile=data["mobile"], email=data["email"], national_code=data["national_code"],
+            body=data["body"], documents=form.document_files(), not_applicable=form.not_applicable(), extra_files=data["extra"],
+            ip_address=_ip(request), dedup_key=form.dedup_key(),
+        )
+
+    return _form_page(request, form=form, template="desk/forms/request.html", context={"service": service}, submit=submit)
+
+
+@require_http_methods(["GET", "POST"])
+def complaint_new(request):
+    units = complaints.complaint_units()
+    form = ComplaintForm(request.POST or None, request.FILES or None, units=units)
+
+    def submit(form):
+        data = form.cleaned_data
+        return complaints.complaint_open(
+            about_unit=data["about_unit"], about_person=data["about_person"], subject=data["subject"], body=data["body"],
+            name=data["name"], mobile=data["mobile"], email=data["email"], national_code=data["national_code"],
+            hide_identity=data["hide_identity"], files=data["files"], ip_address=_ip(request), dedup_key=form.dedup_key(),
+        )
+
+    return _form_page(request, form=form, template="desk/forms/complaint.html", context={}, submit=submit)
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_new(request):
+    people = meetings.meetable_people()
+    initial = {"person": request.GET.get("person", "")} if request.method == "GET" else None
+    form = MeetingForm(request.POST or None, request.FILES or None, people=people, initial=initial)
+
+    def submit(form):
+        data = form.cleaned_data
+        return meetings.meeting_request_open(
+            person_id=data["person"], subject=data["subject"], body=data["body"], days=form.days(), day_part=data["day_part"],
+            name=data["name"], mobile=data["mobile"], email=data["email"], national_code=data["national_code"],
+            files=data["files"], ip_address=_ip(request), dedup_key=form.dedup_key(),
+        )
+
+    return _form_page(request, form=form, template="desk/forms/meeting.html", context={"people": people}, submit=submit)
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request):
+    groups = requests.contact_groups()
+    initial = {"group": request.GET.get("group", "")} if request.method == "GET" else None
+    form = ContactForm(request.POST or None, request.FILES or None, groups=groups, initial=initial)
+
+    def submit(form):
+        data = form.cleaned_data
+        return requests.contact_open(
+            group=data["group"], name=data["name"], email=data["email"], mobile=data["mobile"], subject=data["subject"],
+            body=data["body"], files=data["files"], ip_address=_ip(request), dedup_key=form.dedup_key(),
+        )
+
+    return _form_page(request, form=form, template="desk/forms/contact.html", context={"groups": groups}, submit=submit)
+
+
+# --- meetings: the citizen ----------------------------------------------------------------------
+def _back(request, code):
+    target = request.POST.get("next") or f"/track/{code}/"
+    if not target.startswith("/track/") or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/track/"
+    return target
+
+
+@require_POST
+def meeting_citizen_action(request, code):
+    """Confirm the offered slot or cancel the request, from the tracking page (its session)."""
+    from django.contrib import messages
+
+    try:
+        ticket = access_ticket_for_session(request.session, code)
+        meeting = meetings.meeting_for_ticket(ticket)
+        if meeting is None:
+            raise NotFound()
+        action = request.POST.get("action")
+        if action == "confirm":
+            meetings.meeting_accept_by_citizen(ticket=ticket)
+            messages.success(request, "زمان ملاقات را تأیید کردید.")
+        elif action == "cancel":
+            meetings.meeting_cancel_by_citizen(ticket=ticket, reason=request.POST.get("reason", ""))
+            messages.success(request, "درخواست ملاقات لغو شد.")
+        else:
+            messages.error(request, "درخواست نامعتبر است.")
+    except NotFound:
+        raise Http404() from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(_back(request, code))
+
+
+# --- meetings: the office (console) -------------------------------------------------------------
+def _official_or_403(request):
+    official = official_for_user(request.user)
+    if official is None:
+        return None, render(request, "console/not_official.html", status=403)
+    return official, None
+
+
+@login_required
+@require_GET
+def console_meetings(request):
+    official, denied = _official_or_403(request)
+    if denied:
+        return denied
+    rows = [
+        {"meeting": m, "days": meetings.days_display(m), "slot": meetings.slot_display(m), "form": OfferForm(prefix=f"m{m.ticket_id}")}
+        for m in meetings.meetings_for_official(official, include_past=request.GET.get("all") == "1")
+    ]
+    return render(request, "desk/meetings/console_list.html", {"official": official, "rows": rows, "show_all": request.GET.get("all") == "1"})
+
+
+@login_required
+@require_POST
+def console_meeting_action(request, ticket_id, action):
+    from django.contrib import messages
+
+    official, denied = _official_or_403(request)
+    if denied:
+        return denied
+    back = request.POST.get("next") or "/console/meetings/"
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/console/"):
+        back = "/console/meetings/"
+    try:
+        if action == "offer":
+            form = OfferForm(request.POST, prefix=f"m{ticket_id}")
+            if not form.is_valid():
+                messages.error(request, "تاریخ، ساعت و مدت ملاقات را درست وارد کنید.")
+                return HttpResponseRedirect(back)
+            data = form.cleaned_data
+            meetings.meeting_offer(ticket_id=ticket_id, official=official, date=data["date"], time=data["time"],
+                                   minutes=data["minutes"], location=data["location"], confirm=data["confirm"])
+            messages.success(request, "زمان ملاقات قطعی شد." if data["confirm"] else "زمان پیشنهادی برای شهروند فرستاده شد.")
+        elif action == "cancel":
+            meetings.meeting_cancel_by_official(ticket_id=ticket_id, official=official, reason=request.POST.get("reason", ""))
+            messages.success(request, "ملاقات لغو شد.")
+        elif action == "done":
+            meetings.meeting_mark_done(ticket_id=ticket_id, official=official)
+            messages.success(request, "ملاقات انجام‌شده ثبت شد.")
+        else:
+            raise Http404()
+    except NotFound:
+        raise Http404() from None
+    except DomainError as error:
+        messages.error(request, error.message)
+    return HttpResponseRedirect(back)
