@@ -225,7 +225,6 @@ TICKETS = {
     "AUTO_CLOSE_DAYS": int(os.environ.get("CHATDESK_AUTO_CLOSE_DAYS", 7)),
 }
 REPORTS = {"RATING_CHANGE_DAYS": int(os.environ.get("CHATDESK_RATING_CHANGE_DAYS", 7)), "RATING_OPEN_DAYS": int(os.environ.get("CHATDESK_RATING_OPEN_DAYS", 30)), "RATINGS_PER_HOUR_PER_ADDRESS": 30, "API_REQUESTS_PER_MINUTE": 60}  # docs/reports.md
-REPORTS = {"RATING_CHANGE_DAYS": int(os.environ.get("CHATDESK_RATING_CHANGE_DAYS", 7)), "RATING_OPEN_DAYS": int(os.environ.get("CHATDESK_RATING_OPEN_DAYS", 30)), "RATINGS_PER_HOUR_PER_ADDRESS": 30, "API_REQUESTS_PER_MINUTE": 60}  # docs/reports.md
 WORKER_INTERVAL_SECONDS = float(os.environ.get("CHATDESK_WORKER_INTERVAL", 2))
 
 # Logs go to standard error: plain lines, or one JSON object per line with CHATDESK_LOG_FORMAT=json
@@ -255,5 +254,58 @@ WORKER_JOBS = [
     "chatdesk.tickets.services.sla_sweep",
     "chatdesk.tickets.services.auto_close_sweep",
     "chatdesk.reports.services.metrics_sweep",  # office-hours durations of cases for the reports
-    "chatdesk.reports.services.metrics_sweep",  # office-hours durations of cases for the reports
+]
+
+# --- email (issue #5; docs/email.md) ----------------------------------------------------------
+# Absolute links in emails (the tracking page) are built on this address.
+CHATDESK_PUBLIC_URL = os.environ.get("CHATDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Outbound goes through Django's SMTP backend when EMAIL_HOST is set.  Without it (the embedded
+# default of `make run`) mails are written to files in var/sent-mail/ instead, so a demo sends
+# nothing to anybody; EMAIL_BACKEND overrides either choice.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.filebased.EmailBackend"
+)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "sent-mail"))
+MAIL = {
+    # The domain of Message-IDs and of the reply address reply+<code>-<token>@<domain>: it must
+    # deliver to the LMTP receiver or the IMAP mailbox below.
+    "DOMAIN": os.environ.get("CHATDESK_MAIL_DOMAIN", "desk.localhost"),
+    "FROM": os.environ.get("CHATDESK_MAIL_FROM", ""),  # default: no-reply@<DOMAIN>
+    "REPLY_LOCALPART": os.environ.get("CHATDESK_MAIL_REPLY_LOCALPART", "reply"),
+    # Unit code receiving mail sent to the desk's own addresses with nothing to route by (empty:
+    # such mail is stored as rejected "no_route").
+    "DEFAULT_UNIT": os.environ.get("CHATDESK_MAIL_DEFAULT_UNIT", ""),
+    # Outbox: attempts, exponential backoff between BACKOFF_SECONDS and BACKOFF_MAX_SECONDS, and
+    # the lease a sending worker holds on a row (well above EMAIL_TIMEOUT).
+    "MAX_ATTEMPTS": int(os.environ.get("CHATDESK_MAIL_MAX_ATTEMPTS", 15)),
+    "BACKOFF_SECONDS": int(os.environ.get("CHATDESK_MAIL_BACKOFF_SECONDS", 30)),
+    "BACKOFF_MAX_SECONDS": int(os.environ.get("CHATDESK_MAIL_BACKOFF_MAX_SECONDS", 3600)),
+    "LEASE_SECONDS": int(os.environ.get("CHATDESK_MAIL_LEASE_SECONDS", 300)),
+    "BATCH": int(os.environ.get("CHATDESK_MAIL_BATCH", 50)),
+    # Inbound
+    "INBOUND_MAX_BYTES": int(os.environ.get("CHATDESK_MAIL_INBOUND_MAX_BYTES", 25 * 1024 * 1024)),
+    "INBOUND_PER_SENDER_PER_HOUR": int(os.environ.get("CHATDESK_MAIL_INBOUND_PER_SENDER_PER_HOUR", 30)),
+    "LMTP_HOST": os.environ.get("CHATDESK_LMTP_HOST", "127.0.0.1"),
+    "LMTP_PORT": int(os.environ.get("CHATDESK_LMTP_PORT", 2424)),
+    # IMAP polling (worker job chatdesk.mail.services.imap_poll): off unless IMAP_HOST is set.
+    "IMAP_HOST": os.environ.get("CHATDESK_IMAP_HOST", ""),
+    "IMAP_PORT": int(os.environ.get("CHATDESK_IMAP_PORT", 993)),
+    "IMAP_SSL": env_bool("CHATDESK_IMAP_SSL", True),
+    "IMAP_USER": os.environ.get("CHATDESK_IMAP_USER", ""),
+    "IMAP_PASSWORD": os.environ.get("CHATDESK_IMAP_PASSWORD", ""),
+    "IMAP_FOLDER": os.environ.get("CHATDESK_IMAP_FOLDER", "INBOX"),
+    # After a message is stored: "seen" (flag it \Seen) or "delete" (flag \Deleted and expunge).
+    "IMAP_AFTER": os.environ.get("CHATDESK_IMAP_AFTER", "seen"),
+    "IMAP_TIMEOUT": int(os.environ.get("CHATDESK_IMAP_TIMEOUT", 30)),
+}
+WORKER_JOBS += [
+    "chatdesk.mail.services.outbox_send",
+    "chatdesk.mail.services.imap_poll",
 ]
