@@ -202,7 +202,8 @@ CHAT = {
 }
 UPLOADS = {
     "MAX_BYTES": int(os.environ.get("CHATDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),
-    "MAX_FILES": int(os.environ.get("CHATDESK_UPLOAD_MAX_FILES", 5)),
+    # A service's checklist may ask for seven documents or more (one upload each).
+    "MAX_FILES": int(os.environ.get("CHATDESK_UPLOAD_MAX_FILES", 10)),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -253,6 +254,7 @@ WORKER_JOBS = [
     "chatdesk.tickets.services.escalation_sweep",
     "chatdesk.tickets.services.sla_sweep",
     "chatdesk.tickets.services.auto_close_sweep",
+    "chatdesk.desk.meetings.meeting_reminder_sweep",  # a confirmed meeting's reminder, once
     "chatdesk.reports.services.metrics_sweep",  # office-hours durations of cases for the reports
 ]
 
