@@ -1,32 +1,20 @@
 """What a citizen is told about their case, and when.  Called inside the services' transactions,
-so a notification exists exactly when the change does (the mail outbox is written in the same
-transaction: see chatdesk/mail).
+so a notification exists exactly when the change does: the mail outbox row is written in the same
+transaction and sent by the worker after the commit (chatdesk/mail, docs/email.md).
 
 Internal notes never reach these functions.
 """
 
-
-def _mail():
-    try:
-        from chatdesk.mail import notifications
-    except ImportError:  # the mail app provides the outbox; without it nothing is mailed
-        return None
-    return notifications
+from chatdesk.mail import notifications
 
 
 def ticket_created(ticket):
-    mail = _mail()
-    if mail is not None:
-        mail.ticket_created(ticket)
+    notifications.ticket_created(ticket)
 
 
 def public_reply(ticket, entry):
-    mail = _mail()
-    if mail is not None:
-        mail.public_reply(ticket, entry)
+    notifications.public_reply(ticket, entry)
 
 
 def status_changed(ticket, old, new):
-    mail = _mail()
-    if mail is not None:
-        mail.status_changed(ticket, old, new)
+    notifications.status_changed(ticket, old, new)

@@ -1,0 +1,154 @@
+"""What a citizen receives by email (called by chatdesk.tickets.notify, inside the services'
+transactions: a mail exists exactly when the change does).
+
+- ticket created: the tracking code and the link to the case;
+- an official's public reply (never a note: notes are not public and never reach here);
+- status changes that matter to the citizen: referred, waiting for you, resolved.  When a reply
+  changes the status in the same step, the one reply mail says both;
+- the chat transcript, on request (``services.transcript_request``).
+
+Nothing is mailed to a case without an email address.  The reply token appears only in the
+Reply-To of that ticket's mails, the link token only in their links.
+"""
+
+from chatdesk.core import jalali
+from chatdesk.core.tracking import format_tracking_code
+from chatdesk.tickets.models import Entry, Ticket
+
+from . import outbound
+from .models import InboundMail, OutboundMail
+
+S = Ticket.Status
+MAILED_STATUSES = {S.REFERRED, S.WAITING, S.RESOLVED}
+STATUS_TEXT = {
+    S.REFERRED: "ارجاع شد",
+    S.WAITING: "منتظر پاسخ شماست",
+    S.RESOLVED: "پاسخ داده شد",
+}
+
+
+def _context(ticket, **extra):
+    return {
+        "ticket": ticket,
+        "code": ticket.display_code,
+        "code_fa": format_tracking_code(ticket.code, persian=True),
+        "unit_name": ticket.unit.name,
+        "link": outbound.link_url(ticket),
+        "created_display": jalali.format_datetime(ticket.created_at),
+        **extra,
+    }
+
+
+def thread_headers(ticket):
+    """Reply-To with the ticket's secret address; In-Reply-To and References so that every mail
+    about one case is one thread in the citizen's client (and a reply names a mail we sent)."""
+    ours = list(OutboundMail.objects.filter(ticket=ticket).order_by("created_at", "id").values_list("message_id", "created_at"))
+    theirs = list(
+        InboundMail.objects.filter(ticket=ticket, status__in=[InboundMail.Status.ROUTED, InboundMail.Status.NEW_TICKET])
+        .exclude(message_id__startswith="<sha256.")
+        .order_by("received_at", "id")
+        .values_list("message_id", "received_at")
+    )
+    opening = (ticket.data or {}).get("email", {}).get("message_id")  # a ticket opened by an email
+    chain = []
+    if opening:
+        chain.append((opening, ticket.created_at))
+    if ours:
+        chain.append(ours[0])
+    chain += [x for x in (ours[-1:] + theirs[-1:])]
+    chain.sort(key=lambda pair: pair[1])
+    refs = []
+    for message_id, _when in chain:
+        if message_id not in refs:
+            refs.append(message_id)
+    headers = {"Reply-To": outbound.reply_address(ticket)}
+    if refs:
+        headers["References"] = " ".join(refs[-10:])
+        headers["In-Reply-To"] = refs[-1]
+    return headers
+
+
+def _enqueue(ticket, template, kind, *, entry=None, dedup_key="", **extra):
+    subject, text, html = outbound.render(template, _context(ticket, **extra))
+    return outbound.enqueue(
+        kind=kind, to=ticket.citizen_email, subject=subject, text=text, html=html, ticket=ticket, entry=entry,
+        headers=thread_headers(ticket), dedup_key=dedup_key,
+    )
+
+
+def ticket_created(ticket):
+    if not ticket.citizen_email:
+        return None
+    return _enqueue(ticket, "ticket_created", OutboundMail.Kind.CREATED, dedup_key=f"created:{ticket.pk}")
+
+
+def _attachment_names(entry):
+    return [a.name for a in entry.attachments.all()] if entry.pk else []
+
+
+def public_reply(ticket, entry):
+    if not ticket.citizen_email or not entry.public or entry.kind != Entry.Kind.REPLY:
+        return None
+    return _queue_reply(ticket, entry)
+
+
+def _reply(ticket, entry, status=None):
+    context = {"entry": entry, "attachment_names": _attachment_names(entry), "status": status, "status_text": STATUS_TEXT.get(status, "")}
+    subject, text, html = outbound.render("reply", _context(ticket, **context))
+    return subject, text, html
+
+
+def _queue_reply(ticket, entry):
+    subject, text, html = _reply(ticket, entry)
+    return outbound.enqueue(
+        kind=OutboundMail.Kind.REPLY, to=ticket.citizen_email, subject=subject, text=text, html=html, ticket=ticket,
+        entry=entry, headers=thread_headers(ticket), dedup_key=f"reply:{entry.pk}",
+    )
+
+
+def status_changed(ticket, old, new):
+    if not ticket.citizen_email or new not in MAILED_STATUSES:
+        return None
+    # A reply that sets the status in the same step (same moment, not yet picked up by a
+    # worker) says it itself: one mail, not two.
+    pending = (
+        OutboundMail.objects.filter(ticket=ticket, kind=OutboundMail.Kind.REPLY, status=OutboundMail.Status.QUEUED, attempts=0, entry__created_at=ticket.updated_at)
+        .select_related("entry")
+        .order_by("-id")
+        .first()
+    )
+    if pending is not None:
+        subject, text, html = _reply(ticket, pending.entry, status=new)
+        if OutboundMail.objects.filter(pk=pending.pk, status=OutboundMail.Status.QUEUED, attempts=0).update(subject=subject, text=text, html=html):
+            return pending
+    return _enqueue(ticket, "status", OutboundMail.Kind.STATUS, status=new, status_text=STATUS_TEXT[new], old_status=old)
+
+
+def transcript(conversation, messages, *, dedup_key):
+    """The chat's citizen-visible stream (never notes: they are not in it) to the address the
+    citizen gave when starting the chat."""
+    rows = [
+        {
+            "who": conversation.citizen_name if m.sender == "citizen" else (m.official.display_name if m.official_id else "کارشناس") if m.sender == "official" else "سامانه",
+            "side": m.sender,
+            "body": m.body,
+            "time": jalali.format_datetime(m.created_at),
+        }
+        for m in messages
+    ]
+    ticket = Ticket.objects.filter(conversation=conversation).first()
+    context = {
+        "conversation": conversation,
+        "unit_name": conversation.unit.name,
+        "rows": rows,
+        "started_display": jalali.format_datetime(conversation.created_at),
+        "ticket": ticket,
+        "code": ticket.display_code if ticket else "",
+        "link": outbound.link_url(ticket) if ticket else "",
+    }
+    subject, text, html = outbound.render("transcript", context)
+    headers = thread_headers(ticket) if ticket and ticket.citizen_email == conversation.citizen_email else {}
+    return outbound.enqueue(
+        kind=OutboundMail.Kind.TRANSCRIPT, to=conversation.citizen_email, subject=subject, text=text, html=html,
+        conversation=conversation, ticket=ticket if headers else None, headers=headers, dedup_key=dedup_key,
+    )
