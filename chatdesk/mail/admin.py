@@ -1,0 +1,62 @@
+"""Admin: the outbox (read-only, with "send again") and the inbound store (read-only; held
+messages can be discarded here too — attaching one is done by an official of the unit on
+/console/mail/held/, through the same service)."""
+
+from django.contrib import admin, messages
+
+from chatdesk.core import jalali
+
+from . import services
+from .models import InboundMail, OutboundMail
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundMail)
+class OutboundMailAdmin(ReadOnly):
+    list_display = ("to", "subject", "kind", "status", "attempts", "created", "sent", "last_error_short")
+    list_filter = ("status", "kind")
+    search_fields = ("to", "subject", "message_id", "ticket__code")
+    readonly_fields = [f.name for f in OutboundMail._meta.fields]
+    actions = ["retry"]
+
+    @admin.display(description="ایجاد")
+    def created(self, obj):
+        return jalali.format_datetime(obj.created_at)
+
+    @admin.display(description="ارسال")
+    def sent(self, obj):
+        return jalali.format_datetime(obj.sent_at)
+
+    @admin.display(description="آخرین خطا")
+    def last_error_short(self, obj):
+        return (obj.last_error or "")[:80]
+
+    @admin.action(description="ارسال دوباره")
+    def retry(self, request, queryset):
+        count = sum(services.outbox_retry(mail_id=pk) for pk in queryset.values_list("pk", flat=True))
+        self.message_user(request, f"{count} ایمیل دوباره در صف ارسال قرار گرفت.", messages.SUCCESS)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundMail)
+class InboundMailAdmin(ReadOnly):
+    list_display = ("from_address", "subject", "status", "reason", "routed_by", "ticket", "unit", "received")
+    list_filter = ("status", "reason", "source")
+    search_fields = ("from_address", "subject", "message_id", "ticket__code")
+    readonly_fields = [f.name for f in InboundMail._meta.fields]
+
+    @admin.display(description="دریافت")
+    def received(self, obj):
+        return jalali.format_datetime(obj.received_at)

@@ -1,0 +1,85 @@
+"""HTTP views of the mail app: the widget's transcript request and the held-mail page of the
+console (a held message waits for an official of its unit to attach or discard it)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from chatdesk.chats.access import access_conversation_for_token
+from chatdesk.core import jalali
+from chatdesk.core.errors import DomainError, NotFound, RateLimited
+from chatdesk.core.views import json_body
+from chatdesk.directory.selectors import official_for_user
+
+from . import inbound, selectors, services
+
+
+def _error(error, status):
+    return JsonResponse({"error": error.as_dict()}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+@require_POST
+def transcript(request):
+    """``POST /api/chat/transcript/`` with JSON ``{"token": <conversation token>}`` (CSRF like
+    every form) → 202 ``{"queued": true, "email": "m***@example.com"}``."""
+    data = json_body(request)
+    if data is None or not isinstance(data.get("token"), str):
+        return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
+    try:
+        conversation = access_conversation_for_token(data["token"])
+        services.transcript_request(conversation_id=conversation.pk)
+    except NotFound as error:
+        return _error(error, 404)
+    except RateLimited as error:
+        response = _error(error, 429)
+        response["Retry-After"] = str(error.retry_after)
+        return response
+    except DomainError as error:
+        return _error(error, 400)
+    return JsonResponse({"queued": True, "email": mask(conversation.citizen_email)}, status=202)
+
+
+def mask(address):
+    local, _, domain = (address or "").partition("@")
+    return (local[:1] + "***@" + domain) if domain else ""
+
+
+@require_GET
+@login_required
+def held_list(request):
+    official = official_for_user(request.user)
+    if official is None:
+        return render(request, "console/not_official.html", status=403)
+    rows = [
+        {"mail": m, "received": jalali.format_datetime(m.received_at), "reason": REASONS.get(m.reason, m.reason)}
+        for m in selectors.held_for_official(official)
+    ]
+    return render(request, "mail/held_list.html", {"official": official, "rows": rows})
+
+
+REASONS = {
+    "sender_mismatch": "فرستنده با ایمیل ثبت‌شده در پرونده یکی نیست",
+    "bad_token": "نشانی پاسخ این پرونده نامعتبر یا باطل‌شده است",
+}
+
+
+@require_POST
+@login_required
+def held_action(request, inbound_id, action):
+    official = official_for_user(request.user)
+    if official is None:
+        return render(request, "console/not_official.html", status=403)
+    try:
+        if action == "attach":
+            inbound.held_attach(inbound_id=inbound_id, official=official)
+            messages.success(request, "ایمیل به پرونده افزوده شد.")
+        else:
+            inbound.held_discard(inbound_id=inbound_id, official=official)
+            messages.success(request, "ایمیل کنار گذاشته شد.")
+    except NotFound:
+        return render(request, "console/not_official.html", status=404)
+    except DomainError as error:
+        messages.error(request, error.message)
+    return redirect("mail:held")
