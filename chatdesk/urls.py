@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from chatdesk.chats import files as chat_files
 from chatdesk.chats import views as chat_views
 from chatdesk.core import auth as core_auth
 from chatdesk.core import views as core_views
@@ -22,6 +23,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/chat/start/", chat_views.chat_start, name="chat-start"),
     path("api/units/<int:unit_id>/state/", chat_views.unit_state, name="unit-state"),
+    path("api/chat/files/", chat_files.upload_view, name="chat-file-upload"),
+    path("api/chat/files/<int:attachment_id>/", chat_files.download_view, name="chat-file-download"),
     path("console/", include(console_patterns)),
     path("console/reports/", include("chatdesk.reports.urls")),
     path("", include("chatdesk.tickets.urls")),

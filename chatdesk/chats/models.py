@@ -64,6 +64,7 @@ class Message(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", "متن"
         EVENT = "event", "رویداد"
+        FILE = "file", "پرونده"  # a document: data has attachment_id, name, size, content_type (chats/files.py)
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     seq = models.PositiveIntegerField()

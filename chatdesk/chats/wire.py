@@ -20,6 +20,19 @@ def message(m):
         "event": (m.data or {}).get("event"),
         **_ts(m.created_at),
     }
+    if m.kind == "file":
+        # A document (chats/files.py): shown as a download with its name and size.
+        from .files import size_display
+
+        info = m.data or {}
+        data["file"] = {
+            "id": info.get("attachment_id"),
+            "name": info.get("name") or m.body,
+            "size": info.get("size"),
+            "size_display": size_display(info.get("size") or 0),
+            "content_type": info.get("content_type"),
+            "url": f"/api/chat/files/{info.get('attachment_id')}/",
+        }
     if m.kind == "event" and (m.data or {}).get("tracking_code"):
         # The chat became a ticket: the citizen keeps its tracking code.
         data["tracking_code"] = m.data["tracking_code"]

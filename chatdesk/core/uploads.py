@@ -351,6 +351,8 @@ class LimitedUploadHandler(FileUploadHandler):
 
 def refused_files(request):
     """``[(field, name), …]`` of parts dropped for their size while parsing this request."""
+    if request.method == "POST":
+        request.FILES  # noqa: B018 - parse the body now (the handler records what it drops)
     return list(getattr(request, REFUSED_ATTR, None) or [])
 
 

@@ -1,0 +1,195 @@
+"""Documents in the live chat: a citizen or an official sends a PDF, JPEG or PNG into the
+conversation (HTTP, because a socket frame is limited to 16 KiB), and both screens show it as a
+download with its name and size.
+
+- ``POST /api/chat/files/`` (multipart: ``file``, ``client_id``; the citizen sends the chat
+  token in ``X-Chat-Token``, an official sends ``conversation_id`` with the console session;
+  CSRF header as every form) → 201 ``{"message": <message>}``.
+- ``GET /api/chat/files/<id>/``: the token holder (``X-Chat-Token``; the widget fetches it and
+  saves the blob) or an official of the conversation's unit (or of the ticket's unit once the
+  chat became a ticket); always ``Content-Disposition: attachment``, ``nosniff``, not cached.
+
+The file is checked by ``core/uploads.py`` and stored with a random name in private storage as a
+``tickets.Attachment`` with ``conversation=`` and ``message=``; the message is a stream entry of
+kind ``file`` whose ``data`` holds the attachment's id, name, size and type.  When the chat
+becomes a ticket, its attachments move to the ticket (tickets.services._ticket_from_conversation).
+"""
+
+import datetime as dt
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import FileResponse, JsonResponse
+from django.views.decorators.http import require_GET, require_POST
+
+from chatdesk.core import clock, ratelimit, uploads
+from chatdesk.core.errors import Conflict, DomainError, NotFound, RateLimited, ValidationError
+from chatdesk.core.persian import to_persian_digits
+from chatdesk.directory.selectors import official_for_user
+
+from . import selectors
+from .access import access_conversation_for_official, access_conversation_for_token
+from .models import Conversation, Message
+from .services import _add_message, _lock, _validate_client_id, _limits
+
+TOKEN_HEADER = "HTTP_X_CHAT_TOKEN"
+FILES_PER_HOUR = 20  # per conversation and side
+
+
+def size_display(size):
+    """``۲۴۳ کیلوبایت``, ``۱٫۴ مگابایت``."""
+    if size < 1024:
+        return to_persian_digits(f"{size} بایت")
+    if size < 1024 * 1024:
+        return to_persian_digits(f"{max(1, round(size / 1024))} کیلوبایت")
+    return to_persian_digits(f"{size / (1024 * 1024):.1f}".replace(".", "٫") + " مگابایت")
+
+
+def file_data(attachment):
+    return {
+        "attachment_id": attachment.pk,
+        "name": attachment.name,
+        "size": attachment.size,
+        "content_type": attachment.content_type,
+    }
+
+
+# --- the service --------------------------------------------------------------------------------
+def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=None):
+    """Put a document into a conversation's stream.  Idempotent on ``client_id`` like
+    ``message_send``; returns ``(message, created)``."""
+    from chatdesk.tickets.models import Attachment
+
+    client_id = _validate_client_id(client_id)
+    if uploaded is None:
+        raise ValidationError("پرونده‌ای انتخاب نشده است.", code="file_missing", field="file")
+    checked = uploads.check(uploaded)
+    now = clock.now()
+    with transaction.atomic():
+        if sender == Conversation.Side.OFFICIAL:
+            conversation = access_conversation_for_official(official, conversation_id, for_update=True)
+        else:
+            conversation = _lock(conversation_id)
+        existing = Message.objects.select_related("official").filter(conversation=conversation, sender=sender, client_id=client_id).first()
+        if existing is not None:
+            return existing, False
+        if conversation.status == Conversation.Status.CLOSED:
+            raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
+        if sender == Conversation.Side.CITIZEN:
+            per_minute = _limits()["MESSAGES_PER_MINUTE"]
+            if selectors.citizen_messages_since(conversation.pk, now - dt.timedelta(minutes=1)) >= per_minute:
+                raise RateLimited("پیام‌ها بیش از حد سریع فرستاده می‌شوند؛ لطفاً چند لحظه صبر کنید.", retry_after=60)
+        else:
+            if conversation.official_id != official.pk:
+                raise Conflict("این گفتگو به شما واگذار نشده است.", code="not_assigned")
+            if conversation.first_response_at is None:
+                conversation.first_response_at = now
+                conversation.escalate_at = None
+                Conversation.objects.filter(pk=conversation.pk).update(first_response_at=now, escalate_at=None)
+        ratelimit.hit("chat-file", f"{conversation.pk}:{sender}", limit=FILES_PER_HOUR, window=3600,
+                      message="در این گفتگو پرونده‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
+        attachment = Attachment(
+            conversation=conversation, name=checked.name, content_type=checked.content_type, size=checked.size,
+            sha256=checked.sha256, uploaded_by=sender, official=official if sender == Conversation.Side.OFFICIAL else None,
+            created_at=now,
+        )
+        attachment.file.save("upload", ContentFile(checked.content), save=False)
+        attachment.save()
+        path = attachment.file.name
+        try:
+            message = _add_message(
+                conversation, sender=sender, body=checked.name, official=official if sender == Conversation.Side.OFFICIAL else None,
+                kind=Message.Kind.FILE, client_id=client_id, data=file_data(attachment), now=now,
+            )
+        except Exception:
+            attachment.file.storage.delete(path)
+            raise
+        attachment.message = message
+        attachment.save(update_fields=["message"])
+    return message, True
+
+
+# --- access -------------------------------------------------------------------------------------
+def access_attachment_for_request(request, attachment_id):
+    """The chat attachment this request may download: by the chat token header (the citizen),
+    or by the console session (an official of the conversation's unit, or of its ticket's
+    unit).  NotFound for "does not exist" and "not yours" alike."""
+    from chatdesk.tickets.access import access_ticket_for_official
+    from chatdesk.tickets.models import Attachment
+
+    attachment = Attachment.objects.filter(pk=attachment_id, conversation__isnull=False).first()
+    if attachment is None:
+        raise NotFound()
+    token = request.META.get(TOKEN_HEADER)
+    if token:
+        conversation = access_conversation_for_token(token)
+        if conversation.pk != attachment.conversation_id:
+            raise NotFound()
+        return attachment
+    official = official_for_user(request.user)
+    if official is None:
+        raise NotFound()
+    try:
+        access_conversation_for_official(official, attachment.conversation_id)
+        return attachment
+    except NotFound:
+        if attachment.ticket_id is None:
+            raise
+    access_ticket_for_official(official, attachment.ticket_id)
+    return attachment
+
+
+# --- views --------------------------------------------------------------------------------------
+def _error(error, status):
+    response = JsonResponse({"error": error.as_dict()}, status=status, json_dumps_params={"ensure_ascii": False})
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@require_POST
+def upload_view(request):
+    from . import wire
+
+    try:
+        uploads.raise_if_refused(request)
+    except ValidationError as error:
+        return _error(error, 413)
+    token = request.META.get(TOKEN_HEADER)
+    try:
+        if token:
+            conversation = access_conversation_for_token(token)
+            message, created = chat_file_send(
+                conversation_id=conversation.pk, sender=Conversation.Side.CITIZEN, uploaded=request.FILES.get("file"),
+                client_id=request.POST.get("client_id"),
+            )
+        else:
+            official = official_for_user(request.user)
+            if official is None:
+                raise NotFound("نشانی گفتگو معتبر نیست.", code="invalid_token")
+            message, created = chat_file_send(
+                conversation_id=request.POST.get("conversation_id"), sender=Conversation.Side.OFFICIAL, official=official,
+                uploaded=request.FILES.get("file"), client_id=request.POST.get("client_id"),
+            )
+    except RateLimited as error:
+        return _error(error, 429)
+    except NotFound as error:
+        return _error(error, 404)
+    except Conflict as error:
+        return _error(error, 409)
+    except DomainError as error:
+        return _error(error, 400)
+    return JsonResponse({"message": wire.message(message)}, status=201 if created else 200, json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def download_view(request, attachment_id):
+    try:
+        attachment = access_attachment_for_request(request, attachment_id)
+    except NotFound as error:
+        return _error(error, 404)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
