@@ -31,6 +31,8 @@ def reports_settings():
 def _validate_score(score):
     if isinstance(score, bool):
         raise ValidationError("امتیاز را از ۱ تا ۵ انتخاب کنید.", code="invalid_score", field="score")
+    if isinstance(score, float) and not score.is_integer():
+        raise ValidationError("امتیاز را از ۱ تا ۵ انتخاب کنید.", code="invalid_score", field="score")
     if isinstance(score, str):
         score = to_latin_digits(score.strip())
     try:
