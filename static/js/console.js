@@ -111,6 +111,7 @@
       requestResume: function (after) { socket.send({ type: "resume", conversation_id: conv.id, after: after }); }
     });
     chats.set(conv.id, chat);
+    side.appendChild(attachControl(chat));
 
     ticketBtn.addEventListener("click", function () {
       if (window.confirm("این گفتگو به پرونده با کد پیگیری تبدیل شود؟")) socket.send({ type: "chat.escalate", conversation_id: conv.id });
@@ -253,11 +254,79 @@
       node.appendChild(Fa.el("div", "msg-body", m.body));
       node.appendChild(Fa.el("div", "msg-time", m.ts_display));
     }
+    if (m.kind === "file" && m.file) fileBody(node, m.file);
     node.setAttribute("data-seq", m.seq);
     chat.messages.appendChild(node);
     chat.messages.scrollTop = chat.messages.scrollHeight;
     if (m.sender === "citizen") chat.typing.hidden = true;
   }
+  // --- documents (chats/files.py; protocol §15): upload with progress, shown as a download ------
+  function fileBody(node, file) {
+    var body = node.querySelector(".msg-body");
+    if (!body) return;
+    body.textContent = "";
+    var link = Fa.el("a", "msg-file");
+    link.href = file.url;  // the console's session opens it; the server always sends it as a download
+    link.setAttribute("download", file.name);
+    link.setAttribute("data-role", "file-link");
+    link.appendChild(Fa.el("span", "msg-file-icon", "📄"));
+    link.appendChild(Fa.el("span", "msg-file-name", file.name));
+    link.appendChild(Fa.el("span", "msg-file-size", "(" + file.size_display + ")"));
+    body.appendChild(link);
+  }
+  function attachControl(chat) {
+    var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "📎 پرونده");
+    label.title = "فرستادن پرونده (PDF، JPEG یا PNG)";
+    var input = Fa.el("input");
+    input.type = "file";
+    input.accept = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
+    input.setAttribute("aria-label", "فرستادن پرونده");
+    input.setAttribute("data-role", "file");
+    label.appendChild(input);
+    input.addEventListener("change", function () {
+      Array.prototype.forEach.call(input.files || [], function (file) { uploadFile(chat, file); });
+      input.value = "";
+    });
+    return label;
+  }
+  function uploadFile(chat, file) {
+    var clientId = Fa.newId();
+    var node = Fa.el("div", "msg msg-me pending uploading");
+    node.setAttribute("data-client-id", clientId);
+    node.setAttribute("data-role", "upload");
+    node.appendChild(Fa.el("div", "msg-body", file.name));
+    var bar = document.createElement("progress");
+    bar.className = "upload-progress";
+    bar.max = 100;
+    bar.value = 0;
+    node.appendChild(bar);
+    var label = Fa.el("div", "msg-time", "در حال بارگذاری…");
+    node.appendChild(label);
+    chat.messages.appendChild(node);
+    chat.messages.scrollTop = chat.messages.scrollHeight;
+    var form = new FormData();
+    form.append("file", file);
+    form.append("client_id", clientId);
+    form.append("conversation_id", chat.conv.id);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/chat/files/");
+    xhr.setRequestHeader("X-CSRFToken", Fa.cookie("csrftoken"));
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) return;
+      bar.value = Math.round((e.loaded * 100) / e.total);
+      label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
+    });
+    xhr.addEventListener("load", function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+      node.remove();
+      if ((xhr.status === 200 || xhr.status === 201) && data && data.message) chat.stream.accept([data.message]);
+      else toast((data && data.error && data.error.message) || "ارسال پرونده ممکن نشد.", "error");
+    });
+    xhr.addEventListener("error", function () { node.remove(); toast("ارتباط با سرور برقرار نشد؛ پرونده فرستاده نشد.", "error"); });
+    xhr.send(form);
+  }
+
   function renderNote(chat, n) {
     if (chat.node.querySelector('[data-note="' + n.id + '"]')) return;
     if (n.client_id) { var p = chat.messages.querySelector('[data-client-id="' + n.client_id + '"]'); if (p) p.remove(); }

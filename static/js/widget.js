@@ -223,6 +223,7 @@
       node.appendChild(Fa.el("div", "msg-body", m.body));
       node.appendChild(Fa.el("div", "msg-time", m.ts_display));
     }
+    if (m.kind === "file" && m.file) fileBody(node, m.file);
     node.setAttribute("data-seq", m.seq);
     list.appendChild(node);
     list.scrollTop = list.scrollHeight;
@@ -261,6 +262,87 @@
     $("messages").scrollTop = $("messages").scrollHeight;
   }
   function removePendings() { $("messages").querySelectorAll(".pending").forEach(function (n) { n.remove(); }); }
+
+  // --- documents (chats/files.py; protocol §15): sent over HTTP with upload progress, shown as
+  // a download with name and size; the download sends the chat token, so it is fetched and saved.
+  function fileBody(node, file) {
+    var body = node.querySelector(".msg-body");
+    if (!body) return;
+    body.textContent = "";
+    var link = Fa.el("a", "msg-file");
+    link.href = file.url;
+    link.setAttribute("data-role", "file-link");
+    link.appendChild(Fa.el("span", "msg-file-icon", "📄"));
+    link.appendChild(Fa.el("span", "msg-file-name", file.name));
+    link.appendChild(Fa.el("span", "msg-file-size", "(" + file.size_display + ")"));
+    link.addEventListener("click", function (e) { e.preventDefault(); downloadFile(file); });
+    body.appendChild(link);
+  }
+  function fileError(text) {
+    var box = $("chat-error");
+    box.textContent = text;
+    box.hidden = false;
+    setTimeout(function () { box.hidden = true; }, 8000);
+  }
+  function downloadFile(file) {
+    if (!state || !state.token) return;
+    fetch(file.url, { headers: { "X-Chat-Token": state.token }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.blob(); })
+      .then(function (blob) {
+        var url = URL.createObjectURL(blob);
+        var a = Fa.el("a");
+        a.href = url;
+        a.download = file.name;
+        a.hidden = true;
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
+      })
+      .catch(function () { fileError("دریافت پرونده ممکن نشد؛ لطفاً دوباره تلاش کنید."); });
+  }
+  function uploadFile(file) {
+    if (!state || !state.token) return;
+    var clientId = Fa.newId();
+    var node = Fa.el("div", "msg msg-me pending uploading");
+    node.setAttribute("data-client-id", clientId);
+    node.setAttribute("data-role", "upload");
+    node.appendChild(Fa.el("div", "msg-body", file.name));
+    var bar = document.createElement("progress");
+    bar.className = "upload-progress";
+    bar.max = 100;
+    bar.value = 0;
+    node.appendChild(bar);
+    var label = Fa.el("div", "msg-time", "در حال بارگذاری…");
+    node.appendChild(label);
+    $("messages").appendChild(node);
+    $("messages").scrollTop = $("messages").scrollHeight;
+    var form = new FormData();
+    form.append("file", file);
+    form.append("client_id", clientId);
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/chat/files/");
+    xhr.setRequestHeader("X-CSRFToken", Fa.cookie("csrftoken"));
+    xhr.setRequestHeader("X-Chat-Token", state.token);
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) return;
+      bar.value = Math.round((e.loaded * 100) / e.total);
+      label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
+    });
+    xhr.addEventListener("load", function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+      node.remove();
+      if ((xhr.status === 200 || xhr.status === 201) && data && data.message) stream.accept([data.message]);
+      else fileError((data && data.error && data.error.message) || "ارسال پرونده ممکن نشد.");
+    });
+    xhr.addEventListener("error", function () { node.remove(); fileError("ارتباط با سرور برقرار نشد؛ پرونده فرستاده نشد."); });
+    xhr.send(form);
+  }
+  $("file").addEventListener("change", function (e) {
+    Array.prototype.forEach.call(e.target.files || [], uploadFile);
+    e.target.value = "";
+  });
 
   function onError(frame) {
     var box = $("chat-error");
