@@ -1,0 +1,48 @@
+"""Tickets in the admin: for administrators to look things up.  Officials work in the console,
+where every change goes through the services (and their audit rows); here everything is read-only."""
+
+from django.contrib import admin
+
+from chatdesk.core.templatetags.fa import jdatetime
+
+from .models import AuditEvent, Entry, Ticket
+
+
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EntryInline(ReadOnly, admin.TabularInline):
+    model = Entry
+    fields = ("kind", "public", "official", "channel", "body")
+    extra = 0
+
+
+class AuditInline(ReadOnly, admin.TabularInline):
+    model = AuditEvent
+    fields = ("action", "actor", "official", "changes")
+    extra = 0
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ("display_code", "subject", "kind", "status", "unit", "assignee", "created")
+    list_filter = ("status", "kind", "unit")
+    search_fields = ("code", "subject", "citizen_name", "citizen_mobile", "citizen_email")
+    inlines = [EntryInline, AuditInline]
+    exclude = ("secret", "search_key")
+
+    @admin.display(description="کد پیگیری")
+    def display_code(self, obj):
+        return obj.display_code
+
+    @admin.display(description="زمان ثبت", ordering="created_at")
+    def created(self, obj):
+        return jdatetime(obj.created_at)
