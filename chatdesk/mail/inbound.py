@@ -191,11 +191,10 @@ def receive(raw, *, recipients=(), source="lmtp", envelope_sender=None):
 
 
 def _decide(row, msg, parsed, rcpts, envelope_sender, now):
-    machine = parsing.machine_kind(msg, parsed.from_address, envelope_sender=envelope_sender)
-    if machine is None and (
-        msg.get(outbound.LOOP_HEADER) or _our_address(parsed.from_address) or OutboundMail.objects.filter(message_id=parsed.message_id).exists()
-    ):
-        machine = "loop"
+    if parsing.header(msg, outbound.LOOP_HEADER) or _our_address(parsed.from_address) or OutboundMail.objects.filter(message_id=parsed.message_id).exists():
+        machine = "loop"  # our own mail came back
+    else:
+        machine = parsing.machine_kind(msg, parsed.from_address, envelope_sender=envelope_sender)
     if machine is not None:
         row.status, row.reason = I.IGNORED, machine
         if machine == "bounce":
