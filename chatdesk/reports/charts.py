@@ -26,7 +26,8 @@ def column_chart(rows, series, *, width=760, height=240, label_key="label"):
     ``series``: [(key, css_class, title)].  Returns the drawing as plain data."""
     left, right, top, bottom = 44, 8, 12, 36  # the value axis sits on the left edge (after the RTL timeline)
     plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = nice_max(max([r.get(key) or 0 for r in rows for key, _c, _t in series] or [0]))
+    # counts: at least 4 so that the five ticks are whole numbers
+    top_value = max(nice_max(max([r.get(key) or 0 for r in rows for key, _c, _t in series] or [0])), 4)
     n = max(len(rows), 1)
     slot = plot_w / n
     bar_w = max(min(slot * 0.8 / len(series), 28), 1.5)
@@ -59,7 +60,7 @@ def column_chart(rows, series, *, width=760, height=240, label_key="label"):
 
 
 def _fmt(value):
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+    return f"{int(value):,}".replace(",", "٬") if float(value).is_integer() else f"{value:.1f}".replace(".", "٫")
 
 
 def bars(items):

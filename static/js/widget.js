@@ -203,8 +203,40 @@
     if (c.status === "waiting") setState("در انتظار پاسخ کارشناس… لطفاً شکیبا باشید.");
     else if (c.status === "active") setState("گفتگو با " + (c.official || "کارشناس"));
     else setState("گفتگو پایان یافته است");
-    if (c.status === "closed") { show("ended"); outbox.clear(); removePendings(); }
+    if (c.status === "closed") { show("ended"); outbox.clear(); removePendings(); loadRating(); }
   }
+
+  // --- satisfaction after the chat ends (chatdesk/reports: POST /rate/chat/) -------------------
+  function rateCall(body) {
+    return fetch("/rate/chat/", {
+      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") }
+    }).then(function (r) { return r.json(); });
+  }
+  function showRating(info) {
+    var form = $("rating");
+    form.hidden = !(info && (info.state === "open" || info.state === "changeable"));
+    if (form.hidden) return;
+    if (info.rating) {
+      var radio = form.querySelector('input[value="' + info.rating.score + '"]');
+      if (radio) radio.checked = true;
+      form.comment.value = info.rating.comment || "";
+      $("rating-submit").textContent = "به‌روز کردن نظر";
+    }
+  }
+  function loadRating() {
+    $("rating").hidden = true; $("rating").reset(); $("rating-msg").textContent = ""; $("rating-submit").textContent = "ثبت نظر";
+    if (state && state.token) rateCall({ token: state.token }).then(showRating).catch(function () { /* no rating offered */ });
+  }
+  $("rating").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var form = e.target, msg = $("rating-msg"), picked = form.querySelector("input[name=score]:checked");
+    if (!picked) { msg.textContent = "یک امتیاز از ۱ تا ۵ انتخاب کنید."; return; }
+    rateCall({ token: state.token, score: Number(picked.value), comment: form.comment.value }).then(function (data) {
+      msg.textContent = data.error ? data.error.message : "نظر شما ثبت شد. سپاسگزاریم.";
+      if (!data.error) showRating(data);
+    }).catch(function () { msg.textContent = "ارتباط با سرور برقرار نشد؛ لطفاً دوباره تلاش کنید."; });
+  });
 
   function renderMessage(m) {
     var list = $("messages");
