@@ -269,13 +269,13 @@
     link.href = file.url;  // the console's session opens it; the server always sends it as a download
     link.setAttribute("download", file.name);
     link.setAttribute("data-role", "file-link");
-    link.appendChild(Fa.el("span", "msg-file-icon", "📄"));
+    link.appendChild(Fa.el("span", "msg-file-icon", ({ "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG" })[file.content_type] || "FILE"));
     link.appendChild(Fa.el("span", "msg-file-name", file.name));
     link.appendChild(Fa.el("span", "msg-file-size", "(" + file.size_display + ")"));
     body.appendChild(link);
   }
   function attachControl(chat) {
-    var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "📎 پرونده");
+    var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "پیوست پرونده");
     label.title = "فرستادن پرونده (PDF، JPEG یا PNG)";
     var input = Fa.el("input");
     input.type = "file";

@@ -304,7 +304,7 @@
     var link = Fa.el("a", "msg-file");
     link.href = file.url;
     link.setAttribute("data-role", "file-link");
-    link.appendChild(Fa.el("span", "msg-file-icon", "📄"));
+    link.appendChild(Fa.el("span", "msg-file-icon", ({ "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG" })[file.content_type] || "FILE"));
     link.appendChild(Fa.el("span", "msg-file-name", file.name));
     link.appendChild(Fa.el("span", "msg-file-size", "(" + file.size_display + ")"));
     link.addEventListener("click", function (e) { e.preventDefault(); downloadFile(file); });
