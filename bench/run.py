@@ -61,7 +61,10 @@ SEED = """
 import json
 from django.contrib.auth import get_user_model
 from chatdesk.directory.models import Official, Unit
-unit = Unit.objects.create(code="bench", name="میز بار", routing=Unit.Routing.MANUAL, always_open=True)
+# Two officials per unit: a chat started in a unit re-announces the queue to every waiting
+# citizen of that unit, so one unit with thousands of waiting chats makes the set-up quadratic.
+n_units = max(1, -(-{n} // 2))
+units = Unit.objects.bulk_create([Unit(code=f"bench-{{u}}", name=f"میز بار {{u}}", routing=Unit.Routing.MANUAL, always_open=True) for u in range(n_units)])
 User = get_user_model()
 users = User.objects.bulk_create([User(username=f"bench{{i}}") for i in range({n})])
 for user in users:
@@ -69,8 +72,8 @@ for user in users:
 User.objects.bulk_update(users, ["password"])
 users = list(User.objects.filter(username__startswith="bench").order_by("id"))
 officials = Official.objects.bulk_create([Official(user=u, display_name=f"کارشناس {{i}}", role=Official.Role.OFFICIAL, max_chats={per}) for i, u in enumerate(users)])
-Official.units.through.objects.bulk_create([Official.units.through(official_id=o.pk, unit_id=unit.pk) for o in officials])
-print(json.dumps({{"unit": unit.pk, "usernames": [u.username for u in users]}}))
+Official.units.through.objects.bulk_create([Official.units.through(official_id=o.pk, unit_id=units[i // 2].pk) for i, o in enumerate(officials)])
+print(json.dumps({{"units": [u.pk for u in units], "unit": units[0].pk, "usernames": [u.username for u in users]}}))
 """
 
 
@@ -247,7 +250,7 @@ class DeskDriver:
     async def setup(self, pairs, stats):
         n_officials = -(-pairs // CHATS_PER_OFFICIAL)
         seeded = json.loads(servers.shell(SEED.format(n=n_officials, password=PASSWORD, per=CHATS_PER_OFFICIAL), env=self.env, timeout=600).strip().splitlines()[-1])
-        unit = seeded["unit"]
+        units = seeded["units"]
         pool = concurrent.futures.ThreadPoolExecutor(16)
         loop = asyncio.get_running_loop()
         t = time.monotonic()
@@ -255,7 +258,7 @@ class DeskDriver:
             *(loop.run_in_executor(pool, login_sync, self.urls[i % 2], u, PASSWORD) for i, u in enumerate(seeded["usernames"]))
         )
         started = await asyncio.gather(
-            *(loop.run_in_executor(pool, lambda i=i: start_chat_sync(self.urls[i % 2], unit=unit, name=f"شهروند {i}")) for i in range(pairs))
+            *(loop.run_in_executor(pool, lambda i=i: start_chat_sync(self.urls[i % 2], unit=units[(i // CHATS_PER_OFFICIAL) // 2], name=f"شهروند {i}")) for i in range(pairs))
         )
         print(f"  {n_officials} logins and {pairs} chats started over HTTP in {time.monotonic() - t:.1f} s", flush=True)
         # consoles: official i on the server the citizens of its chats are NOT on, half the time
@@ -370,7 +373,7 @@ class RelayDriver:
 
 
 # --- the load ------------------------------------------------------------------------------------
-async def drive(driver, pairs, rate, duration, warmup=3.0, drain=5.0, sampler=None):
+async def drive(driver, pairs, rate, duration, warmup=3.0, drain=20.0, sampler=None, on_measure=None):
     stats = Stats()
     triples = await driver.setup(pairs, stats)
     interval = 2 * pairs / rate  # each side of each conversation sends every `interval` seconds
@@ -413,6 +416,8 @@ async def drive(driver, pairs, rate, duration, warmup=3.0, drain=5.0, sampler=No
         async def sample():
             await asyncio.sleep(t_measure - loop.time())
             sampler.start()
+            if on_measure:
+                on_measure()
             await asyncio.sleep(t_end - loop.time())
             sampler.stop()
 
@@ -420,7 +425,10 @@ async def drive(driver, pairs, rate, duration, warmup=3.0, drain=5.0, sampler=No
     await asyncio.gather(*tasks)
     if sample_task:
         await sample_task
-    await asyncio.sleep(drain)
+    # drain: until every message is acknowledged and delivered, or `drain` seconds more
+    deadline = loop.time() + drain
+    while loop.time() < deadline and any(c not in stats.ack_ms or c not in stats.delivered_ms for c in stats.sent):
+        await asyncio.sleep(0.2)
     window = stats.window
     acked = [c for c in window if c in stats.ack_ms]
     delivered = [stats.delivered_ms[c] for c in window if c in stats.delivered_ms]
@@ -506,14 +514,17 @@ def start_setup(name, tag):
 
 
 async def run_setup(name, args):
-    print(f"== {name}: {args.pairs} conversations, {args.rate} msg/s for {args.duration} s", flush=True)
+    print(f"== {name}: {args.pairs} conversations, {args.rate} msg/s for {args.duration} s"
+          f" (load average before: {os.getloadavg()[0]:.1f})", flush=True)
     group, driver, pids, database = start_setup(name, name.replace("+", "-"))
-    result = {"setup": name}
+    result = {"setup": name, "loadavg_before": os.getloadavg()[0]}
     try:
         sampler = Sampler(pids)
-        if args.profile and name != "relay":
-            result["profile"] = start_profile(pids["server-a"], args)
-        result.update(await drive(driver, args.pairs, args.rate, args.duration, sampler=sampler))
+        on_measure = None
+        if args.profile:
+            target = pids.get("server-a") or pids.get("relay")
+            on_measure = lambda: result.update(profile=start_profile(target, args, name))  # noqa: E731
+        result.update(await drive(driver, args.pairs, args.rate, args.duration, sampler=sampler, on_measure=on_measure))
         result["cpu"] = sampler.cpu_percent
         result["machine_cpu"] = sampler.machine_percent
         result["rss_mib"] = sampler.rss_mib
@@ -536,15 +547,16 @@ async def run_setup(name, args):
     return result
 
 
-def start_profile(pid, args):
-    """py-spy records one server process during the run (flame graph SVG + top functions)."""
+def start_profile(pid, args, name):
+    """py-spy records one server process during the measured window (flame graph SVG, and the
+    raw stacks for ``bench/profile_top.py``)."""
     import shutil
     import subprocess
 
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    out = Path(args.profile) / f"server-{pid}.svg"
+    out = Path(args.profile) / f"{name.replace('+', '-')}-{pid}.svg"
     out.parent.mkdir(parents=True, exist_ok=True)
-    seconds = int(args.duration + 3 + 10)
+    seconds = max(1, int(args.duration))
     subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "100", "-o", str(out), "--nonblocking"],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     raw = out.with_suffix(".txt")
