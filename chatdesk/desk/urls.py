@@ -20,7 +20,7 @@ urlpatterns += [
     path("meetings/new/", views_forms.meeting_new, name="meeting-new"),
     path("contact/", views_forms.contact, name="contact"),
     path("forms/filed/", views_forms.filed, name="form-filed"),
-    path("track/<str:code>/meeting/", views_forms.meeting_citizen_action, name="meeting-citizen-action"),
+    path("meetings/<str:code>/respond/", views_forms.meeting_citizen_action, name="meeting-citizen-action"),
     path("console/meetings/", views_forms.console_meetings, name="console-meetings"),
     path("console/meetings/<int:ticket_id>/<str:action>/", views_forms.console_meeting_action, name="console-meeting-action"),
 ]

@@ -2,7 +2,7 @@
 
 Public: ``/requests/new/?service=<identifier>``, ``/complaints/new/``, ``/meetings/new/``,
 ``/contact/``, the success page ``/forms/filed/``, and the citizen's meeting actions
-``POST /track/<code>/meeting/`` (confirm or cancel; the tracking page's session opens the case).
+``POST /meetings/<code>/respond/`` (confirm or cancel; the tracking page's session opens the case).
 Console: ``/console/meetings/`` and its actions (offer, cancel, done).
 """
 
