@@ -230,8 +230,8 @@ def metrics_pending(scope):
     """Cases of the scope still waiting for the worker to compute their durations."""
     from .services import chats_needing_metrics, tickets_needing_metrics
 
-    chats = chats_needing_metrics().filter(pk__in=chats_of(scope).values("pk")).count()
-    tickets = tickets_needing_metrics().filter(pk__in=tickets_of(scope).values("pk")).count()
+    chats = chats_needing_metrics(chats_of(scope)).count()
+    tickets = tickets_needing_metrics(tickets_of(scope)).count()
     return chats + tickets
 
 

@@ -145,17 +145,19 @@ def _chat_source():
     return Coalesce("closed_at", "first_response_at", "taken_at")
 
 
-def chats_needing_metrics():
+def chats_needing_metrics(qs=None):
     """Chats that were taken, answered or ended, with no metrics or metrics older than that."""
+    qs = Conversation.objects.all() if qs is None else qs
     return (
-        Conversation.objects.filter(Q(taken_at__isnull=False) | Q(first_response_at__isnull=False) | Q(status=Conversation.Status.CLOSED))
+        qs.filter(Q(taken_at__isnull=False) | Q(first_response_at__isnull=False) | Q(status=Conversation.Status.CLOSED))
         .annotate(src=_chat_source())
         .filter(Q(metrics__isnull=True) | Q(metrics__source_at__lt=F("src")))
     )
 
 
-def tickets_needing_metrics():
-    return Ticket.objects.filter(Q(metrics__isnull=True) | Q(metrics__source_at__lt=F("updated_at")))
+def tickets_needing_metrics(qs=None):
+    qs = Ticket.objects.all() if qs is None else qs
+    return qs.filter(Q(metrics__isnull=True) | Q(metrics__source_at__lt=F("updated_at")))
 
 
 def _wall_seconds(start, end):
@@ -218,12 +220,31 @@ def metrics_compute(*, chat_ids=(), ticket_ids=(), now=None):
 
 def metrics_sweep(*, now=None, batch=500):
     """Worker job: compute the metrics of cases that changed since they were last computed.
-    Idempotent, so any number of workers may run it (the last upsert wins with equal values)."""
-    chat_ids = list(chats_needing_metrics().order_by().values_list("pk", flat=True)[:batch])
-    ticket_ids = list(tickets_needing_metrics().order_by().values_list("pk", flat=True)[:batch])
+
+    It looks only at chats started and tickets changed in the last ``METRICS_LOOKBACK_DAYS``
+    (30) days, so a tick costs the same after years of data; anything older that was missed
+    (a worker stopped for weeks, data from before the upgrade) is filled by
+    ``manage.py reports_metrics``.  Idempotent: any number of workers may run it."""
+    now = now or clock.now()
+    since = now - dt.timedelta(days=reports_settings().get("METRICS_LOOKBACK_DAYS", 30))
+    chats = chats_needing_metrics(Conversation.objects.filter(created_at__gte=since))
+    tickets = tickets_needing_metrics(Ticket.objects.filter(updated_at__gte=since))
+    chat_ids = list(chats.order_by().values_list("pk", flat=True)[:batch])
+    ticket_ids = list(tickets.order_by().values_list("pk", flat=True)[:batch])
     if not chat_ids and not ticket_ids:
         return 0
     return metrics_compute(chat_ids=chat_ids, ticket_ids=ticket_ids, now=now)
+
+
+def metrics_fill_missing(*, batch=2000, now=None):
+    """Compute every case with missing or stale metrics, however old.  Returns the rows written."""
+    done = 0
+    while True:
+        chat_ids = list(chats_needing_metrics().order_by().values_list("pk", flat=True)[:batch])
+        ticket_ids = list(tickets_needing_metrics().order_by().values_list("pk", flat=True)[:batch])
+        if not chat_ids and not ticket_ids:
+            return done
+        done += metrics_compute(chat_ids=chat_ids, ticket_ids=ticket_ids, now=now)
 
 
 def metrics_rebuild(*, since=None, batch=2000, now=None):

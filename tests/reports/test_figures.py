@@ -45,17 +45,17 @@ def test_metrics_are_computed_in_office_hours(week):
 
 
 def test_a_changed_ticket_is_computed_again(week):
-    services.metrics_sweep()
+    services.metrics_sweep(now=NOW)
     t2 = week.tickets["t2"]
     t2.first_response_at = at(0, "14:00")
     t2.updated_at = at(0, "14:00")
     t2.save()
-    assert services.metrics_sweep() == 1
+    assert services.metrics_sweep(now=NOW) == 1
     assert CaseMetrics.objects.get(ticket=t2).first_response_seconds == 4 * 3600
 
 
 def test_figures_of_the_unit(week):
-    services.metrics_sweep()
+    services.metrics_sweep(now=NOW)
     f = selectors.summary(week_scope([week.unit.pk]), NOW)[None]
     c, t, r = f["chats"], f["tickets"], f["ratings"]
     assert (c["started"], c["answered"], c["escalated"], c["abandoned"], c["open"]) == (6, 4, 1, 1, 0)
@@ -72,7 +72,7 @@ def test_figures_of_the_unit(week):
 
 
 def test_figures_by_unit_and_by_official(week):
-    services.metrics_sweep()
+    services.metrics_sweep(now=NOW)
     scope = week_scope([week.unit.pk, week.other.pk])
     by_unit = selectors.summary(scope, NOW, by="unit")
     assert by_unit[week.unit.pk]["tickets"]["opened"] == 2
@@ -167,11 +167,24 @@ def test_always_open_unit_counts_wall_time(make_unit):
 
 
 def test_metrics_rebuild_after_a_holiday_is_added(week):
-    services.metrics_sweep()
+    services.metrics_sweep(now=NOW)
     Holiday.objects.create(date=SAT + dt.timedelta(days=TUE), name="تعطیلی تازه", kind=Holiday.Kind.CLOSURE)
-    assert services.metrics_sweep() == 0  # a calendar edit changes no case: a rebuild is needed
+    assert services.metrics_sweep(now=NOW) == 0  # a calendar edit changes no case: a rebuild is needed
     services.metrics_rebuild()
     assert CaseMetrics.objects.get(conversation=week.chats["c6"]).first_response_seconds == 0
     assert CaseMetrics.objects.get(ticket=week.tickets["t1"]).resolution_seconds == 12300
     assert CaseMetrics.objects.get(conversation=week.chats["c5"]).first_response_seconds == 3600
     _ = WED
+
+
+def test_the_sweep_looks_back_thirty_days_and_the_command_fills_the_rest(week):
+    from django.core.management import call_command
+
+    later = NOW + dt.timedelta(days=60)  # every case of the week is older than the look-back
+    assert services.metrics_sweep(now=later) == 0
+    assert CaseMetrics.objects.count() == 0
+    assert selectors.metrics_pending(week_scope([week.unit.pk])) == 8  # 6 chats and 2 tickets of unit A
+    call_command("reports_metrics", stdout=open("/dev/null", "w"))
+    assert CaseMetrics.objects.count() == 9
+    assert selectors.metrics_pending(week_scope([week.unit.pk])) == 0
+    call_command("reports_metrics", "--rebuild", "--since", "1405/02/15", stdout=open("/dev/null", "w"))
