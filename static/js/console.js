@@ -29,8 +29,8 @@
       var li = Fa.el("li", "queue-item");
       li.setAttribute("data-conversation", item.id);
       var info = Fa.el("div");
-      info.appendChild(Fa.el("div", "fw-semibold", item.citizen_name));
-      info.appendChild(Fa.el("div", "small text-secondary", item.unit.name + " · " + item.ts_display));
+      info.appendChild(Fa.line("div", "fw-semibold", [[item.citizen_name]]));
+      info.appendChild(Fa.line("div", "small text-secondary", [[item.unit.name], " · " + item.ts_display]));
       var take = Fa.el("button", "btn btn-sm btn-success", "برداشتن");
       take.type = "button";
       take.addEventListener("click", function () { take.disabled = true; socket.send({ type: "chat.take", conversation_id: item.id }); setTimeout(function () { take.disabled = false; }, 3000); });
@@ -46,7 +46,7 @@
     colleagues.forEach(function (c) {
       var li = Fa.el("li", "colleague");
       li.appendChild(Fa.el("span", "status-dot " + c.status));
-      li.appendChild(Fa.el("span", null, c.name + (me && c.id === me.id ? " (من)" : "")));
+      li.appendChild(Fa.line("span", null, [[c.name], me && c.id === me.id ? " (من)" : ""]));
       li.appendChild(Fa.el("span", "small text-secondary ms-auto", c.status_display));
       list.appendChild(li);
     });
@@ -56,7 +56,7 @@
     list.textContent = "";
     chats.forEach(function (chat) {
       if (chat.conv.status !== "active" || !me || chat.conv.official_id !== me.id) return;
-      var li = Fa.el("li", "mine-item", chat.conv.citizen_name + " · " + chat.conv.unit.name);
+      var li = Fa.line("li", "mine-item", [[chat.conv.citizen_name], " · ", [chat.conv.unit.name]]);
       li.addEventListener("click", function () { chat.node.scrollIntoView({ behavior: "smooth" }); chat.node.querySelector("textarea").focus(); });
       list.appendChild(li);
     });
@@ -70,7 +70,7 @@
     node.setAttribute("data-conversation", conv.id);
     var head = Fa.el("header", "chat-panel-head");
     var title = Fa.el("div");
-    title.appendChild(Fa.el("div", "fw-semibold", conv.citizen_name));
+    title.appendChild(Fa.line("div", "fw-semibold", [[conv.citizen_name]]));
     var meta = Fa.el("div", "small chat-meta");
     title.appendChild(meta);
     var closeBtn = Fa.el("button", "btn btn-sm btn-outline-danger", "پایان گفتگو");
@@ -146,7 +146,7 @@
     if (c.citizen_mobile) parts.push(Fa.faDigits(c.citizen_mobile));
     if (c.citizen_email) parts.push(c.citizen_email);
     parts.push(c.status_display);
-    chat.meta.textContent = parts.join(" · ");
+    chat.meta.textContent = Fa.plain(parts.join(" · "));
     var closed = c.status === "closed";
     chat.node.classList.toggle("closed", closed);
     chat.input.disabled = closed;
@@ -165,7 +165,7 @@
     select.appendChild(Fa.el("option", null, "مقصد را انتخاب کنید…")).value = "";
     targets.forEach(function (u) {
       var group = document.createElement("optgroup");
-      group.label = u.name;
+      group.label = Fa.plain(u.name);
       var unitOption = Fa.el("option", null, "صف واحد " + u.name);
       unitOption.value = "unit:" + u.id;
       group.appendChild(unitOption);
@@ -230,7 +230,7 @@
       box.appendChild(Fa.el("div", "small fw-semibold", "گفتگوهای جاری"));
       frame.active.forEach(function (c) {
         var row = Fa.el("div", "overview-chat small");
-        row.appendChild(Fa.el("span", null, c.citizen_name + " ← " + (c.official || "—")));
+        row.appendChild(Fa.line("span", null, [[c.citizen_name], " ← ", [c.official || "—"]]));
         var view = Fa.el("button", "btn btn-link btn-sm p-0", "مشاهده");
         view.type = "button";
         view.addEventListener("click", function () { openChat({ id: c.id, citizen_name: c.citizen_name, unit: { name: c.unit }, status: "active", status_display: "" }); });
@@ -250,7 +250,7 @@
     if (m.kind === "event") node = Fa.el("div", "msg msg-event", m.body);
     else {
       node = Fa.el("div", "msg " + (m.sender === "official" ? "msg-me" : "msg-them"));
-      node.appendChild(Fa.el("div", "msg-author", m.sender === "official" ? m.author : chat.conv.citizen_name));
+      node.appendChild(Fa.line("div", "msg-author", [[m.sender === "official" ? m.author : chat.conv.citizen_name]]));
       node.appendChild(Fa.el("div", "msg-body", m.body));
       node.appendChild(Fa.el("div", "msg-time", m.ts_display));
     }
@@ -332,7 +332,7 @@
     if (n.client_id) { var p = chat.messages.querySelector('[data-client-id="' + n.client_id + '"]'); if (p) p.remove(); }
     var node = Fa.el("div", "msg msg-note");
     node.setAttribute("data-note", n.id);
-    node.appendChild(Fa.el("div", "msg-author", "یادداشت داخلی · " + n.author));
+    node.appendChild(Fa.line("div", "msg-author", ["یادداشت داخلی · ", [n.author]]));
     node.appendChild(Fa.el("div", "msg-body", n.body));
     node.appendChild(Fa.el("div", "msg-time", n.ts_display));
     chat.messages.appendChild(node);

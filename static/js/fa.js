@@ -9,10 +9,32 @@
     return String(value || "").replace(/[۰-۹]/g, function (d) { return FA.indexOf(d); })
       .replace(/[٠-٩]/g, function (d) { return "٠١٢٣٤٥٦٧٨٩".indexOf(d); });
   }
+  // Bidi controls and invisible characters that can reorder or hide what a name or a code says
+  // (docs/security.md).  ZWNJ (U+200C) stays: Persian words need it.
+  var CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u200D\u2060\uFEFF]/g;
+  function plain(text) {
+    return String(text === undefined || text === null ? "" : text).replace(CONTROLS, "");
+  }
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text; // always text: never HTML
+    if (text !== undefined && text !== null) node.textContent = plain(text); // always text: never HTML
+    return node;
+  }
+  // Text someone else typed (a name, a unit, a code) inside a line of ours: isolated, so it
+  // cannot reorder the words around it whatever its direction.
+  function iso(text, className) {
+    var node = el("bdi", className, text);
+    node.dir = "auto";
+    return node;
+  }
+  // A line made of parts, e.g. line("li", "mine-item", [name, " · ", unit]): strings of ours are
+  // plain text; parts given as [text] are someone else's and are isolated.
+  function line(tag, className, parts) {
+    var node = el(tag, className);
+    parts.forEach(function (part) {
+      node.appendChild(Array.isArray(part) ? iso(part[0]) : document.createTextNode(part));
+    });
     return node;
   }
   function newId() {
@@ -33,5 +55,5 @@
   function load(key, fallback) {
     try { var raw = localStorage.getItem(key); return raw ? JSON.parse(raw) : fallback; } catch (e) { return fallback; }
   }
-  window.Fa = { faDigits: faDigits, latinDigits: latinDigits, el: el, newId: newId, cookie: cookie, store: store, load: load };
+  window.Fa = { faDigits: faDigits, latinDigits: latinDigits, el: el, plain: plain, iso: iso, line: line, newId: newId, cookie: cookie, store: store, load: load };
 })();

@@ -1,7 +1,7 @@
 from django import template
 
 from chatdesk.core import jalali
-from chatdesk.core.persian import to_persian_digits
+from chatdesk.core.persian import strip_controls, to_persian_digits
 
 register = template.Library()
 
@@ -19,3 +19,10 @@ def jdate(value, style=""):
 @register.filter
 def fa_digits(value):
     return to_persian_digits("" if value is None else value)
+
+
+@register.filter
+def plain(value):
+    """Someone else's text for display: bidi controls and zero-width characters removed (keeps
+    ZWNJ).  Put it inside <bdi> so it is isolated too (docs/security.md)."""
+    return strip_controls("" if value is None else str(value))
