@@ -82,7 +82,12 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    # Persistent connections: every consumer call runs in the process's one sync thread, so
+    # this is one connection per server process (and one per worker thread), reused instead of
+    # opened for every message (a measured bottleneck: docs/performance.md).  The health check
+    # (a ping when a connection is reused by a new request) replaces one broken by a database
+    # restart before it is used, so the server recovers by itself (tests/integration/test_faults.py).
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 300)), conn_health_checks=True)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -10,6 +10,7 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from chatdesk.core import events, realtime
 from chatdesk.core.errors import DomainError
@@ -29,6 +30,11 @@ def db(fn):
 class FrameError(DomainError):
     code = "bad_frame"
     message = "قالب پیام نامعتبر است."
+
+
+class DatabaseUnavailable(DomainError):
+    code = "unavailable"
+    message = "سامانه لحظاتی در دسترس نیست؛ چند لحظه دیگر دوباره تلاش کنید."
 
 
 class JsonConsumer(AsyncWebsocketConsumer):
@@ -70,6 +76,12 @@ class JsonConsumer(AsyncWebsocketConsumer):
             await getattr(self, handler)(request)
         except DomainError as error:
             await self.send_error(error, request=request)
+        except (OperationalError, InterfaceError) as error:
+            # The database is down or unreachable: the transaction was rolled back (or, if the
+            # connection broke during COMMIT, its outcome is unknown).  No ack was sent; the client
+            # sends the same frame again later, and client_id makes that safe either way.
+            log.warning("database unavailable: %s", error)
+            await self.send_error(DatabaseUnavailable(), request=request)
         except Exception:
             log.exception("consumer error")
             await self.send_error(DomainError("خطای داخلی؛ لطفاً دوباره تلاش کنید.", code="server_error"), request=request)

@@ -317,3 +317,118 @@ def _kill_leftovers():
             process.kill9()
         except Exception:
             pass
+
+
+# --- private Redis and PostgreSQL, for fault tests (never touch the machine's shared ones) ------
+class RedisServer:
+    """A ``redis-server`` of our own on a free port (no persistence), to stop and start at will."""
+
+    def __init__(self, log_dir):
+        self.port = free_port()
+        self.log_dir = Path(log_dir)
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout=10):
+        argv = [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--protected-mode", "no"]
+        self.process = ManagedProcess("redis", argv, env=dict(os.environ), log_path=self.log_dir / "redis.log").start()
+        deadline = time.monotonic() + timeout
+        while not port_open("127.0.0.1", self.port, timeout=0.2):
+            if not self.process.alive or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start:\n{self.process.log_text()[-2000:]}")
+            time.sleep(0.02)
+        return self
+
+    def kill(self):
+        """SIGKILL: every connection drops at once, as in a crash."""
+        if self.process:
+            self.process.kill9()
+
+
+def _postgres_bin(name):
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))
+    if found:
+        return str(found[-1])
+    return shutil.which(name) or name
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of our own (``initdb`` in a temporary directory, run as the ``postgres``
+    OS user when we are root), on a free port, to stop and start during a test."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="chatdesk-pg-"))
+        self.data = self.dir / "data"
+        self.log = self.dir / "postgres.log"
+        self.running = False
+        _clusters.add(self)
+
+    def _run(self, *argv, timeout=60):
+        argv = [str(a) for a in argv]
+        if os.geteuid() == 0:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=self.dir)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}\n{self.log_text()[-2000:]}")
+        return result.stdout
+
+    def init(self):
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres")
+        self._run(_postgres_bin("initdb"), "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8")
+        return self
+
+    def start(self):
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
+        self._run(_postgres_bin("pg_ctl"), "-D", self.data, "-o", options, "-l", self.log, "-w", "-t", "30", "start")
+        self.running = True
+        return self
+
+    def stop(self):
+        """Fast shutdown: open transactions are rolled back and every connection is closed."""
+        if self.running:
+            self._run(_postgres_bin("pg_ctl"), "-D", self.data, "-m", "fast", "-w", "-t", "30", "stop")
+            self.running = False
+
+    def url(self, dbname="postgres"):
+        return f"postgres://postgres@127.0.0.1:{self.port}/{dbname}"
+
+    def copy_database(self, source_url, name):
+        """Create ``name`` here as a copy (schema and rows) of the database at ``source_url``."""
+        with psycopg.connect(self.url(), autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        dump = subprocess.run([_postgres_bin("pg_dump"), "--no-owner", "--no-privileges", "-d", source_url],
+                              capture_output=True, text=True, timeout=120, check=True).stdout
+        subprocess.run([_postgres_bin("psql"), "-q", "-v", "ON_ERROR_STOP=1", "-d", self.url(name)],
+                       input=dump, capture_output=True, text=True, timeout=120, check=True)
+        return Database(name, admin_url=self.url())
+
+    def log_text(self):
+        try:
+            return self.log.read_text(errors="replace")
+        except (FileNotFoundError, PermissionError):
+            return ""
+
+    def destroy(self):
+        try:
+            self.stop()
+        finally:
+            _clusters.discard(self)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+_clusters = set()
+
+
+@atexit.register
+def _stop_clusters():
+    for cluster in list(_clusters):
+        try:
+            cluster.destroy()
+        except Exception:
+            pass
