@@ -16,7 +16,7 @@ Definitions (docs/reports.md):
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, Sum
+from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from chatdesk.chats.models import Conversation
@@ -67,7 +67,10 @@ def ratings_of(scope):
 
 
 def _referred():
-    return Exists(AuditEvent.objects.filter(ticket=OuterRef("pk"), action="refer"))
+    """Tickets referred at least once.  ``id IN (SELECT ticket_id ...)`` (a hashed subplan), not a
+    correlated EXISTS: with a year of tickets the correlated form made PostgreSQL's cost estimate
+    cross the JIT threshold and spend two seconds compiling (bench/reports_bench.py)."""
+    return Q(pk__in=AuditEvent.objects.filter(action="refer").values("ticket_id"))
 
 
 def chat_aggregates():
@@ -100,7 +103,7 @@ def ticket_aggregates(now):
         "opened": Count("id"),
         "resolved": Count("id", filter=Q(status__in=[TS.RESOLVED, TS.CLOSED])),
         "still_open": Count("id", filter=Q(status__in=OPEN_TICKET)),
-        "referred": Count("id", filter=Q(_referred())),
+        "referred": Count("id", filter=_referred()),
         "from_chat": Count("id", filter=Q(conversation__isnull=False)),
         "avg_first_response": Avg("metrics__first_response_seconds"),
         "avg_resolution": Avg("metrics__resolution_seconds"),
@@ -271,7 +274,8 @@ def chat_export_rows(scope):
 
 def ticket_export_rows(scope):
     return (
-        tickets_of(scope).annotate(was_referred=_referred()).order_by("created_at", "pk")
+        tickets_of(scope).annotate(was_referred=ExpressionWrapper(_referred(), output_field=BooleanField()))
+        .order_by("created_at", "pk")
         .values_list(*TICKET_EXPORT_FIELDS).iterator(chunk_size=2000)
     )
 
