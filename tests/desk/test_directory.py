@@ -74,3 +74,11 @@ def test_live_chat_link_only_for_units_in_the_menu(client, tree):
     top.save()
     html = client.get("/directory/").content.decode()
     assert f'href="/?unit={treatment.pk}#chat"' in html and f'href="/?unit={top.pk}#chat"' not in html
+
+
+def test_names_typed_in_the_admin_are_stripped_and_isolated(client, tree):
+    _, treatment, _ = tree
+    Official.objects.filter(display_name="دکتر سارا نوری").update(display_name="\u202eدکتر سارا\u202c نوری\u200f")
+    html = client.get("/directory/").content.decode()
+    assert '<bdi class="person-name fw-semibold" dir="auto">دکتر سارا نوری</bdi>' in html
+    assert not re.search("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\u200b\u200d\u2060\ufeff]", html)
