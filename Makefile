@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install assets services browser migrate demo clean
+.PHONY: run test install assets services browser nginx migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,14 @@ run: demo
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
+# nginx for tests/integration/test_deploy.py (the sample config in deploy/ is run for real).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
 services:
 	@tools/ensure_services.sh
 
-test: install browser services
+test: install browser nginx services
 	$(PY) -m pytest -q tests --ignore=tests/e2e
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q tests/e2e -p no:asyncio
 
