@@ -110,19 +110,18 @@ class Sampler:
         return found
 
     def _cpu(self):
+        """CPU seconds per name; PostgreSQL and Redis per process id (backends come and go)."""
         out = {}
         for name, p in self.procs.items():
             t = p.cpu_times()
             out[name] = t.user + t.system
         for name, plist in self.system_procs().items():
-            total = 0.0
             for p in plist:
                 try:
                     t = p.cpu_times()
-                    total += t.user + t.system
+                    out[(name, p.pid)] = t.user + t.system
                 except psutil.Error:
                     pass
-            out[name] = total
         t = psutil.Process().cpu_times()
         out["loadgen"] = t.user + t.system
         return out
@@ -137,7 +136,12 @@ class Sampler:
         c1 = self._cpu()
         total1 = psutil.cpu_times()
         busy = lambda t: t.user + t.system + t.nice + t.irq + t.softirq  # noqa: E731
-        self.cpu_percent = {k: 100 * (c1[k] - self.c0.get(k, c1[k])) / wall for k in c1 if k in self.c0}
+        self.cpu_percent = {}
+        for k in c1:
+            if isinstance(k, tuple):  # a PostgreSQL or Redis process: new ones count from zero
+                self.cpu_percent[k[0]] = self.cpu_percent.get(k[0], 0.0) + 100 * (c1[k] - self.c0.get(k, 0.0)) / wall
+            elif k in self.c0:
+                self.cpu_percent[k] = 100 * (c1[k] - self.c0[k]) / wall
         self.machine_percent = 100 * (busy(total1) - busy(self.total0)) / wall / psutil.cpu_count()
         self.rss_mib = {name: p.memory_info().rss / 2**20 for name, p in self.procs.items()}
         return self
