@@ -188,3 +188,19 @@ def test_console_page_lists_and_offers(office, client):
     })
     assert response.status_code == 302
     assert MeetingRequest.objects.get(ticket=ticket).status == "offered"
+
+
+def test_citizen_panel_renders_for_a_meeting_ticket_only(office, rf):
+    from django.template import Context, Template
+
+    deputy, secretary = office
+    ticket = ask(deputy)
+    meetings.meeting_offer(ticket_id=ticket.pk, official=secretary, date="1405/09/04", time="10:00", location="طبقه سوم")
+    template = Template("{% load desk_meetings %}{% meeting_citizen_panel ticket %}")
+    request = rf.get(f"/track/{ticket.code}/")
+    html = template.render(Context({"ticket": ticket, "request": request, "csrf_token": "x"}))
+    assert 'data-role="meeting-panel"' in html and 'data-role="meeting-confirm"' in html
+    assert f'action="/meetings/{ticket.code}/respond/"' in html
+    assert "دکتر سارا نوری" in html and "۴ آذر ۱۴۰۵ ساعت ۱۰:۰۰" in html
+    other = meetings.ticket_services.ticket_open(kind="contact", unit=ticket.unit, subject="پرسش عمومی", body="x", name="کسی", mobile="09121234567").ticket
+    assert template.render(Context({"ticket": other, "request": request})).strip() == ""
