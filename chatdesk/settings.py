@@ -82,12 +82,12 @@ TEMPLATES = [
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    # Persistent connections: every consumer call runs in the process's one sync thread, so
-    # this is one connection per server process (and one per worker thread), reused instead of
-    # opened for every message (a measured bottleneck: docs/performance.md).  The health check
-    # (a ping when a connection is reused by a new request) replaces one broken by a database
-    # restart before it is used, so the server recovers by itself (tests/integration/test_faults.py).
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 300)), conn_health_checks=True)}
+    # No persistent connections (CONN_MAX_AGE 0): under ASGI Django runs each HTTP request's sync
+    # code in a thread of its own (asgiref's ThreadSensitiveContext), so a persistent connection
+    # per thread leaked connections until PostgreSQL refused new clients (measured with bench/;
+    # docs/performance.md).  A connection per request or consumer call is the price; the health
+    # check only matters if CONN_MAX_AGE is raised for a worker-only process.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", 0)), conn_health_checks=True)}
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
