@@ -8,11 +8,14 @@ The audience is decided here, when the event is built: the citizen group of a co
 citizen frames only; internal notes and staff-only fields go to staff groups.
 """
 
+import asyncio
 import hashlib
 import logging
+import os
+import threading
 from contextlib import contextmanager
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -62,6 +65,42 @@ def captured():
         _captures.remove(record)
 
 
+class _BackgroundLoop:
+    """One long-lived event loop in a daemon thread, for broadcasts made by plain synchronous code
+    (the worker, management commands).  ``async_to_sync`` there would start a new event loop for
+    every broadcast, and the Redis layer opens a new connection for every loop: measured, a worker
+    escalating chats spent seconds per ticket connecting to Redis under load."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="chatdesk-broadcast", daemon=True)
+        self.thread.start()
+
+    def run(self, coroutine, timeout):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+
+_background = None
+_background_lock = threading.Lock()
+
+
+def _background_loop():
+    global _background
+    with _background_lock:
+        if _background is None or _background.pid != os.getpid():  # a forked child needs its own
+            _background = _BackgroundLoop()
+        return _background
+
+
+def _inside_server_loop():
+    """True in a thread that sync_to_async started from a server's event loop (a view or a
+    consumer's database call): async_to_sync then hops back to that loop and its connections."""
+    return getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid() and (
+        getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
+    )
+
+
 def _send_now(group, message):
     for record in _captures:
         record.append((group, message))
@@ -69,7 +108,10 @@ def _send_now(group, message):
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, message)
+        if _inside_server_loop():
+            async_to_sync(layer.group_send)(group, message)
+        else:
+            _background_loop().run(layer.group_send(group, message), timeout=10)
     except Exception:  # the layer is a doorbell: a failure costs latency, never data
         log.warning("broadcast to %s failed", group, exc_info=True)
 

@@ -6,6 +6,8 @@ import json
 import subprocess
 import time
 
+import psycopg
+
 from tests.support import servers
 
 CHATS = 60
@@ -72,3 +74,58 @@ def test_four_workers_escalate_each_overdue_chat_exactly_once(it_env, database):
         (ids,),
     )
     assert audits == CHATS
+
+
+BULK = """
+import datetime as dt, json, secrets
+from chatdesk.chats.models import Conversation, Message
+from chatdesk.directory.models import Unit
+unit = Unit.objects.get(code="it-desk")
+now = dt.datetime.now(dt.timezone.utc)
+rows = [Conversation(unit=unit, token_digest=secrets.token_hex(32), citizen_name="شهروند", citizen_mobile="09120000000",
+                     created_at=now, last_activity_at=now, last_seq=1, escalate_at=now - dt.timedelta(seconds=1)) for _ in range({n})]
+Conversation.objects.bulk_create(rows)
+ids = [c.pk for c in rows]
+Message.objects.bulk_create([Message(conversation_id=i, seq=1, sender="citizen", body="پرسش", client_id="m1", created_at=now) for i in ids])
+print(json.dumps(ids))
+"""
+
+
+def test_a_worker_killed_mid_sweep_loses_nothing_and_its_successor_escalates_each_chat_once(it_env, database, processes):
+    env = it_env["env"]
+    n = 150
+    ids = json.loads(servers.shell(BULK.format(n=n), env=env).strip().splitlines()[-1])
+
+    conn = psycopg.connect(database.url, autocommit=True)  # one connection for the polling below
+
+    def escalated():
+        return conn.execute("SELECT count(*) FROM tickets_ticket WHERE conversation_id = ANY(%s)", (ids,)).fetchone()[0]
+
+    first = processes.start("worker-1", servers.worker(interval=0.2), wait=False)
+    deadline = time.monotonic() + 60
+    while escalated() < 10 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    first.kill9()
+    done_when_killed = escalated()
+    assert 0 < done_when_killed < n, done_when_killed  # it really died in the middle of the sweep
+
+    processes.start("worker-2", servers.worker(interval=0.2), wait=False)
+    deadline = time.monotonic() + 240
+    while escalated() < n and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert escalated() == n
+    duplicates = database.scalar(
+        "SELECT count(*) FROM (SELECT conversation_id FROM tickets_ticket WHERE conversation_id = ANY(%s) "
+        "GROUP BY conversation_id HAVING count(*) > 1) d",
+        (ids,),
+    )
+    events = database.scalar(
+        "SELECT count(*) FROM chats_message WHERE conversation_id = ANY(%s) AND data->>'event' = 'escalated'", (ids,)
+    )
+    half_done = database.scalar(
+        "SELECT count(*) FROM chats_conversation c WHERE c.id = ANY(%s) AND (c.status <> 'closed' OR NOT EXISTS "
+        "(SELECT 1 FROM tickets_entry e JOIN tickets_ticket t ON t.id = e.ticket_id WHERE t.conversation_id = c.id AND e.kind = 'citizen'))",
+        (ids,),
+    )
+    assert (duplicates, events, half_done) == (0, n, 0)
+    conn.close()
