@@ -9,6 +9,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.consumer import get_handler_name
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
@@ -44,6 +45,17 @@ class JsonConsumer(AsyncWebsocketConsumer):
     async def websocket_connect(self, message):
         self.groups_joined = set()
         await super().websocket_connect(message)
+
+    async def dispatch(self, message):
+        """Channels (>= 4.2) first hops to the process's one sync thread before every handler
+        (``aclose_old_connections``).  Here every database call already goes through
+        ``database_sync_to_async``, which closes old connections itself, and most messages are
+        broadcasts that only write a frame to the socket: the hop made each of them wait in line
+        behind other sockets' database work (docs/performance.md).  So dispatch directly."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def send_frame(self, frame):
         await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
