@@ -272,11 +272,11 @@ class DeskDriver:
             base = self.urls[(i + 1) % 2] if i % 2 == 0 else self.urls[i % 2]
             c = Conn(stats, "official")
             await c.open(ws_url(base) + "/ws/console/", base, {"Cookie": f"sessionid={sessionid}"}, self.deflate)
-            await asyncio.wait_for(c.welcomed.wait(), 30)
+            await asyncio.wait_for(c.welcomed.wait(), 120)
             await c.request({"type": "duty.set", "status": "available"}, lambda f: f["type"] == "duty")
             return c
 
-        consoles = await gather_limited([open_console(i, s) for i, s in enumerate(sessions)], 50)
+        consoles = await gather_limited([open_console(i, s) for i, s in enumerate(sessions)], 20)
 
         async def open_citizen(i, chat):
             base = self.urls[i % 2]
@@ -532,6 +532,9 @@ async def run_setup(name, args):
         result["cpu"] = sampler.cpu_percent
         result["machine_cpu"] = sampler.machine_percent
         result["rss_mib"] = sampler.rss_mib
+    except BaseException:
+        print(f"  failed; server logs kept in {group.save_logs(servers.ARTIFACTS / 'bench' / name.replace('+', '-'))}", flush=True)
+        raise
     finally:
         group.stop_all()
         group.cleanup()
