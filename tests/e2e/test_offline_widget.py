@@ -1,5 +1,5 @@
 """The widget when nobody can answer: a unit closed for the day says so before the citizen types,
-with its next opening in Jalali, and offers to leave a message that becomes a case."""
+with its next opening in Jalali, and offers to leave a message that becomes a ticket with a tracking code at once."""
 
 import re
 import sqlite3
@@ -56,12 +56,24 @@ def test_closed_unit_offers_to_leave_a_message(new_page, server, screenshots, br
     message = widget(page, "messages").locator(".msg-me")
     expect(message).to_have_count(1)
     expect(message).to_contain_text("چه مدارکی لازم است")
+    # Nobody can answer now: the message is already a ticket, and the citizen leaves with its code.
+    code = page.locator('#chat [data-role="ticket"] [data-role="tracking-code"]')
+    expect(code).to_be_visible()
+    expect(code).to_have_text(re.compile(r"^[۰-۹]{4}-[۰-۹]{4}-[۰-۹]{5}$"))
+    expect(widget(page, "ended-ticket")).to_contain_text(code.inner_text())
     page.screenshot(path=str(screenshots / "citizen-offline-left-message.png"))
 
     with sqlite3.connect(f"file:{server.sqlite_path}?mode=ro", uri=True) as db:
         rows = db.execute(
             "SELECT c.started_offline, c.citizen_mobile, c.status, m.body, m.seq FROM chats_conversation c "
             "JOIN chats_message m ON m.conversation_id = c.id JOIN directory_unit u ON u.id = c.unit_id "
+            "WHERE u.code = 'education' AND m.sender = 'citizen'"
+        ).fetchall()
+        tickets = db.execute(
+            "SELECT t.kind, t.status, t.code, t.citizen_mobile FROM tickets_ticket t JOIN directory_unit u ON u.id = t.unit_id "
             "WHERE u.code = 'education'"
         ).fetchall()
-    assert rows == [(1, "09351234567", "waiting", "برای ثبت‌نام دوره تخصصی چه مدارکی لازم است؟", 1)]
+    assert rows == [(1, "09351234567", "closed", "برای ثبت‌نام دوره تخصصی چه مدارکی لازم است؟", 1)]
+    assert len(tickets) == 1 and tickets[0][:2] == ("offline", "new") and tickets[0][3] == "09351234567"
+    shown = code.inner_text().replace("-", "").translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+    assert shown == tickets[0][2]
