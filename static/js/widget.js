@@ -122,7 +122,7 @@
         return;
       }
       var unitName = form.unit.options[form.unit.selectedIndex].textContent;
-      state = { token: result.data.token, unitName: unitName };
+      state = { token: result.data.token, unitName: unitName, hasEmail: !!body.email };
       Fa.store(STATE_KEY, state);
       begin();
     }).catch(function () {
@@ -203,7 +203,7 @@
     if (c.status === "waiting") setState("در انتظار پاسخ کارشناس… لطفاً شکیبا باشید.");
     else if (c.status === "active") setState("گفتگو با " + (c.official || "کارشناس"));
     else setState("گفتگو پایان یافته است");
-    if (c.status === "closed") { show("ended"); outbox.clear(); removePendings(); loadRating(); }
+    if (c.status === "closed") { show("ended"); outbox.clear(); removePendings(); loadRating(); offerTranscript(); }
   }
 
   // --- satisfaction after the chat ends (chatdesk/reports: POST /rate/chat/) -------------------
@@ -224,6 +224,24 @@
       $("rating-submit").textContent = "به‌روز کردن نظر";
     }
   }
+  // --- the transcript by email (chatdesk/mail: POST /api/chat/transcript/) ------------------
+  function offerTranscript() {
+    $("transcript").hidden = !(state && state.hasEmail);
+    $("transcript").disabled = false;
+    $("transcript-msg").textContent = "";
+  }
+  $("transcript").addEventListener("click", function () {
+    var button = $("transcript"), msg = $("transcript-msg");
+    button.disabled = true;
+    fetch("/api/chat/transcript/", {
+      method: "POST", credentials: "same-origin", body: JSON.stringify({ token: state.token }),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") }
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      msg.textContent = data.error ? data.error.message : "متن گفتگو به " + data.email + " فرستاده می‌شود.";
+      if (data.error) button.disabled = false;
+    }).catch(function () { button.disabled = false; msg.textContent = "ارتباط با سرور برقرار نشد؛ لطفاً دوباره تلاش کنید."; });
+  });
+
   function loadRating() {
     $("rating").hidden = true; $("rating").reset(); $("rating-msg").textContent = ""; $("rating-submit").textContent = "ثبت نظر";
     if (state && state.token) rateCall({ token: state.token }).then(showRating).catch(function () { /* no rating offered */ });

@@ -2,6 +2,7 @@
 from the console; the citizen's follow-up reaches the official's open ticket page live."""
 
 import re
+import sqlite3
 
 from playwright.sync_api import expect
 
@@ -56,6 +57,13 @@ def test_unanswered_chat_becomes_a_ticket_that_the_citizen_follows(server, new_p
     expect(widget(citizen, "ended")).to_be_visible()
     expect(widget(citizen, "ended-ticket")).to_contain_text(shown)
     citizen.screenshot(path=str(screenshots / "widget-escalated-ticket.png"))
+
+    # The citizen gave an email: the code went there too, and the transcript can be asked for.
+    widget(citizen, "transcript").click()
+    expect(widget(citizen, "transcript-msg")).to_contain_text("فرستاده می‌شود")
+    with sqlite3.connect(f"file:{server.sqlite_path}?mode=ro", uri=True) as db:
+        kinds = {row[0] for row in db.execute("SELECT kind FROM mail_outboundmail WHERE \"to\" = 'narges@example.com'")}
+    assert {"created", "transcript"} <= kinds, kinds
 
     # A wrong contact gets the same refusal as an unknown code.
     citizen.goto("/track/")
