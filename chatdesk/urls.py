@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from chatdesk.chats import files as chat_files
 from chatdesk.chats import views as chat_views
+from chatdesk.core import access_log_views
 from chatdesk.core import auth as core_auth
 from chatdesk.core import views as core_views
 
@@ -27,6 +28,7 @@ urlpatterns = [
     path("api/chat/files/<int:attachment_id>/", chat_files.download_view, name="chat-file-download"),
     path("console/", include(console_patterns)),
     path("console/reports/", include("chatdesk.reports.urls")),
+    path("console/audit/", access_log_views.audit_page, name="access-log"),
     path("", include("chatdesk.tickets.urls")),
     path("", include("chatdesk.desk.urls")),
     path("", include("chatdesk.mail.urls")),

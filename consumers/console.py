@@ -6,6 +6,7 @@ from chatdesk.chats import selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation
 from chatdesk.core import events, realtime
+from chatdesk.core.access_log import log_conversation
 from chatdesk.core.auth import console_session_alive
 from chatdesk.core.errors import DomainError
 from chatdesk.directory import selectors as directory_selectors
@@ -123,6 +124,7 @@ class ConsoleConsumer(JsonConsumer):
         conversation_id = int_field(request, "conversation_id")
         after = int_field(request, "after") if "after" in request else 0
         conversation = await db(access_conversation_for_official)(self.official, conversation_id)
+        await db(log_conversation)(official=self.official, conversation=conversation)  # the access log
         await realtime.join(self, realtime.group_conversation_staff(conversation.pk))
         await self._send_history(conversation.pk, after, with_conversation=True)
 

@@ -129,13 +129,15 @@ def access_attachment_for_request(request, attachment_id):
     official = official_for_user(request.user)
     if official is None:
         raise NotFound()
+    from chatdesk.core.access_log import log_attachment
+
     try:
         access_conversation_for_official(official, attachment.conversation_id)
-        return attachment
     except NotFound:
         if attachment.ticket_id is None:
             raise
-    access_ticket_for_official(official, attachment.ticket_id)
+        access_ticket_for_official(official, attachment.ticket_id)
+    log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
     return attachment
 
 

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
+from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, RateLimited
 from chatdesk.core.views import json_body
 from chatdesk.core import clock
@@ -12,7 +13,8 @@ from . import selectors, services
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or None
+    """Kept for older imports: the proxy-aware address of ``core.auth.client_address``."""
+    return client_address(request) or None
 
 
 @require_POST
@@ -29,7 +31,7 @@ def chat_start(request):
             name=data.get("name"),
             mobile=data.get("mobile", ""),
             email=data.get("email", ""),
-            ip_address=client_ip(request),
+            ip_address=client_address(request) or None,
             message=data.get("message"),
         )
     except RateLimited as error:

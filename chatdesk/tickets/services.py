@@ -552,7 +552,10 @@ def ticket_refer(*, ticket_id, official, to_unit_id, reason):
 
 def ticket_mark_viewed(*, ticket, official):
     """The access audit: an official opened this citizen's case."""
+    from chatdesk.core.access_log import log_ticket
+
     _audit(ticket, "viewed", official=official)
+    log_ticket(official=official, ticket=ticket)  # the searchable access log (docs/security.md)
 
 
 # --- citizens ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from chatdesk.chats.views import client_ip
+from chatdesk.core.auth import client_address
 from chatdesk.core import clock, ratelimit
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.tracking import parse_tracking_code
@@ -178,6 +178,9 @@ def console_file(request, ticket_id, attachment_id):
     attachment = selectors.attachment_of_ticket(ticket, attachment_id)
     if attachment is None:
         raise Http404
+    from chatdesk.core.access_log import log_attachment
+
+    log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
     return _download(attachment)
 
 
@@ -186,7 +189,7 @@ def _lookup_limits(request, code):
     settings_ = services._tickets_settings()
     window = settings_["LOOKUP_WINDOW_SECONDS"]
     message = "تلاش‌های پیگیری از این نشانی بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید."
-    ratelimit.hit("track-address", client_ip(request), limit=settings_["LOOKUPS_PER_ADDRESS"], window=window, message=message)
+    ratelimit.hit("track-address", (client_address(request) or None), limit=settings_["LOOKUPS_PER_ADDRESS"], window=window, message=message)
     if code:  # guessing the contact of one known code from many addresses
         ratelimit.hit("track-code", code, limit=settings_["LOOKUPS_PER_CODE"], window=window, message=message)
 
@@ -237,7 +240,7 @@ def track_case(request, code):
         try:
             services.ticket_follow_up(
                 ticket_id=ticket.pk, body=request.POST.get("body"), files=request.FILES.getlist("files"),
-                ip_address=client_ip(request), dedup_key=_form_key(request.POST.get("form_key")),
+                ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
             )
         except DomainError as error:
             messages.error(request, error.message + (" پرونده‌ها را دوباره انتخاب کنید." if request.FILES else ""))

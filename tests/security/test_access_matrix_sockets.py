@@ -1,0 +1,160 @@
+"""The access matrix of the two sockets: every frame type a console or a citizen may send
+(``consumers/*.handlers``; a new frame type without an entry fails), driven through the real
+ASGI application.  For the console, a frame naming unit B's conversation or ticket gets the same
+answer as one naming a missing id, and changes nothing; the citizen's socket is bound to its
+token's conversation and ignores any id a frame carries."""
+
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from consumers.citizen import CitizenConsumer
+from consumers.console import ConsoleConsumer
+from tests.conftest import ORIGIN, session_cookie
+from tests.security import world as W
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ANSWERS = {"error", "ack", "history", "take.ok", "transfer.ok", "ticket.changed", "chat.escalated", "overview", "welcome", "pong"}
+
+# frame type -> list of (label, frame with {id} for B's object / the missing id), or a reason
+CONSOLE = {
+    "hello": "no object: the official's own snapshot (checked for B's data below)",
+    "ping": "no object",
+    "duty.set": "no object: the official's own status",
+    "overview": "no object: the supervisor's own units (checked for B's data below)",
+    "chat.take": [("take B's chat", {"type": "chat.take", "conversation_id": "{conv}"})],
+    "chat.open": [("open B's chat", {"type": "chat.open", "conversation_id": "{conv}"}),
+                  ("open B's chat after 0", {"type": "chat.open", "conversation_id": "{conv}", "after": 0})],
+    "chat.close": [("close B's chat", {"type": "chat.close", "conversation_id": "{conv}"})],
+    "message.send": [("write in B's chat", {"type": "message.send", "conversation_id": "{conv}", "client_id": "x1", "body": "سلام"})],
+    "typing": [("type in B's chat", {"type": "typing", "conversation_id": "{conv}", "active": True})],
+    "resume": [("resume B's chat", {"type": "resume", "conversation_id": "{conv}", "after": 0})],
+    "note.add": [("note on B's chat", {"type": "note.add", "conversation_id": "{conv}", "client_id": "x2", "body": "یادداشت"})],
+    "chat.transfer": [("transfer B's chat to A", {"type": "chat.transfer", "conversation_id": "{conv}", "note": "انتقال", "to_unit_id": "{unit_a}"})],
+    "ticket.watch": [("watch B's ticket", {"type": "ticket.watch", "ticket_id": "{ticket}"})],
+    "chat.escalate": [("escalate B's chat", {"type": "chat.escalate", "conversation_id": "{conv}"})],
+}
+
+CITIZEN = {
+    "hello": "the token opens its own conversation only (test_tokens.py: guessing, replay)",
+    "ping": "no object",
+    "message.send": [{"type": "message.send", "conversation_id": "{conv}", "client_id": "c1", "body": "سلام"}],
+    "typing": [{"type": "typing", "conversation_id": "{conv}", "active": True}],
+    "resume": [{"type": "resume", "conversation_id": "{conv}", "after": 0}],
+    "chat.end": [{"type": "chat.end", "conversation_id": "{conv}"}],
+}
+
+
+def test_every_frame_type_has_an_entry():
+    assert set(ConsoleConsumer.handlers) == set(CONSOLE), "console frame types without a socket-matrix entry"
+    assert set(CitizenConsumer.handlers) == set(CITIZEN), "citizen frame types without a socket-matrix entry"
+
+
+@pytest.fixture
+def world(settings, tmp_path, make_unit, make_official):
+    settings.MEDIA_ROOT = tmp_path
+    from django.core.cache import cache
+
+    cache.clear()
+    return W.build(make_unit, make_official)
+
+
+def _fill(frame, values):
+    out = {}
+    for key, value in frame.items():
+        if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+            value = values[value[1:-1]]
+        out[key] = value
+    return out
+
+
+async def _console(official):
+    from chatdesk.asgi import application
+
+    cookie = await sync_to_async(session_cookie)(official.user)
+    comm = WebsocketCommunicator(application, "/ws/console/", headers=[ORIGIN, (b"cookie", f"sessionid={cookie}".encode())])
+    connected, _ = await comm.connect()
+    assert connected
+    welcome = await comm.receive_json_from(timeout=5)
+    assert welcome["type"] == "welcome"
+    return comm, welcome
+
+
+async def _answer(comm):
+    while True:
+        frame = await comm.receive_json_from(timeout=5)
+        if frame["type"] in ANSWERS:
+            return frame
+
+
+def _strip(frame):
+    return {k: v for k, v in frame.items() if k not in ("conversation_id", "ticket_id", "client_id")}
+
+
+async def test_console_frames_on_unit_b_answer_as_missing(world):
+    comm, welcome = await _console(world.a)
+    assert W.MARK_B not in json.dumps(welcome, ensure_ascii=False)
+    failures = []
+    b_ids = {"conv": world.conv_b.pk, "ticket": world.ticket_b.pk, "unit_a": world.unit_a.pk}
+    missing = {"conv": world.missing, "ticket": world.missing, "unit_a": world.unit_a.pk}
+    for frame_type, cases in CONSOLE.items():
+        if isinstance(cases, str):
+            continue
+        for label, frame in cases:
+            before = await sync_to_async(W.state_hash)()
+            await comm.send_json_to(_fill(frame, b_ids))
+            got_b = await _answer(comm)
+            await comm.send_json_to(_fill(frame, missing))
+            got_missing = await _answer(comm)
+            after = await sync_to_async(W.state_hash)()
+            if got_b["type"] != "error" or _strip(got_b) != _strip(got_missing):
+                failures.append(f"{frame_type} [{label}]: {got_b} vs {got_missing}")
+            if W.MARK_B in json.dumps(got_b, ensure_ascii=False):
+                failures.append(f"{frame_type} [{label}]: B's data in the answer")
+            if before != after:
+                failures.append(f"{frame_type} [{label}]: the database changed")
+    await comm.disconnect()
+    assert not failures, "\n".join(failures)
+
+
+async def test_supervisor_overview_and_welcome_show_nothing_of_unit_b(world):
+    comm, welcome = await _console(world.sa)
+    assert W.MARK_B not in json.dumps(welcome, ensure_ascii=False)
+    await comm.send_json_to({"type": "overview"})
+    frame = await _answer(comm)
+    assert frame["type"] == "overview"
+    assert W.MARK_B not in json.dumps(frame, ensure_ascii=False)
+    await comm.disconnect()
+
+
+async def test_citizen_frames_stay_in_their_own_conversation(world):
+    from chatdesk.asgi import application
+    from chatdesk.chats.models import Message
+
+    comm = WebsocketCommunicator(application, "/ws/chat/", headers=[ORIGIN])
+    assert (await comm.connect())[0]
+    await comm.send_json_to({"type": "hello", "token": world.token_a})
+    welcome = await comm.receive_json_from(timeout=5)
+    assert welcome["type"] == "welcome" and welcome["conversation"]["id"] == world.conv_a.pk
+    b_before = await sync_to_async(lambda: list(Message.objects.filter(conversation=world.conv_b).values_list("pk", "body")))()
+    for frame_type, cases in CITIZEN.items():
+        if isinstance(cases, str):
+            continue
+        for frame in cases:
+            await comm.send_json_to(_fill(frame, {"conv": world.conv_b.pk}))
+            if frame_type == "typing":
+                continue
+            if frame_type == "chat.end":
+                break
+            answer = await _answer(comm)
+            assert W.MARK_B not in json.dumps(answer, ensure_ascii=False)
+            if "conversation_id" in answer:
+                assert answer["conversation_id"] == world.conv_a.pk
+    b_after = await sync_to_async(lambda: list(Message.objects.filter(conversation=world.conv_b).values_list("pk", "body")))()
+    assert b_before == b_after
+    conv_b_status = await sync_to_async(lambda: type(world.conv_b).objects.get(pk=world.conv_b.pk).status)()
+    assert conv_b_status != "closed"  # chat.end ended A's own chat, not B's
+    await comm.disconnect()
