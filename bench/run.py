@@ -321,7 +321,7 @@ class DeskDriver:
         base = self.urls[i % 2]
         c = Conn(Stats(), "citizen")
         await c.open(ws_url(base) + "/ws/chat/", base, None, self.deflate)
-        await c.request({"type": "hello", "token": tokens[i % len(tokens)], "last_seq": 0}, lambda f: f["type"] == "welcome", timeout=60)
+        await c.request({"type": "hello", "token": tokens[i % len(tokens)], "last_seq": 0}, lambda f: f["type"] == "welcome", timeout=300)
         return c
 
     async def idle_tokens(self, n=100):
@@ -476,7 +476,7 @@ async def idle_memory(driver, pids, counts=(1000, 10000)):
     sockets = list(warm)
     out = {}
     for n in counts:
-        more = await gather_limited([driver.idle_socket(len(sockets) + i, tokens) for i in range(n - (len(sockets) - len(warm)))], 200)
+        more = await gather_limited([driver.idle_socket(len(sockets) + i, tokens) for i in range(n - (len(sockets) - len(warm)))], 100)
         sockets += more
         gc.collect()
         await asyncio.sleep(3)
@@ -528,10 +528,12 @@ async def run_setup(name, args):
         if args.profile:
             target = pids.get("server-a") or pids.get("relay")
             on_measure = lambda: result.update(profile=start_profile(target, args, name))  # noqa: E731
-        result.update(await drive(driver, args.pairs, args.rate, args.duration, sampler=sampler, on_measure=on_measure))
-        result["cpu"] = sampler.cpu_percent
-        result["machine_cpu"] = sampler.machine_percent
-        result["rss_mib"] = sampler.rss_mib
+        if args.pairs:
+            result.update(await drive(driver, args.pairs, args.rate, args.duration, sampler=sampler, on_measure=on_measure))
+            result["cpu"] = sampler.cpu_percent
+            result["machine_cpu"] = sampler.machine_percent
+            result["rss_mib"] = sampler.rss_mib
+            print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
     except BaseException:
         print(f"  failed; server logs kept in {group.save_logs(servers.ARTIFACTS / 'bench' / name.replace('+', '-'))}", flush=True)
         raise
@@ -542,7 +544,11 @@ async def run_setup(name, args):
         group, driver, pids, db2 = start_setup(name, name.replace("+", "-") + "-idle")
         try:
             server_pids = [pid for key, pid in pids.items() if key != "worker"]
-            result["idle_kib"] = await idle_memory(driver, server_pids, tuple(args.idle))
+            try:
+                result["idle_kib"] = await idle_memory(driver, server_pids, tuple(args.idle))
+            except Exception as error:  # keep the load figures of this set-up
+                result["idle_error"] = repr(error)
+                print(f"  idle measurement failed: {error!r}", flush=True)
         finally:
             group.stop_all()
             group.cleanup()
@@ -581,7 +587,7 @@ def table(results):
     heads = ["setup", "pairs", "rate", "acked/s", "p50 ms", "p99 ms", "max ms", "ack p99", "lost", "dup", "err"]
     lines = ["  ".join(f"{h:>{len(fmt.format(0) if 'f' in fmt else fmt.format(''))}}" if i else f"{h:<16}" for i, ((_, fmt), h) in enumerate(zip(cols, heads)))]
     for r in results:
-        lines.append("  ".join(fmt.format(r.get(k, "")) for k, fmt in cols))
+        lines.append("  ".join(fmt.format(r[k]) if k in r else "-".rjust(len(fmt.format(0)) if "f" in fmt else 5) for k, fmt in cols))
     lines.append("")
     lines.append(f"{'setup':<16}  {'servers CPU %':>14}  {'worker':>6}  {'postgres':>8}  {'redis':>6}  {'loadgen':>7}  {'machine':>7}  {'RSS MiB':>9}  idle KiB/conn")
     for r in results:
@@ -593,12 +599,12 @@ def table(results):
             f"{r['setup']:<16}  {servers_cpu:>14.0f}  {cpu.get('worker', 0):>6.0f}  {cpu.get('postgres', 0):>8.0f}  {cpu.get('redis', 0):>6.0f}"
             f"  {cpu.get('loadgen', 0):>7.0f}  {r.get('machine_cpu', 0):>7.0f}  {rss:>9.0f}  {idle}"
         )
-    relay = next((r for r in results if r["setup"] == "relay"), None)
+    relay = next((r for r in results if r["setup"] == "relay" and "delivery_p50" in r), None)
     if relay:
         lines.append("")
         lines.append("ratios to the raw relay (desk / relay): p50, p99 delivery latency; server CPU; idle memory")
         for r in results:
-            if r["setup"].startswith("relay"):
+            if r["setup"].startswith("relay") or "delivery_p50" not in r:
                 continue
             cpu = sum(v for k, v in r.get("cpu", {}).items() if k.startswith("server"))
             rcpu = relay.get("cpu", {}).get("relay", float("nan")) or float("nan")
@@ -613,7 +619,7 @@ def table(results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--setups", default="relay,uvicorn,uvicorn+deflate,daphne", help=f"comma-separated: {', '.join(SETUPS)}")
-    parser.add_argument("--pairs", type=int, default=2000, help="concurrent citizen-official conversations")
+    parser.add_argument("--pairs", type=int, default=2000, help="concurrent citizen-official conversations (0: idle memory only)")
     parser.add_argument("--rate", type=float, default=1000, help="messages per second in total (both sides)")
     parser.add_argument("--duration", type=float, default=30, help="seconds measured")
     parser.add_argument("--idle", type=lambda s: [int(x) for x in s.split(",") if x], default=[1000, 10000],
