@@ -15,6 +15,8 @@ from chatdesk.core import jalali
 from chatdesk.core.tracking import format_tracking_code
 from chatdesk.tickets.models import Entry, Ticket
 
+from chatdesk.reports.public_views import rating_link_path
+
 from . import outbound
 from .models import InboundMail, OutboundMail
 
@@ -35,6 +37,8 @@ def _context(ticket, **extra):
         "unit_name": ticket.unit.name,
         "link": outbound.link_url(ticket),
         "created_display": jalali.format_datetime(ticket.created_at),
+        # A resolved case asks for the citizen's rating (chatdesk/reports: a signed link).
+        "rate_link": outbound.public_url(rating_link_path(ticket)) if ticket.status == S.RESOLVED else "",
         **extra,
     }
 
