@@ -45,6 +45,7 @@ class Conversation(models.Model):
             models.Index(fields=["unit", "status", "created_at"]),
             models.Index(fields=["official", "status"]),
             models.Index(fields=["ip_address", "created_at"]),
+            models.Index(fields=["created_at"]),  # reports over all units (bench/reports_bench.py)
         ]
 
     def __str__(self):

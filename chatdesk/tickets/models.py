@@ -99,6 +99,7 @@ class Ticket(models.Model):
             models.Index(fields=["status", "first_response_warn_at"]),
             models.Index(fields=["status", "resolution_warn_at"]),
             models.Index(fields=["created_at"]),
+            models.Index(fields=["updated_at"]),  # the console list (newest change first), report metrics
         ]
 
     def __str__(self):
