@@ -261,7 +261,12 @@ WORKER_JOBS = [
     "chatdesk.tickets.services.auto_close_sweep",
     "chatdesk.desk.meetings.meeting_reminder_sweep",  # a confirmed meeting's reminder, once
     "chatdesk.reports.services.metrics_sweep",  # office-hours durations of cases for the reports
+    "chatdesk.core.retention.retention_job",  # anonymise closed cases after RETENTION_DAYS (hourly)
 ]
+
+# Personal data of cases closed more than this many days ago is anonymised (core/retention.py;
+# docs/security.md#retention).  0 turns retention off.
+RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "730"))
 
 # --- email (issue #5; docs/email.md) ----------------------------------------------------------
 # Absolute links in emails (the tracking page) are built on this address.
