@@ -23,6 +23,7 @@ from django.http import FileResponse, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from chatdesk.core import clock, ratelimit, uploads
+from chatdesk.core.auth import client_address
 from chatdesk.core.errors import Conflict, DomainError, NotFound, RateLimited, ValidationError
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.selectors import official_for_user
@@ -34,6 +35,7 @@ from .services import _add_message, _lock, _validate_client_id, _limits
 
 TOKEN_HEADER = "HTTP_X_CHAT_TOKEN"
 FILES_PER_HOUR = 20  # per conversation and side
+FILES_PER_HOUR_PER_ADDRESS = 60  # citizens' uploads from one address, every chat together
 
 
 def size_display(size):
@@ -160,6 +162,9 @@ def upload_view(request):
     token = request.META.get(TOKEN_HEADER)
     try:
         if token:
+            # Per address too (docs/security.md#rate-limits), on top of the per-conversation limit.
+            ratelimit.hit("chat-file-address", client_address(request), limit=FILES_PER_HOUR_PER_ADDRESS, window=3600,
+                          message="از این نشانی پرونده‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
             conversation = access_conversation_for_token(token)
             message, created = chat_file_send(
                 conversation_id=conversation.pk, sender=Conversation.Side.CITIZEN, uploaded=request.FILES.get("file"),

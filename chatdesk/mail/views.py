@@ -8,12 +8,16 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from chatdesk.chats.access import access_conversation_for_token
-from chatdesk.core import jalali
+from chatdesk.core import jalali, ratelimit
+from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.views import json_body
 from chatdesk.directory.selectors import official_for_user
 
 from . import inbound, selectors, services
+
+
+TRANSCRIPTS_PER_ADDRESS = 20  # an hour
 
 
 def _error(error, status):
@@ -28,6 +32,9 @@ def transcript(request):
     if data is None or not isinstance(data.get("token"), str):
         return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
     try:
+        # Per address too (docs/security.md#rate-limits): one address trying many tokens.
+        ratelimit.hit("transcript-address", client_address(request), limit=TRANSCRIPTS_PER_ADDRESS, window=3600,
+                      message="از این نشانی درخواست‌های زیادی برای فرستادن متن گفتگو ثبت شده است؛ لطفاً بعداً تلاش کنید.")
         conversation = access_conversation_for_token(data["token"])
         services.transcript_request(conversation_id=conversation.pk)
     except NotFound as error:
