@@ -66,3 +66,16 @@ def citizen_identity(ticket, official):
             ticket.ip_address or "",
         )
     return CitizenIdentity(False, HIDDEN_NAME, "", "", "", "")
+
+
+def hidden_about_unit_ids(official):
+    """The units whose complainants ``official`` may not see: every unit the official works in or
+    manages, and every unit above those (a complaint about a parent unit is hidden from the units
+    under it).  Search uses it so a hidden complainant cannot be found by name or number."""
+    own = set(official.units.values_list("pk", flat=True)) | set(Unit.objects.filter(manager_id=official.pk).values_list("pk", flat=True))
+    ids, frontier = set(own), set(own)
+    while frontier:
+        parents = set(Unit.objects.filter(pk__in=frontier, parent_id__isnull=False).values_list("parent_id", flat=True)) - ids
+        ids |= parents
+        frontier = parents
+    return ids

@@ -11,6 +11,7 @@ from chatdesk.core.tracking import parse_tracking_code
 from chatdesk.directory.models import Official
 from chatdesk.directory.selectors import unit_ids_for_official
 
+from .identity import hidden_about_unit_ids
 from .models import Attachment, AuditEvent, Entry, Ticket
 
 S = Ticket.Status
@@ -151,6 +152,11 @@ def tickets_for_official(official, filters, now):
         else:
             for word in search_key(filters.q).split()[:5]:
                 qs = qs.filter(search_key__contains=word)
+            # A complainant hidden from this official cannot be found by their name or number: such
+            # complaints are left out of free-text search for them (the code still finds them).
+            hidden = hidden_about_unit_ids(official)
+            if hidden:
+                qs = qs.exclude(kind=Ticket.Kind.COMPLAINT, hide_identity=True, data__complaint__about_unit_id__in=sorted(hidden))
     return qs.order_by("-updated_at", "-id")
 
 

@@ -287,7 +287,9 @@ def _ticket_from_conversation(conversation, *, reason, official=None, now):
     ticket = _insert_ticket(**fields)
     _index_ticket(ticket)
     entries = {}
-    for message in Message.objects.filter(conversation=conversation, kind=Message.Kind.TEXT).select_related("official").order_by("seq"):
+    # Text and documents (a document's entry is where its attachment shows in the timeline).
+    transcript = Message.objects.filter(conversation=conversation, kind__in=[Message.Kind.TEXT, Message.Kind.FILE])
+    for message in transcript.select_related("official").order_by("seq"):
         kind_ = Entry.Kind.CITIZEN if message.sender == Conversation.Side.CITIZEN else Entry.Kind.REPLY
         entries[message.pk] = _entry(
             ticket, kind_, message.body, official=message.official, channel="chat", data={"seq": message.seq},

@@ -18,6 +18,7 @@ from chatdesk.directory.selectors import official_for_user, units_for_official
 from chatdesk.directory.models import Unit
 
 from . import access, selectors, services
+from .identity import citizen_identity
 from .models import Entry, Ticket
 
 S = Ticket.Status
@@ -94,9 +95,9 @@ DONE = {
 
 
 def _ticket_context(official, ticket, now):
-    from .identity_hook import identity_visible
-
+    ident = citizen_identity(ticket, official)
     return {
+        "ident": ident,
         "official": official,
         "ticket": ticket,
         "entries": selectors.timeline(ticket, public_only=False),
@@ -109,7 +110,7 @@ def _ticket_context(official, ticket, now):
         "next_statuses": [(s, S(s).label) for s in S.values if s in services.TRANSITIONS[ticket.status] and s != S.REFERRED],
         "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی")],
         "priorities": Ticket.Priority.choices,
-        "show_identity": identity_visible(ticket, official),
+        "show_identity": ident.visible,
     }
 
 
