@@ -258,3 +258,46 @@ class AnnouncementAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for announcement in queryset:
             announcements.announcement_delete(announcement=announcement)
+
+
+# --- where complaints and contact forms go (chatdesk/desk/models_forms.py) -----------------------
+from .models_forms import ComplaintSettings, ContactGroup  # noqa: E402
+
+
+@admin.register(ContactGroup)
+class ContactGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "unit", "order", "is_active")
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active", "unit")
+    search_fields = ("name", "description")
+
+
+class ComplaintSettingsForm(forms.ModelForm):
+    class Meta:
+        model = ComplaintSettings
+        fields = ["unit", "fallback_unit"]
+
+    def clean(self):
+        data = super().clean()
+        unit, fallback = data.get("unit"), data.get("fallback_unit")
+        if unit is not None and fallback is not None and unit.pk == fallback.pk:
+            raise forms.ValidationError("واحد جایگزین باید با واحد رسیدگی به شکایات فرق کند.")
+        return data
+
+
+@admin.register(ComplaintSettings)
+class ComplaintSettingsAdmin(admin.ModelAdmin):
+    form = ComplaintSettingsForm
+    list_display = ("unit", "fallback_unit")
+
+    def save_model(self, request, obj, form, change):
+        from .complaints import complaint_settings_set
+
+        saved = complaint_settings_set(unit=form.cleaned_data.get("unit"), fallback_unit=form.cleaned_data.get("fallback_unit"))
+        obj.pk = saved.pk
+
+    def has_add_permission(self, request):
+        return not ComplaintSettings.objects.exists()  # one row
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -25,6 +25,7 @@ class OutboundMail(models.Model):
         REPLY = "reply", "پاسخ کارشناس"
         STATUS = "status", "تغییر وضعیت"
         TRANSCRIPT = "transcript", "متن گفتگو"
+        MEETING = "meeting", "ملاقات حضوری"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "در صف ارسال"

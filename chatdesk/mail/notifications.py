@@ -156,3 +156,28 @@ def transcript(conversation, messages, *, dedup_key):
         kind=OutboundMail.Kind.TRANSCRIPT, to=conversation.citizen_email, subject=subject, text=text, html=html,
         conversation=conversation, ticket=ticket if headers else None, headers=headers, dedup_key=dedup_key,
     )
+
+
+MEETING_EVENTS = {
+    "offered": "زمانی برای ملاقات پیشنهاد شد",
+    "confirmed": "ملاقات قطعی شد",
+    "cancelled": "ملاقات لغو شد",
+    "reminder": "یادآوری ملاقات",
+}
+
+
+def meeting_update(meeting, event):
+    """A step of a meeting request (chatdesk/desk/meetings.py): a slot offered, confirmed,
+    cancelled, or the reminder before it.  Each step is mailed once."""
+    ticket = meeting.ticket
+    if not ticket.citizen_email or event not in MEETING_EVENTS:
+        return None
+    from chatdesk.desk.meetings import slot_display
+
+    slot = slot_display(meeting) if meeting.slot_start else ""
+    stamp = int((meeting.updated_at or ticket.updated_at).timestamp())
+    return _enqueue(
+        ticket, "meeting", OutboundMail.Kind.MEETING, dedup_key=f"meeting:{meeting.pk}:{event}:{stamp}",
+        meeting=meeting, event=event, event_text=MEETING_EVENTS[event], slot_display=slot,
+        person_name=meeting.person.display_name, person_position=meeting.person.position,
+    )
