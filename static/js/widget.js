@@ -135,7 +135,7 @@
   // --- conversation -------------------------------------------------------------------------
   function begin() {
     $("messages").textContent = "";
-    $("title").textContent = "گفتگو با " + (state.unitName || "واحد");
+    $("title").replaceChildren("گفتگو با ", Fa.iso(state.unitName || "واحد"));
     setState("در حال اتصال…");
     show("chat");
     root.hidden = false;
@@ -201,7 +201,7 @@
     conversation = c;
     if (c.status !== "waiting") $("queue").hidden = true;
     if (c.status === "waiting") setState("در انتظار پاسخ کارشناس… لطفاً شکیبا باشید.");
-    else if (c.status === "active") setState("گفتگو با " + (c.official || "کارشناس"));
+    else if (c.status === "active") $("state").replaceChildren("گفتگو با ", Fa.iso(c.official || "کارشناس"));
     else setState("گفتگو پایان یافته است");
     if (c.status === "closed") { show("ended"); outbox.clear(); removePendings(); loadRating(); offerTranscript(); }
   }
@@ -417,7 +417,7 @@
     var box = $("typing");
     clearTimeout(typingTimer);
     if (!frame.active) { box.hidden = true; return; }
-    box.textContent = (frame.name || "کارشناس") + " در حال نوشتن است…";
+    box.replaceChildren(Fa.iso(frame.name || "کارشناس"), " در حال نوشتن است…");
     box.hidden = false;
     typingTimer = setTimeout(function () { box.hidden = true; }, 6000);
   }
