@@ -115,6 +115,11 @@ def _changed(ticket):
     realtime.to_units([ticket.unit_id], frame)
 
 
+def _already_stored(ticket, dedup_key):
+    """The entry a resent form or a redelivered mail already made (idempotency), or None."""
+    return Entry.objects.filter(ticket=ticket, dedup_key=dedup_key).first() if dedup_key else None
+
+
 def _save_attachments(ticket, entry, checked, *, side, official=None, now=None):
     rows = []
     for item in checked:
@@ -431,10 +436,9 @@ def ticket_reply(*, ticket_id, official, body, files=(), status=None, dedup_key=
     now = clock.now()
     with transaction.atomic():
         ticket = _lock_for_official(official, ticket_id)
-        if dedup_key:
-            existing = Entry.objects.filter(ticket=ticket, dedup_key=dedup_key).first()
-            if existing:
-                return existing
+        existing = _already_stored(ticket, dedup_key)
+        if existing:
+            return existing
         if ticket.status == S.CLOSED:
             raise Conflict("این پرونده بسته شده است؛ برای پاسخ، نخست آن را باز کنید.", code="ticket_closed")
         entry = _entry(ticket, Entry.Kind.REPLY, body, official=official, dedup_key=dedup_key, now=now)
@@ -464,10 +468,9 @@ def ticket_note(*, ticket_id, official, body, dedup_key=""):
     now = clock.now()
     with transaction.atomic():
         ticket = _lock_for_official(official, ticket_id)
-        if dedup_key:
-            existing = Entry.objects.filter(ticket=ticket, dedup_key=dedup_key).first()
-            if existing:
-                return existing
+        existing = _already_stored(ticket, dedup_key)
+        if existing:
+            return existing
         entry = _entry(ticket, Entry.Kind.NOTE, body, public=False, official=official, dedup_key=dedup_key, now=now)
         _audit(ticket, "note", official=official, changes={"entry": entry.pk}, now=now)
     return entry
@@ -577,10 +580,9 @@ def ticket_follow_up(*, ticket_id, body, files=(), channel="web", dedup_key="", 
         ticket = Ticket.objects.select_for_update().select_related("unit").filter(pk=ticket_id).first()
         if ticket is None:
             raise NotFound()
-        if dedup_key:
-            existing = Entry.objects.filter(ticket=ticket, dedup_key=dedup_key).first()
-            if existing:
-                return existing
+        existing = _already_stored(ticket, dedup_key)
+        if existing:
+            return existing
         if ticket.status == S.CLOSED:
             raise Conflict("این پرونده بسته شده است؛ لطفاً درخواست تازه‌ای ثبت کنید.", code="ticket_closed")
         entry = _entry(ticket, Entry.Kind.CITIZEN, body, channel=channel, dedup_key=dedup_key, now=now)

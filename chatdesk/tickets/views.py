@@ -31,6 +31,18 @@ def _official_or_403(request):
     return official, None
 
 
+def _official_and_ticket(request, ticket_id):
+    """(official, ticket, None) or (None, None, a 403 response); Http404 for a ticket that is
+    missing or not the official's, alike."""
+    official, denied = _official_or_403(request)
+    if denied:
+        return None, None, denied
+    try:
+        return official, access.access_ticket_for_official(official, ticket_id), None
+    except NotFound:
+        raise Http404 from None
+
+
 def _download(attachment):
     """Always a download, never rendered by the browser (design: uploads are never served inline)."""
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
@@ -117,13 +129,9 @@ def _ticket_context(official, ticket, now):
 @require_http_methods(["GET", "POST"])
 @login_required
 def console_ticket(request, ticket_id):
-    official, denied = _official_or_403(request)
+    official, ticket, denied = _official_and_ticket(request, ticket_id)
     if denied:
         return denied
-    try:
-        ticket = access.access_ticket_for_official(official, ticket_id)
-    except NotFound:
-        raise Http404 from None
     status = 200
     kept = {}
     if request.method == "POST":
@@ -156,26 +164,18 @@ def console_ticket(request, ticket_id):
 @login_required
 def console_timeline(request, ticket_id):
     """The timeline alone: the ticket page reloads it when a change is announced on its socket."""
-    official, denied = _official_or_403(request)
+    official, ticket, denied = _official_and_ticket(request, ticket_id)
     if denied:
         return denied
-    try:
-        ticket = access.access_ticket_for_official(official, ticket_id)
-    except NotFound:
-        raise Http404 from None
     return render(request, "tickets/_console_live.html", _ticket_context(official, ticket, clock.now()))
 
 
 @require_GET
 @login_required
 def console_file(request, ticket_id, attachment_id):
-    official, denied = _official_or_403(request)
+    official, ticket, denied = _official_and_ticket(request, ticket_id)
     if denied:
         return denied
-    try:
-        ticket = access.access_ticket_for_official(official, ticket_id)
-    except NotFound:
-        raise Http404 from None
     attachment = selectors.attachment_of_ticket(ticket, attachment_id)
     if attachment is None:
         raise Http404
