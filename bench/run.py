@@ -540,6 +540,9 @@ async def run_setup(name, args):
     finally:
         group.stop_all()
         group.cleanup()
+        if database:
+            database.drop()
+            database = None
     if args.idle:
         group, driver, pids, db2 = start_setup(name, name.replace("+", "-") + "-idle")
         try:
@@ -554,8 +557,6 @@ async def run_setup(name, args):
             group.cleanup()
             if db2:
                 db2.drop()
-    if database:
-        database.drop()
     print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
     return result
 
