@@ -12,6 +12,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
+from uvicorn.protocols.utils import ClientDisconnected
 
 from chatdesk.core import events, realtime
 from chatdesk.core.errors import DomainError
@@ -58,7 +59,12 @@ class JsonConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def send_frame(self, frame):
-        await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+        try:
+            await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+        except ClientDisconnected:
+            # The browser left while we answered (a page reload): uvicorn says so, daphne drops
+            # the frame silently.  Nothing is lost: the client resumes from the database.
+            log.debug("client left before a %s frame", frame.get("type"))
 
     async def send_error(self, error, *, request=None):
         frame = {"type": events.ERROR, **error.as_dict()}
