@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import logging
 import os
+import secrets
 import threading
 from contextlib import contextmanager
 
@@ -201,3 +202,28 @@ async def leave_all(consumer):
             await leave(consumer, group)
         except Exception:
             log.warning("group_discard %s failed", group, exc_info=True)
+
+
+# --- health ------------------------------------------------------------------------------------
+async def layer_round_trip(timeout):
+    """A real round trip: send to a fresh channel of this process and receive it back."""
+    layer = get_channel_layer()
+    if layer is None:
+        return "error: no channel layer"
+    try:
+        async with asyncio.timeout(timeout):
+            channel = await layer.new_channel()
+            token = secrets.token_hex(8)
+            await layer.send(channel, {"type": "health.ping", "token": token})
+            message = await layer.receive(channel)
+        # A receive that returned leaves the pub/sub layer subscribed to the channel; a cancelled
+        # one unsubscribes (its clean-up path), so cancel a second receive to let it go.
+        leftover = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(0)
+        leftover.cancel()
+        await asyncio.gather(leftover, return_exceptions=True)
+        return "ok" if message.get("token") == token else "error: wrong message"
+    except TimeoutError:
+        return "error: timeout"
+    except Exception as exc:
+        return f"error: {type(exc).__name__}"

@@ -1,10 +1,7 @@
-import asyncio
 import datetime as dt
 import json
-import secrets
 
 from asgiref.sync import sync_to_async
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseNotAllowed, JsonResponse
@@ -13,6 +10,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from chatdesk.core import realtime
 from chatdesk.core.models import WorkerHeartbeat
 from chatdesk.directory.selectors import menu_units
 
@@ -68,27 +66,7 @@ def _check_database_and_worker(names):
 
 
 async def _check_channel_layer():
-    """A real round trip: send to a fresh channel of this process and receive it back."""
-    layer = get_channel_layer()
-    if layer is None:
-        return "error: no channel layer"
-    try:
-        async with asyncio.timeout(HEALTH_LAYER_TIMEOUT):
-            channel = await layer.new_channel()
-            token = secrets.token_hex(8)
-            await layer.send(channel, {"type": "health.ping", "token": token})
-            message = await layer.receive(channel)
-        # A receive that returned leaves the pub/sub layer subscribed to the channel; a cancelled
-        # one unsubscribes (its clean-up path), so cancel a second receive to let it go.
-        leftover = asyncio.ensure_future(layer.receive(channel))
-        await asyncio.sleep(0)
-        leftover.cancel()
-        await asyncio.gather(leftover, return_exceptions=True)
-        return "ok" if message.get("token") == token else "error: wrong message"
-    except TimeoutError:
-        return "error: timeout"
-    except Exception as exc:
-        return f"error: {type(exc).__name__}"
+    return await realtime.layer_round_trip(HEALTH_LAYER_TIMEOUT)
 
 
 async def healthz(request):
