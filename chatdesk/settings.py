@@ -256,9 +256,9 @@ LOGGING = {
 WORKER_JOBS = [
     "chatdesk.directory.services.presence_sweep",
     "chatdesk.chats.services.routing_sweep",
-    "chatdesk.tickets.services.escalation_sweep",
-    "chatdesk.tickets.services.sla_sweep",
-    "chatdesk.tickets.services.auto_close_sweep",
+    "chatdesk.tickets.escalation.escalation_sweep",
+    "chatdesk.tickets.sweeps.sla_sweep",
+    "chatdesk.tickets.sweeps.auto_close_sweep",
     "chatdesk.desk.meetings.meeting_reminder_sweep",  # a confirmed meeting's reminder, once
     "chatdesk.reports.services.metrics_sweep",  # office-hours durations of cases for the reports
     "chatdesk.core.retention.retention_job",  # anonymise closed cases after RETENTION_DAYS (hourly)

@@ -13,7 +13,7 @@ from chatdesk.directory import selectors as directory_selectors
 from chatdesk.directory import services as directory_services
 from chatdesk.directory.models import Official
 from chatdesk.tickets import access as ticket_access
-from chatdesk.tickets import services as ticket_services
+from chatdesk.tickets import escalation as ticket_escalation
 from chatdesk.tickets import wire as ticket_wire
 
 from .base import CLOSE_UNAUTHORISED, JsonConsumer, db, int_field
@@ -201,7 +201,7 @@ class ConsoleConsumer(JsonConsumer):
         """Turn an ongoing chat into a ticket by hand; the citizen gets its tracking code."""
         self._require_official()
         conversation_id = int_field(request, "conversation_id")
-        ticket = await db(ticket_services.conversation_escalate)(conversation_id=conversation_id, reason="official", official=self.official)
+        ticket = await db(ticket_escalation.conversation_escalate)(conversation_id=conversation_id, reason="official", official=self.official)
         await self.send_frame({"type": events.CHAT_ESCALATED, "conversation_id": conversation_id, "ticket": ticket_wire.ticket_brief(ticket)})
 
     async def on_overview(self, request):

@@ -179,7 +179,7 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
         if offline and message is not None:
             # Nobody can answer now: the message becomes a ticket at once, and the citizen
             # leaves with its tracking code.
-            from chatdesk.tickets.services import conversation_escalate
+            from chatdesk.tickets.escalation import conversation_escalate
 
             ticket = conversation_escalate(conversation_id=conversation.pk, reason="offline", now=now)
             return Started(conversation=conversation, token=token, ticket_code=ticket.code)
@@ -240,7 +240,7 @@ def conversation_end_by_citizen(*, conversation_id):
             and selectors.citizen_wrote(conversation.pk)
         )
         if unanswered:
-            from chatdesk.tickets.services import conversation_escalate
+            from chatdesk.tickets.escalation import conversation_escalate
 
             conversation_escalate(conversation_id=conversation.pk, reason="ended")
             conversation.refresh_from_db()
@@ -251,7 +251,7 @@ def conversation_end_by_citizen(*, conversation_id):
 
 def close_as_ticket(conversation, *, ticket_code, official=None):
     """Close a locked conversation that has just become a ticket; the citizen's stream gets the
-    tracking code (tickets.services.conversation_escalate calls this in its transaction)."""
+    tracking code (tickets.escalation.conversation_escalate calls this in its transaction)."""
     from chatdesk.core.tracking import format_tracking_code
 
     shown = format_tracking_code(ticket_code, persian=True)

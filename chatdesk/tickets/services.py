@@ -4,16 +4,16 @@ on commit.  Views, consumers, the worker and the inbound-mail path all call thes
 Status lifecycle (``TRANSITIONS``): new → open → waiting (for the citizen) → resolved → closed,
 with referred when a ticket moves to another unit.  A citizen writing to a waiting or resolved
 ticket reopens it; a closed ticket stays closed.
+
+Chats that become tickets are in escalation.py; the SLA and auto-close worker jobs in sweeps.py.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
-from chatdesk.chats.models import Conversation, Message, Note
 from chatdesk.core import clock, events, ratelimit, realtime, uploads
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
 from chatdesk.core.persian import clean_line, clean_text, search_key
@@ -252,130 +252,6 @@ def ticket_open(
     return Opened(ticket=ticket, entry=entry)
 
 
-# --- chats become tickets ---------------------------------------------------------------------
-def _lock_conversation(conversation_id, *, skip_locked):
-    qs = Conversation.objects.select_related("unit", "official")
-    if connection.features.has_select_for_update_skip_locked and skip_locked:
-        qs = qs.select_for_update(of=("self",), skip_locked=True)
-    elif connection.features.has_select_for_update_of:
-        qs = qs.select_for_update(of=("self",))
-    else:
-        qs = qs.select_for_update()
-    return qs.filter(pk=conversation_id).first()
-
-
-def _subject_from(conversation):
-    first = Message.objects.filter(conversation=conversation, sender=Conversation.Side.CITIZEN, kind=Message.Kind.TEXT).order_by("seq").first()
-    if first is not None:
-        text = clean_line(first.body)
-        return text if len(text) <= 80 else text[:79] + "…"
-    return f"گفتگوی بی‌پاسخ با {conversation.unit.name}"
-
-
-def _ticket_from_conversation(conversation, *, reason, official=None, now):
-    """Copy a locked conversation into a new ticket: the whole transcript, its notes and its
-    documents.  The conversation's unique link makes a second ticket impossible."""
-    kind = Ticket.Kind.OFFLINE if conversation.started_offline else Ticket.Kind.CHAT
-    ticket = Ticket(
-        kind=kind, unit=conversation.unit, subject=_subject_from(conversation), conversation=conversation,
-        citizen_name=conversation.citizen_name, citizen_mobile=conversation.citizen_mobile,
-        citizen_email=conversation.citizen_email, ip_address=conversation.ip_address,
-        assignee=official or conversation.official, created_at=now, updated_at=now,
-        first_response_at=conversation.first_response_at,
-        data={"conversation_id": conversation.pk, "escalation": reason},
-    )
-    _start_first_response_clock(ticket, now)
-    _start_resolution_clock(ticket, now)
-    if ticket.assignee_id or ticket.first_response_at:
-        ticket.status = Ticket.Status.OPEN
-    fields = {f.name: getattr(ticket, f.name) for f in Ticket._meta.concrete_fields if f.name not in ("id", "code", "secret")}
-    ticket = _insert_ticket(**fields)
-    _index_ticket(ticket)
-    entries = {}
-    # Text and documents (a document's entry is where its attachment shows in the timeline).
-    transcript = Message.objects.filter(conversation=conversation, kind__in=[Message.Kind.TEXT, Message.Kind.FILE])
-    for message in transcript.select_related("official").order_by("seq"):
-        kind_ = Entry.Kind.CITIZEN if message.sender == Conversation.Side.CITIZEN else Entry.Kind.REPLY
-        entries[message.pk] = _entry(
-            ticket, kind_, message.body, official=message.official, channel="chat", data={"seq": message.seq},
-            created_at=message.created_at, now=now, announce=False,
-        )
-    for note in Note.objects.filter(conversation=conversation).select_related("official"):
-        _entry(ticket, Entry.Kind.NOTE, note.body, public=False, official=note.official, channel="chat", created_at=note.created_at, now=now, announce=False)
-    for attachment in Attachment.objects.filter(conversation=conversation):
-        attachment.ticket = ticket
-        attachment.entry = entries.get(attachment.message_id)
-        attachment.save(update_fields=["ticket", "entry"])
-    reasons = {
-        "timeout": "کارشناسی در مهلت مقرر پاسخ نداد؛ گفتگو به پرونده تبدیل شد.",
-        "offline": "پیام در ساعت غیرکاری ثبت شد و به پرونده تبدیل شد.",
-        "official": "کارشناس گفتگو را به پرونده تبدیل کرد.",
-        "ended": "شهروند پیش از پاسخ کارشناس گفتگو را ترک کرد؛ پیام به پرونده تبدیل شد.",
-    }
-    _entry(ticket, Entry.Kind.EVENT, reasons[reason], data={"event": "escalated", "reason": reason}, official=official, now=now)
-    _audit(ticket, "created", official=official, actor="official" if official else "system",
-           changes={"kind": kind, "from_conversation": conversation.pk, "reason": reason}, now=now)
-    return ticket
-
-
-def conversation_escalate(*, conversation_id, reason, official=None, now=None, skip_locked=False):
-    """Turn a conversation into a ticket and close the chat with the tracking code in it.
-
-    ``reason``: "timeout" (the worker: nobody answered in time), "offline" (a message left while
-    the unit was closed), "ended" (the citizen left before an answer), "official" (by hand).
-    Returns the ticket, or None when there was nothing to do (already a ticket, answered,
-    closed, or locked by another worker).
-    """
-    from chatdesk.chats import services as chat_services
-
-    now = now or clock.now()
-    with transaction.atomic():
-        if official is not None:
-            from chatdesk.chats.access import access_conversation_for_official
-
-            access_conversation_for_official(official, conversation_id)
-        conversation = _lock_conversation(conversation_id, skip_locked=skip_locked)
-        if conversation is None:
-            if official is not None:
-                raise NotFound()
-            return None
-        if Ticket.objects.filter(conversation=conversation).exists():
-            if official is not None:
-                raise Conflict("این گفتگو پیش‌تر به پرونده تبدیل شده است.", code="already_escalated")
-            return None
-        if conversation.status == Conversation.Status.CLOSED and reason != "ended":
-            if official is not None:
-                raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
-            return None
-        if reason == "timeout" and (conversation.escalate_at is None or conversation.escalate_at > now):
-            return None
-        ticket = _ticket_from_conversation(conversation, reason=reason, official=official, now=now)
-        chat_services.close_as_ticket(conversation, ticket_code=ticket.code, official=official)
-        notify.ticket_created(ticket)
-    return ticket
-
-
-def escalation_sweep(*, now=None, batch=200):
-    """Worker job: every chat whose timer ran out becomes a ticket, exactly once with any number
-    of workers (rows locked with SKIP LOCKED on PostgreSQL; SQLite serialises writers; and a
-    chat's ticket is unique in the database either way)."""
-    now = now or clock.now()
-    due = list(
-        Conversation.objects.filter(escalate_at__lte=now)
-        .exclude(status=Conversation.Status.CLOSED)
-        .order_by("escalate_at", "id")
-        .values_list("pk", flat=True)[:batch]
-    )
-    done = 0
-    for conversation_id in due:
-        try:
-            if conversation_escalate(conversation_id=conversation_id, reason="timeout", now=now, skip_locked=True):
-                done += 1
-        except IntegrityError:  # another worker won the race for this chat: it is a ticket once
-            continue
-    return done
-
-
 # --- officials --------------------------------------------------------------------------------
 def _lock_for_official(official, ticket_id):
     return access_ticket_for_official(official, ticket_id, for_update=True)
@@ -595,42 +471,3 @@ def ticket_follow_up(*, ticket_id, body, files=(), channel="web", dedup_key="", 
         if ticket.assignee_id:
             realtime.to_official(ticket.assignee_id, {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)})
     return entry
-
-
-# --- SLA ---------------------------------------------------------------------------------------
-def sla_sweep(*, now=None):
-    """Worker job: warn the unit (and the assignee) when a ticket's current SLA clock passes its
-    warning point, and again at the breach.  Each alert is sent once: the conditional update of
-    ``sla_alerted`` decides, whichever worker gets there first."""
-    from . import selectors
-
-    now = now or clock.now()
-    sent = 0
-    for level, ticket in selectors.sla_alerts_due(now):
-        if not Ticket.objects.filter(pk=ticket.pk, sla_alerted__lt=level).update(sla_alerted=level):
-            continue
-        with transaction.atomic():
-            action = "sla_warning" if level == 1 else "sla_breach"
-            clock_name = "first_response" if ticket.first_response_at is None else "resolution"
-            _audit(ticket, action, changes={"clock": clock_name}, now=now)
-            frame = {"type": events.TICKET_SLA, "level": action, "clock": clock_name, "ticket": wire.ticket_brief(ticket)}
-            realtime.to_units([ticket.unit_id], frame)
-            if ticket.assignee_id:
-                realtime.to_official(ticket.assignee_id, frame)
-        sent += 1
-    return sent
-
-
-def auto_close_sweep(*, now=None):
-    """Worker job: a ticket resolved for ``AUTO_CLOSE_DAYS`` without a word from the citizen closes."""
-    now = now or clock.now()
-    days = _tickets_settings().get("AUTO_CLOSE_DAYS", 7)
-    closed = 0
-    for ticket_id in Ticket.objects.filter(status=S.RESOLVED, resolved_at__lte=now - dt.timedelta(days=days)).values_list("pk", flat=True)[:200]:
-        with transaction.atomic():
-            ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, status=S.RESOLVED).first()
-            if ticket is None:
-                continue
-            _set_status(ticket, S.CLOSED, actor="system", now=now)
-            closed += 1
-    return closed

@@ -11,7 +11,7 @@ from chatdesk.chats import services
 from chatdesk.chats.models import Message
 from chatdesk.core import events, realtime
 from chatdesk.tickets.models import Attachment
-from chatdesk.tickets.services import conversation_escalate
+from chatdesk.tickets.escalation import conversation_escalate
 from tests.support.documents import JPEG, PDF
 
 pytestmark = pytest.mark.django_db

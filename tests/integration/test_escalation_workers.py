@@ -32,7 +32,7 @@ import time, json
 start = {start}
 while time.time() < start:
     time.sleep(0.005)
-from chatdesk.tickets.services import escalation_sweep
+from chatdesk.tickets.escalation import escalation_sweep
 total = 0
 for _ in range(3):
     total += escalation_sweep(batch=500)

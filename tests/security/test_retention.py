@@ -133,7 +133,7 @@ def test_old_tokens_and_links_open_nothing_after_retention(world):
 
 
 def test_a_chat_that_became_an_open_ticket_waits(world, make_official):
-    from chatdesk.tickets.services import conversation_escalate
+    from chatdesk.tickets.escalation import conversation_escalate
 
     w = world
     started = chat_services.conversation_start(unit_id=w.unit_b.pk, name="شهروند دوم", mobile="09120000003")

@@ -8,7 +8,7 @@ from chatdesk.chats import services as chats
 from chatdesk.chats.models import Conversation, Message
 from chatdesk.core import clock, realtime
 from chatdesk.core.errors import Conflict, NotFound
-from chatdesk.tickets import services
+from chatdesk.tickets import escalation
 from chatdesk.tickets.models import AuditEvent, Entry, Ticket
 
 from .conftest import MONDAY_10
@@ -35,10 +35,10 @@ def test_a_chat_nobody_answers_becomes_a_ticket_after_the_units_limit(unit, offi
     c = started.conversation
     assert c.escalate_at == MONDAY_10 + dt.timedelta(seconds=120)
     say(c, "نوبت جراحی من کی است؟", "m1")
-    assert services.escalation_sweep(now=MONDAY_10 + dt.timedelta(seconds=119)) == 0
+    assert escalation.escalation_sweep(now=MONDAY_10 + dt.timedelta(seconds=119)) == 0
     with realtime.captured() as sent, django_capture_on_commit_callbacks(execute=True), clock.frozen_at(MONDAY_10 + dt.timedelta(seconds=121)):
-        assert services.escalation_sweep(now=clock.now()) == 1
-    assert services.escalation_sweep(now=MONDAY_10 + dt.timedelta(seconds=500)) == 0  # never twice
+        assert escalation.escalation_sweep(now=clock.now()) == 1
+    assert escalation.escalation_sweep(now=MONDAY_10 + dt.timedelta(seconds=500)) == 0  # never twice
 
     ticket = Ticket.objects.get()
     c.refresh_from_db()
@@ -66,7 +66,7 @@ def test_an_answered_chat_is_not_escalated(unit, officials):
         chats.message_send(conversation_id=c.pk, sender="official", official=officials["a"], client_id="o1", body="سلام، بفرمایید")
     c.refresh_from_db()
     assert c.escalate_at is None
-    assert services.escalation_sweep(now=MONDAY_10 + dt.timedelta(hours=2)) == 0
+    assert escalation.escalation_sweep(now=MONDAY_10 + dt.timedelta(hours=2)) == 0
     assert not Ticket.objects.exists()
 
 
@@ -75,7 +75,7 @@ def test_taken_but_unanswered_escalates_to_the_official_who_took_it(unit, offici
     say(c, "سلام", "m1")
     with clock.frozen_at(MONDAY_10 + dt.timedelta(seconds=10)):
         chats.conversation_take(conversation_id=c.pk, official=officials["a"])
-    assert services.escalation_sweep(now=MONDAY_10 + dt.timedelta(seconds=181)) == 1
+    assert escalation.escalation_sweep(now=MONDAY_10 + dt.timedelta(seconds=181)) == 1
     ticket = Ticket.objects.get()
     assert ticket.assignee == officials["a"] and ticket.status == "open"
 
@@ -85,7 +85,7 @@ def test_the_timer_survives_a_restart_because_it_is_a_column(unit, officials):
     say(c, "سلام", "m1")
     # a "restart": nothing in memory, only the row; a later sweep at any time still escalates
     assert Conversation.objects.filter(pk=c.pk, escalate_at__isnull=False).exists()
-    assert services.escalation_sweep(now=MONDAY_10 + dt.timedelta(days=1)) == 1
+    assert escalation.escalation_sweep(now=MONDAY_10 + dt.timedelta(days=1)) == 1
 
 
 def test_the_citizen_leaving_an_unanswered_question_leaves_a_ticket(unit, officials):
@@ -108,7 +108,7 @@ def test_leaving_without_a_question_or_contact_is_just_abandoned(unit, officials
         c.refresh_from_db()
         assert c.status == "closed" and c.escalate_at is None
     assert not Ticket.objects.exists()
-    assert services.escalation_sweep(now=MONDAY_10 + dt.timedelta(days=1)) == 0
+    assert escalation.escalation_sweep(now=MONDAY_10 + dt.timedelta(days=1)) == 0
 
 
 def test_an_official_turns_an_ongoing_chat_into_a_ticket(unit, officials):
@@ -119,13 +119,13 @@ def test_an_official_turns_an_ongoing_chat_into_a_ticket(unit, officials):
         chats.message_send(conversation_id=c.pk, sender="official", official=officials["a"], client_id="o1", body="مدارک را بررسی می‌کنم")
         chats.note_add(conversation_id=c.pk, official=officials["a"], client_id="n1", body="یادداشت داخلی")
     with pytest.raises(NotFound):
-        services.conversation_escalate(conversation_id=c.pk, reason="official", official=officials["other"])
-    ticket = services.conversation_escalate(conversation_id=c.pk, reason="official", official=officials["a"])
+        escalation.conversation_escalate(conversation_id=c.pk, reason="official", official=officials["other"])
+    ticket = escalation.conversation_escalate(conversation_id=c.pk, reason="official", official=officials["a"])
     assert ticket.assignee == officials["a"] and ticket.first_response_at is not None and ticket.status == "open"
     kinds = list(ticket.entries.values_list("kind", "public"))
     assert ("citizen", True) in kinds and ("reply", True) in kinds and ("note", False) in kinds
     with pytest.raises(Conflict):
-        services.conversation_escalate(conversation_id=c.pk, reason="official", official=officials["a"])
+        escalation.conversation_escalate(conversation_id=c.pk, reason="official", official=officials["a"])
     assert Ticket.objects.count() == 1
 
 
@@ -149,7 +149,7 @@ def test_the_chats_documents_stay_with_the_case(unit, officials, tmp_path, setti
     attachment = Attachment(conversation=c, message=message, name="x.pdf", content_type="application/pdf", size=8, sha256="0" * 64, uploaded_by="citizen", created_at=MONDAY_10)
     attachment.file.save("f", ContentFile(b"%PDF-1.4"), save=False)
     attachment.save()
-    services.escalation_sweep(now=MONDAY_10 + dt.timedelta(minutes=10))
+    escalation.escalation_sweep(now=MONDAY_10 + dt.timedelta(minutes=10))
     attachment.refresh_from_db()
     ticket = Ticket.objects.get()
     assert attachment.ticket == ticket and attachment.entry == Entry.objects.get(ticket=ticket, kind="citizen")

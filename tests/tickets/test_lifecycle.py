@@ -8,7 +8,7 @@ from django.http import QueryDict
 from chatdesk.core import clock
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
 from chatdesk.directory.models import Holiday
-from chatdesk.tickets import access, selectors, services
+from chatdesk.tickets import access, selectors, services, sweeps
 from chatdesk.tickets.models import AuditEvent, Entry, Ticket
 
 from .conftest import MONDAY_10, at
@@ -220,10 +220,10 @@ def test_sla_states_and_alerts_are_sent_once(unit, officials, django_capture_on_
     assert selectors.sla_state(ticket, at(1405, 9, 2, 10, 46)) == "warning"
     assert selectors.sla_state(ticket, at(1405, 9, 2, 11, 1)) == "breached"
     with realtime.captured() as sent, django_capture_on_commit_callbacks(execute=True):
-        assert services.sla_sweep(now=at(1405, 9, 2, 10, 46)) == 1
-        assert services.sla_sweep(now=at(1405, 9, 2, 10, 50)) == 0
-        assert services.sla_sweep(now=at(1405, 9, 2, 11, 1)) == 1
-        assert services.sla_sweep(now=at(1405, 9, 2, 12)) == 0
+        assert sweeps.sla_sweep(now=at(1405, 9, 2, 10, 46)) == 1
+        assert sweeps.sla_sweep(now=at(1405, 9, 2, 10, 50)) == 0
+        assert sweeps.sla_sweep(now=at(1405, 9, 2, 11, 1)) == 1
+        assert sweeps.sla_sweep(now=at(1405, 9, 2, 12)) == 0
     levels = [m["frame"]["level"] for g, m in sent if m["frame"]["type"] == "ticket.sla"]
     assert levels == ["sla_warning", "sla_breach"]
     assert list(ticket.audit.filter(action__startswith="sla").values_list("action", flat=True)) == ["sla_warning", "sla_breach"]
@@ -238,8 +238,8 @@ def test_auto_close_after_days_resolved(unit, officials):
     ticket = open_ticket(unit)
     with clock.frozen_at(MONDAY_10):
         services.ticket_set_status(ticket_id=ticket.pk, official=officials["a"], status=S.RESOLVED)
-    assert services.auto_close_sweep(now=MONDAY_10 + dt.timedelta(days=6)) == 0
-    assert services.auto_close_sweep(now=MONDAY_10 + dt.timedelta(days=8)) == 1
+    assert sweeps.auto_close_sweep(now=MONDAY_10 + dt.timedelta(days=6)) == 0
+    assert sweeps.auto_close_sweep(now=MONDAY_10 + dt.timedelta(days=8)) == 1
     ticket.refresh_from_db()
     assert ticket.status == S.CLOSED and ticket.audit.filter(action="status", actor="system").exists()
 
