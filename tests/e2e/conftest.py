@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# Assertions wait up to 10 s (Playwright's default is 5): CI machines are small and sometimes busy;
+# a real failure still fails, only later.
+expect.set_options(timeout=10_000)
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
