@@ -219,6 +219,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+# The public forms' security question (chatdesk/core/challenge.py); the unit tests turn it off
+# except where they test it, the browser tests run with it on.
+BOT_GUARD = os.environ.get("CHATDESK_BOT_GUARD", "1") == "1"
 TICKETS = {
     # Tracking lookups per address (wrong and right alike) in a window; and per code.
     "LOOKUPS_PER_ADDRESS": int(os.environ.get("CHATDESK_LOOKUPS_PER_ADDRESS", 10)),

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from chatdesk.core import uploads
+from chatdesk.core import challenge, uploads
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.directory.selectors import official_for_user
@@ -36,9 +36,13 @@ def _form_page(request, *, form, template, context, submit):
     status = 200
     if request.method == "POST":
         status = 400
+        guard_error = _challenge_error(request)
         if form.is_bot:
             form.is_valid()
             form.add_error(None, BOT_MESSAGE)
+        elif guard_error:
+            form.is_valid()
+            form.add_error(None, guard_error)
         else:
             valid = form.is_valid()
             refused = uploads.refused_files(request)
@@ -60,11 +64,21 @@ def _form_page(request, *, form, template, context, submit):
     form.mark_invalid()
     context = {
         **context,
+        "challenge": challenge.new() if challenge.enabled() else None,
         "form": form,
         "upload_limits": uploads.limits_display(),
         "files_lost": request.method == "POST" and bool(form.file_fields()),
     }
     return render(request, template, context, status=status)
+
+
+def _challenge_error(request):
+    """The security question's refusal (chatdesk/core/challenge.py), or None when it passed."""
+    try:
+        challenge.check_post(request.POST)
+    except DomainError as error:
+        return error.message
+    return None
 
 
 def _filed(request, ticket):

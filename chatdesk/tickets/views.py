@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chatdesk.core.auth import client_address
-from chatdesk.core import clock, ratelimit
+from chatdesk.core import challenge, clock, ratelimit
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.tracking import parse_tracking_code
 from chatdesk.directory.selectors import official_for_user, units_for_official
@@ -205,6 +205,7 @@ def track_lookup(request):
         try:
             code = parse_tracking_code(code_text)
             _lookup_limits(request, code)
+            challenge.check_post(request.POST)
             if not code:
                 raise NotFound("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code")
             ticket = access.access_ticket_for_citizen(code, contact)
@@ -212,10 +213,13 @@ def track_lookup(request):
             error, status = exc.message, 429
         except NotFound as exc:
             error, status = exc.message, 404
+        except DomainError as exc:  # the security question
+            error, status = exc.message, 400
         else:
             access.remember_in_session(request.session, ticket)
             return redirect("tickets:track-case", code=ticket.code)
-    return render(request, "tickets/track_lookup.html", {"error": error, "code": code_text, "contact": contact}, status=status)
+    guard = challenge.new() if challenge.enabled() else None
+    return render(request, "tickets/track_lookup.html", {"error": error, "code": code_text, "contact": contact, "challenge": guard}, status=status)
 
 
 @require_GET

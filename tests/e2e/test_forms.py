@@ -9,6 +9,8 @@ import jdatetime
 import pytest
 from playwright.sync_api import expect
 
+from tests.support.challenge import fill_in_browser
+
 from tests.support.documents import JPEG, PDF, PNG
 
 SETUP = """
@@ -69,6 +71,7 @@ def test_online_request_with_its_checklist(desk, new_page, screenshots, tmp_path
     page.fill("#id_body", "لطفاً گواهی پایان طرح من صادر شود.")
     # first attempt: a page disguised as a PDF for the ID card, and the second line left empty
     items.nth(0).locator("input[type=file]").set_input_files(paths["جعلی.pdf"])
+    fill_in_browser(page)
     page.click("[data-role=submit]")
     expect(page.locator("[data-role=form-errors]")).to_be_visible()
     expect(page.locator("[data-role=files-lost]")).to_contain_text("پرونده‌ها را باید دوباره انتخاب کنید")
@@ -79,6 +82,7 @@ def test_online_request_with_its_checklist(desk, new_page, screenshots, tmp_path
     # second attempt: the real scan, and "does not apply to me" for the military card
     items.nth(0).locator("input[type=file]").set_input_files(paths["کارت ملی.jpg"])
     items.nth(1).locator("input[type=checkbox]").check()
+    fill_in_browser(page)
     page.click("[data-role=submit]")
     code = expect_filed(page, screenshots, "form-request-filed.png")
     assert len(code.replace("-", "")) == 13
@@ -95,6 +99,7 @@ def test_complaint_with_hidden_identity(desk, new_page, screenshots, tmp_path):
     page.fill("#id_body", "روز گذشته در پذیرش با من برخورد نامناسبی شد.")
     page.set_input_files("#id_files", [paths["نامه.pdf"], paths["تصویر.png"]])
     page.check("#id_hide_identity")
+    fill_in_browser(page)
     page.click("[data-role=submit]")
     code = expect_filed(page, screenshots, "form-complaint-filed.png")
     expect(page.locator("[data-role=filed]")).to_contain_text("بازرسی و رسیدگی به شکایات")
@@ -125,6 +130,7 @@ def test_meeting_request_with_jalali_days(desk, new_page, screenshots, tmp_path)
     page.locator("h1").click()  # closes the picker
     page.set_input_files("#id_files", paths["نامه.pdf"])
     page.screenshot(path=str(screenshots / "form-meeting.png"), full_page=True)
+    fill_in_browser(page)
     page.click("[data-role=submit]")
     expect_filed(page, screenshots, "form-meeting-filed.png")
 
@@ -139,6 +145,7 @@ def test_contact_form_answers_by_email(desk, new_page, screenshots, tmp_path):
     page.fill("#id_subject", "ساعت کاری درمانگاه")
     page.fill("#id_body", "ساعت کاری درمانگاه تخصصی در روزهای پنجشنبه چیست؟")
     page.set_input_files("#id_files", paths["نامه.pdf"])
+    fill_in_browser(page)
     page.click("[data-role=submit]")
     expect_filed(page, screenshots, "form-contact-filed.png")
     expect(page.locator("[data-role=filed]")).to_contain_text("پاسخ به ایمیل شما هم فرستاده می‌شود")

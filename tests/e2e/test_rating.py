@@ -7,6 +7,8 @@ import sqlite3
 
 from playwright.sync_api import expect
 
+from tests.support.challenge import fill_in_browser
+
 from .test_chat_flow import console_login, start_chat, take, widget, official_send, citizen_send
 
 CREATE_RESOLVED_TICKET = """
@@ -105,6 +107,7 @@ def test_citizen_rates_a_resolved_ticket_on_the_tracking_page(new_page, server, 
     citizen.goto("/track/")
     citizen.fill("#track-code", ticket["display"])
     citizen.fill("#track-contact", "۰۹۱۳۱۱۱۲۲۳۳")
+    fill_in_browser(citizen)
     citizen.locator("#track-contact").press("Enter")
     expect(citizen).to_have_url(re.compile(rf"/track/{ticket['code']}/$"))
     panel = citizen.locator('[data-role="rating-panel"]')

@@ -6,6 +6,8 @@ import sqlite3
 
 from playwright.sync_api import expect
 
+from tests.support.challenge import fill_in_browser
+
 from .test_chat_flow import assert_rtl_persian, widget
 
 UNIT = "معاونت بهداشت"
@@ -70,12 +72,14 @@ def test_unanswered_chat_becomes_a_ticket_that_the_citizen_follows(server, new_p
     assert_rtl_persian(citizen)
     citizen.fill("#track-code", shown)
     citizen.fill("#track-contact", "09130000000")
+    fill_in_browser(citizen)
     citizen.click("form button[type=submit]")
     expect(citizen.locator('[data-role="track-error"]')).to_contain_text("یافت نشد")
 
     # The right contact, typed in Persian digits, opens the case.
     citizen.fill("#track-code", shown.replace("-", " "))
     citizen.fill("#track-contact", "۰۹۱۳۱۲۳۴۵۶۷")
+    fill_in_browser(citizen)
     citizen.click("form button[type=submit]")
     expect(citizen).to_have_url(re.compile(r"/track/\d{13}/$"))
     expect(citizen.locator('[data-role="code"]')).to_have_text(shown)
