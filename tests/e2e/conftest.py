@@ -94,7 +94,9 @@ def server(tmp_path_factory):
             if proc.poll() is not None:
                 raise RuntimeError(f"server exited with {proc.returncode}:\n{log_path.read_text()}")
             try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as response:
+                # Readiness (database and channel layer): the full /healthz also wants the embedded
+                # worker's first heartbeat, and a 503 before it would be logged as a server error.
+                with urllib.request.urlopen(base + "/healthz?checks=database,channel_layer", timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
