@@ -12,10 +12,8 @@ download with its name and size.
 The file is checked by ``core/uploads.py`` and stored with a random name in private storage as a
 ``tickets.Attachment`` with ``conversation=`` and ``message=``; the message is a stream entry of
 kind ``file`` whose ``data`` holds the attachment's id, name, size and type.  When the chat
-becomes a ticket, its attachments move to the ticket (tickets.services._ticket_from_conversation).
+becomes a ticket, its attachments move to the ticket (tickets.escalation._ticket_from_conversation).
 """
-
-import datetime as dt
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -28,10 +26,9 @@ from chatdesk.core.errors import Conflict, DomainError, NotFound, RateLimited, V
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.selectors import official_for_user
 
-from . import selectors
 from .access import access_conversation_for_official, access_conversation_for_token
 from .models import Conversation, Message
-from .services import _add_message, _lock, _validate_client_id, _limits
+from .services import _add_message, _check_writable, _lock_for_sender, _stored, _validate_client_id
 
 TOKEN_HEADER = "HTTP_X_CHAT_TOKEN"
 FILES_PER_HOUR = 20  # per conversation and side
@@ -68,26 +65,11 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
     checked = uploads.check(uploaded)
     now = clock.now()
     with transaction.atomic():
-        if sender == Conversation.Side.OFFICIAL:
-            conversation = access_conversation_for_official(official, conversation_id, for_update=True)
-        else:
-            conversation = _lock(conversation_id)
-        existing = Message.objects.select_related("official").filter(conversation=conversation, sender=sender, client_id=client_id).first()
+        conversation = _lock_for_sender(conversation_id, sender, official)
+        existing = _stored(conversation, sender, client_id)
         if existing is not None:
             return existing, False
-        if conversation.status == Conversation.Status.CLOSED:
-            raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
-        if sender == Conversation.Side.CITIZEN:
-            per_minute = _limits()["MESSAGES_PER_MINUTE"]
-            if selectors.citizen_messages_since(conversation.pk, now - dt.timedelta(minutes=1)) >= per_minute:
-                raise RateLimited("پیام‌ها بیش از حد سریع فرستاده می‌شوند؛ لطفاً چند لحظه صبر کنید.", retry_after=60)
-        else:
-            if conversation.official_id != official.pk:
-                raise Conflict("این گفتگو به شما واگذار نشده است.", code="not_assigned")
-            if conversation.first_response_at is None:
-                conversation.first_response_at = now
-                conversation.escalate_at = None
-                Conversation.objects.filter(pk=conversation.pk).update(first_response_at=now, escalate_at=None)
+        _check_writable(conversation, sender=sender, official=official, now=now)
         ratelimit.hit("chat-file", f"{conversation.pk}:{sender}", limit=FILES_PER_HOUR, window=3600,
                       message="در این گفتگو پرونده‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
         attachment = Attachment(

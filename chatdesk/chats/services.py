@@ -138,6 +138,38 @@ def _lock(conversation_id):
     return conversation
 
 
+def _lock_for_sender(conversation_id, sender, official):
+    """Lock the conversation a citizen (by its id, already authorised by token) or an official
+    (through the access check) writes into."""
+    if sender == Conversation.Side.OFFICIAL:
+        return access_conversation_for_official(official, conversation_id, for_update=True)
+    return _lock(conversation_id)
+
+
+def _stored(conversation, sender, client_id):
+    """What this sender already wrote with this client id (a resend), or None."""
+    return Message.objects.select_related("official").filter(conversation=conversation, sender=sender, client_id=client_id).first()
+
+
+def _check_writable(conversation, *, sender, official, now):
+    """The rules of every write into a locked conversation's stream (a text or a document): the
+    chat is open, a citizen stays under the per-minute limit, only the assigned official writes,
+    and an official's first write stops the escalation timer."""
+    if conversation.status == Conversation.Status.CLOSED:
+        raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
+    if sender == Conversation.Side.CITIZEN:
+        per_minute = _limits()["MESSAGES_PER_MINUTE"]
+        if selectors.citizen_messages_since(conversation.pk, now - dt.timedelta(minutes=1)) >= per_minute:
+            raise RateLimited("پیام‌ها بیش از حد سریع فرستاده می‌شوند؛ لطفاً چند لحظه صبر کنید.", retry_after=60)
+        return
+    if conversation.official_id != official.pk:
+        raise Conflict("این گفتگو به شما واگذار نشده است.", code="not_assigned")
+    if conversation.first_response_at is None:
+        conversation.first_response_at = now
+        conversation.escalate_at = None
+        Conversation.objects.filter(pk=conversation.pk).update(first_response_at=now, escalate_at=None)
+
+
 # --- citizen --------------------------------------------------------------------------------
 def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None):
     """Open a conversation with a unit for a citizen; returns the conversation and its token.
@@ -196,34 +228,16 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
     """
     client_id = _validate_client_id(client_id)
     with transaction.atomic():
-        if sender == Conversation.Side.OFFICIAL:
-            conversation = access_conversation_for_official(official, conversation_id, for_update=True)
-        else:
-            conversation = _lock(conversation_id)
-        existing = Message.objects.select_related("official").filter(
-            conversation=conversation, sender=sender, client_id=client_id
-        ).first()
+        conversation = _lock_for_sender(conversation_id, sender, official)
+        existing = _stored(conversation, sender, client_id)
         if existing is not None:
             # Announce it again: a server that died between the write and the broadcast would
             # otherwise leave the other side waiting for it until its next resume.
             _announce_message(existing)
             return existing, False
         body = _validate_body(body)
-        if conversation.status == Conversation.Status.CLOSED:
-            raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
         now = clock.now()
-        if sender == Conversation.Side.CITIZEN:
-            per_minute = _limits()["MESSAGES_PER_MINUTE"]
-            if selectors.citizen_messages_since(conversation.pk, now - dt.timedelta(minutes=1)) >= per_minute:
-                raise RateLimited("پیام‌ها بیش از حد سریع فرستاده می‌شوند؛ لطفاً چند لحظه صبر کنید.", retry_after=60)
-        else:
-            if conversation.official_id != official.pk:
-                raise Conflict("این گفتگو به شما واگذار نشده است.", code="not_assigned")
-            if conversation.first_response_at is None:
-                # The first answer stops the escalation timer.
-                conversation.first_response_at = now
-                conversation.escalate_at = None
-                Conversation.objects.filter(pk=conversation.pk).update(first_response_at=now, escalate_at=None)
+        _check_writable(conversation, sender=sender, official=official, now=now)
         message = _add_message(conversation, sender=sender, body=body, official=official, client_id=client_id, now=now)
     return message, True
 
