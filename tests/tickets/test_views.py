@@ -184,3 +184,14 @@ def test_a_disguised_upload_is_refused_with_the_text_kept(ticket):
     page = response.content.decode()
     assert "متن من" in page and "دوباره انتخاب" in page
     assert Entry.objects.count() == entries
+
+
+def test_the_list_pages_fifty_at_a_time_keeping_its_filters(unit, officials):
+    with clock.frozen_at(MONDAY_10):
+        for i in range(53):
+            services.ticket_open(kind="request", unit=unit, subject=f"درخواست شماره {i}", body="متن", name="سارا", mobile="09121112233", rate_limit=False)
+    client = console_client(officials["a"])
+    first = client.get("/console/tickets/?status=new").content.decode()
+    assert first.count("<tr data-ticket=") == 50 and "صفحه ۱ از ۲" in first and "?status=new&amp;page=2" in first
+    second = client.get("/console/tickets/?status=new&page=2").content.decode()
+    assert second.count("<tr data-ticket=") == 3 and "?status=new&amp;page=1" in second
