@@ -5,7 +5,7 @@ an active unit and has a position), a subject and up to three preferred Jalali d
 kind ``meeting`` in that person's unit (their office) and a ``MeetingRequest``.  The office
 offers a slot (the citizen confirms it on the tracking page) or confirms one at once.  The
 citizen is told each step (timeline entry, email through ``chatdesk.mail.notifications
-.meeting_update`` when the mail app provides it) and can cancel until the meeting.  The worker job
+.meeting_update``) and can cancel until the meeting.  The worker job
 ``meeting_reminder_sweep`` reminds the citizen once, ``REMINDER_HOURS`` before the meeting.
 
 Ticket status follows the meeting: offered → waiting (for the citizen), confirmed → open,
@@ -94,14 +94,10 @@ def reminders_due(now):
 
 # --- helpers ------------------------------------------------------------------------------------
 def _notify(meeting, event):
-    """Email the citizen through the mail app if it offers ``meeting_update(meeting, event)``."""
-    try:
-        from chatdesk.mail import notifications
-    except ImportError:
-        return
-    hook = getattr(notifications, "meeting_update", None)
-    if hook is not None:
-        hook(meeting, event)
+    """Email the citizen (chatdesk/mail writes it to the outbox in this transaction)."""
+    from chatdesk.mail import notifications  # the mail app imports this module's slot_display
+
+    notifications.meeting_update(meeting, event)
 
 
 def _lock(meeting_id=None, *, ticket=None):
