@@ -228,6 +228,8 @@ TICKETS = {
     "LOOKUPS_PER_CODE": int(os.environ.get("CHATDESK_LOOKUPS_PER_CODE", 10)),
     "LOOKUP_WINDOW_SECONDS": 15 * 60,
     "FOLLOW_UPS_PER_HOUR": int(os.environ.get("CHATDESK_FOLLOW_UPS_PER_HOUR", 20)),
+    # Cases opened per address in an hour, whatever the form (the forms add their own limit).
+    "OPENINGS_PER_HOUR": int(os.environ.get("CHATDESK_OPENINGS_PER_HOUR", 20)),
     # Share of an SLA target after which the console warns (0.75: a quarter is left).
     "SLA_WARN_FRACTION": 0.75,
     # A resolved ticket the citizen does not answer closes after this many days.

@@ -45,14 +45,6 @@ def access_ticket_for_official(official, ticket_id, *, for_update=False):
     return ticket
 
 
-def access_ticket_by_code_for_official(official, code):
-    code = parse_tracking_code(code) if isinstance(code, str) else None
-    ticket = Ticket.objects.filter(code=code).only("pk").first() if code else None
-    if ticket is None:
-        raise NotFound()
-    return access_ticket_for_official(official, ticket.pk)
-
-
 def _contact_matches(ticket, contact):
     contact = (contact or "").strip()
     if not contact:

@@ -8,7 +8,7 @@ from django.db.models import Q
 from chatdesk.core import jalali
 from chatdesk.core.persian import search_key
 from chatdesk.core.tracking import parse_tracking_code
-from chatdesk.directory.models import Official
+from chatdesk.directory.models import Official, Unit
 from chatdesk.directory.selectors import unit_ids_for_official
 
 from .identity import hidden_about_unit_ids
@@ -162,6 +162,11 @@ def tickets_for_official(official, filters, now):
 
 def assignable_officials(ticket):
     return Official.objects.filter(units=ticket.unit, user__is_active=True).order_by("display_name")
+
+
+def referral_targets(ticket):
+    """The units a ticket can be referred to: every other active unit."""
+    return Unit.objects.filter(is_active=True).exclude(pk=ticket.unit_id).order_by("menu_order", "id")
 
 
 def timeline(ticket, *, public_only):

@@ -226,7 +226,7 @@ def ticket_open(
     checked = uploads.check_many(files)
     if rate_limit and ip_address:
         ratelimit.hit(
-            "ticket-open", ip_address, limit=_tickets_settings()["FOLLOW_UPS_PER_HOUR"], window=3600,
+            "ticket-open", ip_address, limit=_tickets_settings()["OPENINGS_PER_HOUR"], window=3600,
             message="از این نشانی در یک ساعت گذشته درخواست‌های زیادی ثبت شده است؛ لطفاً بعداً تلاش کنید.",
         )
     now = clock.now()

@@ -2,6 +2,7 @@
 pages (lookup, case, follow-up, email link).  Thin: every write is a service, every read a
 selector, every object through an access function (the same 404 for missing and forbidden)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -15,7 +16,6 @@ from chatdesk.core import challenge, clock, ratelimit
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.tracking import parse_tracking_code
 from chatdesk.directory.selectors import official_for_user, units_for_official
-from chatdesk.directory.models import Unit
 
 from . import access, selectors, services
 from .identity import citizen_identity
@@ -118,7 +118,7 @@ def _ticket_context(official, ticket, now):
         "sla_label": selectors.SLA.LABELS[selectors.sla_state(ticket, now)],
         "clock": selectors.current_clock(ticket),
         "assignable": selectors.assignable_officials(ticket),
-        "refer_units": Unit.objects.filter(is_active=True).exclude(pk=ticket.unit_id).order_by("menu_order", "id"),
+        "refer_units": selectors.referral_targets(ticket),
         "next_statuses": [(s, S(s).label) for s in S.values if s in services.TRANSITIONS[ticket.status] and s != S.REFERRED],
         "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی")],
         "priorities": Ticket.Priority.choices,
@@ -187,7 +187,7 @@ def console_file(request, ticket_id, attachment_id):
 
 # --- public tracking ------------------------------------------------------------------------------
 def _lookup_limits(request, code):
-    settings_ = services._tickets_settings()
+    settings_ = settings.TICKETS
     window = settings_["LOOKUP_WINDOW_SECONDS"]
     message = "تلاش‌های پیگیری از این نشانی بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید."
     ratelimit.hit("track-address", (client_address(request) or None), limit=settings_["LOOKUPS_PER_ADDRESS"], window=window, message=message)
