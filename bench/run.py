@@ -265,11 +265,12 @@ class DeskDriver:
             *(loop.run_in_executor(pool, lambda i=i: start_chat_sync(self.urls[i % 2], unit=units[(i // CHATS_PER_OFFICIAL) // 2], name=f"شهروند {i}")) for i in range(pairs))
         )
         print(f"  {n_officials} logins and {pairs} chats started over HTTP in {time.monotonic() - t:.1f} s", flush=True)
-        # consoles: official i on the server the citizens of its chats are NOT on, half the time
+        # consoles alternate between the servers, as citizens do: an official's five citizens are
+        # on both, so about half of the messages cross from one process to the other
         consoles = []
 
         async def open_console(i, sessionid):
-            base = self.urls[(i + 1) % 2] if i % 2 == 0 else self.urls[i % 2]
+            base = self.urls[(i + 1) % 2]
             c = Conn(stats, "official")
             await c.open(ws_url(base) + "/ws/console/", base, {"Cookie": f"sessionid={sessionid}"}, self.deflate)
             await asyncio.wait_for(c.welcomed.wait(), 120)

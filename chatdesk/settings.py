@@ -204,6 +204,9 @@ CHAT = {
     "PRESENCE_GRACE_SECONDS": int(os.environ.get("CHAT_PRESENCE_GRACE_SECONDS", 30)),
     # A console connection not heard from for this long is considered dead (process killed).
     "CONNECTION_STALE_SECONDS": int(os.environ.get("CHAT_CONNECTION_STALE_SECONDS", 90)),
+    # Threads (each with its own kept database connection) running the sockets' database work
+    # in each server process; their waits for PostgreSQL overlap (consumers/base.py).
+    "SOCKET_DB_THREADS": int(os.environ.get("CHAT_SOCKET_DB_THREADS", 4)),
 }
 UPLOADS = {
     "MAX_BYTES": int(os.environ.get("CHATDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),

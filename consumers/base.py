@@ -1,21 +1,26 @@
-"""Shared WebSocket plumbing: frame limits, JSON parsing, dispatch, error frames.
+"""Shared WebSocket plumbing: frame limits, JSON parsing, dispatch, error frames, and the
+database calls of sockets.
 
-Consumers are thin adapters: they parse a frame, call a service through
-``database_sync_to_async`` and write the answer.  No business rule lives here.
+Consumers are thin adapters: they parse a frame, call a service through ``db`` and write the
+answer.  No business rule lives here.
 """
 
+import asyncio
 import json
 import logging
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 
-from channels.db import database_sync_to_async
+from asgiref.sync import SyncToAsync
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.consumer import get_handler_name
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from uvicorn.protocols.utils import ClientDisconnected
 
 from chatdesk.core import events, realtime
-from chatdesk.core.errors import DomainError
+from chatdesk.core.errors import DomainError, RateLimited
 
 log = logging.getLogger("chatdesk.consumers")
 
@@ -24,9 +29,65 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
 
 
+#: a socket's database connection is replaced after this many seconds (a fresh backend now and then)
+SOCKET_CONNECTION_MAX_AGE = 300
+#: a connection idle longer than this is checked (``SELECT 1``) before its next use
+SOCKET_CONNECTION_CHECK_AFTER_IDLE = 5
+#: frames of one socket waiting for their turn; more are refused with ``busy`` (the client resends)
+INBOX_LIMIT = 64
+
+
+class SocketDatabaseCall(SyncToAsync):
+    """Run a sync service off the event loop (like Channels' ``database_sync_to_async``), on one
+    of the process's few socket database threads (``CHAT["SOCKET_DB_THREADS"]``), and keep each
+    thread's database connection open between calls.
+
+    One thread per process (Channels' default) ran every socket's database work one call after
+    the other, each mostly waiting for PostgreSQL (its COMMIT waits for the WAL to be flushed);
+    a few threads let those waits overlap.  A socket's own frames still run one at a time (the
+    inbox below), so a client's messages keep their order.  Opening a connection per call
+    (``CONN_MAX_AGE`` 0, which HTTP requests keep: settings.py says why) was a fifth of the
+    message path's cost (docs/performance.md); these threads are few and long-lived.  Django's
+    own rules still close it: after an error when it is no longer usable, and after
+    ``SOCKET_CONNECTION_MAX_AGE``.  A connection idle for a few seconds is checked before use, so
+    a database restart while the desk is quiet costs nobody a failed frame; under load a broken
+    connection fails one call with ``unavailable`` (the client resends) and is then replaced."""
+
+    def thread_handler(self, loop, *args, **kwargs):
+        now = time.monotonic()
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
+            if conn.connection is not None:
+                conn.health_check_done = now - getattr(conn, "socket_last_used", 0) < SOCKET_CONNECTION_CHECK_AFTER_IDLE
+        try:
+            return super().thread_handler(loop, *args, **kwargs)
+        finally:
+            now = time.monotonic()
+            for conn in connections.all(initialized_only=True):
+                if conn.errors_occurred or conn.connection is None:
+                    conn.close_if_unusable_or_obsolete()
+                    continue
+                if getattr(conn, "socket_connection", None) is not conn.connection:  # opened in this call
+                    conn.socket_connection = conn.connection
+                    if conn.close_at is not None:
+                        conn.close_at = max(conn.close_at, now + SOCKET_CONNECTION_MAX_AGE)
+                conn.socket_last_used = now
+
+
+_threads = None
+
+
+def _socket_database_threads():
+    global _threads
+    if _threads is None or _threads[0] != os.getpid():  # a forked child needs its own
+        pool = ThreadPoolExecutor(max_workers=settings.CHAT["SOCKET_DB_THREADS"], thread_name_prefix="socket-db")
+        _threads = (os.getpid(), pool)
+    return _threads[1]
+
+
 def db(fn):
-    """Run a sync service or selector off the event loop."""
-    return database_sync_to_async(fn)
+    """Run a sync service or selector off the event loop, on the sockets' database threads."""
+    return SocketDatabaseCall(fn, thread_sensitive=False, executor=_socket_database_threads())
 
 
 class FrameError(DomainError):
@@ -39,18 +100,72 @@ class DatabaseUnavailable(DomainError):
     message = "سامانه لحظاتی در دسترس نیست؛ چند لحظه دیگر دوباره تلاش کنید."
 
 
+class ServerBusy(RateLimited):
+    code = "busy"
+    message = "سامانه پرمشغله است؛ پیام چند لحظه دیگر دوباره فرستاده می‌شود."
+
+    def __init__(self):
+        super().__init__(retry_after=2)
+
+
 class JsonConsumer(AsyncWebsocketConsumer):
     #: frame type -> method name; subclasses fill it in
     handlers = {}
 
     async def websocket_connect(self, message):
         self.groups_joined = set()
+        self._inbox = asyncio.Queue()
+        self._inbox_task = None
         await super().websocket_connect(message)
+
+    async def websocket_receive(self, message):
+        """Frames from the client wait in this socket's inbox and are handled one after another,
+        in order, by the socket's own task.  Channels handles a consumer's messages one at a
+        time: without the inbox, a delivery to this socket (another side's message) waited until
+        this socket's own database call was done, behind every other socket's work on the sync
+        thread (docs/performance.md)."""
+        if self._inbox.qsize() >= INBOX_LIMIT:
+            await self._refuse_busy(message.get("text"))
+            return
+        self._inbox.put_nowait(message)
+        if self._inbox_task is None:
+            self._inbox_task = asyncio.ensure_future(self._drain_inbox())
+
+    async def _drain_inbox(self):
+        while True:
+            message = await self._inbox.get()
+            await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
+
+    async def _refuse_busy(self, text_data):
+        request = None
+        try:
+            request = json.loads(text_data) if text_data else None
+        except ValueError:
+            pass
+        await self.send_error(ServerBusy(), request=request)
+
+    async def _stop_inbox(self):
+        task, self._inbox_task = getattr(self, "_inbox_task", None), None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def websocket_disconnect(self, message):
+        # Frames still waiting are dropped with the socket: none was acknowledged, so the client
+        # sends them again when it reconnects (client_id makes a resend safe).
+        await self._stop_inbox()
+        await super().websocket_disconnect(message)
+
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self._stop_inbox()
 
     async def dispatch(self, message):
         """Channels (>= 4.2) first hops to the process's one sync thread before every handler
-        (``aclose_old_connections``).  Here every database call already goes through
-        ``database_sync_to_async``, which closes old connections itself, and most messages are
+        (``aclose_old_connections``).  Here every database call already goes through ``db``,
+        which looks after its connection itself, and most messages are
         broadcasts that only write a frame to the socket: the hop made each of them wait in line
         behind other sockets' database work (docs/performance.md).  So dispatch directly."""
         handler = getattr(self, get_handler_name(message), None)

@@ -28,7 +28,7 @@ from chatdesk.directory.selectors import official_for_user
 
 from .access import access_conversation_for_official, access_conversation_for_token
 from .models import Conversation, Message
-from .services import _add_message, _check_writable, _lock_for_sender, _stored, _validate_client_id
+from .services import _add_message, _check_writable, _lock_for_write, _stored, _validate_client_id
 
 TOKEN_HEADER = "HTTP_X_CHAT_TOKEN"
 FILES_PER_HOUR = 20  # per conversation and side
@@ -65,11 +65,11 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
     checked = uploads.check(uploaded)
     now = clock.now()
     with transaction.atomic():
-        conversation = _lock_for_sender(conversation_id, sender, official)
-        existing = _stored(conversation, sender, client_id)
+        conversation = _lock_for_write(conversation_id, sender, official, client_id)
+        existing = _stored(conversation)
         if existing is not None:
             return existing, False
-        _check_writable(conversation, sender=sender, official=official, now=now)
+        changes = _check_writable(conversation, sender=sender, official=official, now=now)
         ratelimit.hit("chat-file", f"{conversation.pk}:{sender}", limit=FILES_PER_HOUR, window=3600,
                       message="در این گفتگو پرونده‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
         attachment = Attachment(
@@ -83,7 +83,7 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
         try:
             message = _add_message(
                 conversation, sender=sender, body=checked.name, official=official if sender == Conversation.Side.OFFICIAL else None,
-                kind=Message.Kind.FILE, client_id=client_id, data=file_data(attachment), now=now,
+                kind=Message.Kind.FILE, client_id=client_id, data=file_data(attachment), now=now, also=changes,
             )
         except Exception:
             attachment.file.storage.delete(path)

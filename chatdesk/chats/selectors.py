@@ -71,10 +71,6 @@ def active_count_for_official(official_id):
     return Conversation.objects.filter(official_id=official_id, status=Conversation.Status.ACTIVE).count()
 
 
-def citizen_messages_since(conversation_id, since):
-    return Message.objects.filter(conversation_id=conversation_id, sender=Conversation.Side.CITIZEN, created_at__gte=since).count()
-
-
 def citizen_wrote(conversation_id):
     return Message.objects.filter(conversation_id=conversation_id, sender=Conversation.Side.CITIZEN, kind=Message.Kind.TEXT).exists()
 

@@ -14,9 +14,10 @@ import logging
 import os
 import secrets
 import threading
+import weakref
 from contextlib import contextmanager
 
-from asgiref.sync import SyncToAsync, async_to_sync
+from asgiref.sync import SyncToAsync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -96,7 +97,7 @@ def _background_loop():
 
 def _inside_server_loop():
     """True in a thread that sync_to_async started from a server's event loop (a view or a
-    consumer's database call): async_to_sync then hops back to that loop and its connections."""
+    consumer's database call): broadcasts are then published by that loop."""
     return getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid() and (
         getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
     )
@@ -110,10 +111,36 @@ def _send_now(group, message):
         return
     try:
         if _inside_server_loop():
-            async_to_sync(layer.group_send)(group, message)
+            loop = SyncToAsync.threadlocal.main_event_loop
+            loop.call_soon_threadsafe(_publish_in_order, loop, layer, group, message)
         else:
             _background_loop().run(layer.group_send(group, message), timeout=10)
     except Exception:  # the layer is a doorbell: a failure costs latency, never data
+        log.warning("broadcast to %s failed", group, exc_info=True)
+
+
+# Broadcasts made on a server's sync thread (a consumer's database call, a view) are handed to
+# the server's event loop and published there in the order they were made, one after another;
+# the sync thread does not wait for Redis.  It used to (``async_to_sync``), and with one sync
+# thread per process every socket's database work waited behind every publish
+# (docs/performance.md).
+_last_publish = weakref.WeakKeyDictionary()  # event loop -> its newest publishing task
+_publishing = set()  # strong references: the event loop keeps only weak ones to its tasks
+
+
+def _publish_in_order(loop, layer, group, message):
+    task = loop.create_task(_publish_after(_last_publish.get(loop), layer, group, message))
+    _last_publish[loop] = task
+    _publishing.add(task)
+    task.add_done_callback(_publishing.discard)
+
+
+async def _publish_after(previous, layer, group, message):
+    if previous is not None and not previous.done():
+        await asyncio.wait([previous])
+    try:
+        await layer.group_send(group, message)
+    except Exception:
         log.warning("broadcast to %s failed", group, exc_info=True)
 
 
@@ -187,8 +214,9 @@ async def typing(conversation_id, *, side, active, name=""):
 
 # --- socket membership (consumers call these; they never touch the layer themselves) ---------
 async def join(consumer, group):
-    await consumer.channel_layer.group_add(group, consumer.channel_name)
+    # Recorded first: a socket closed during group_add still leaves the group on disconnect.
     consumer.groups_joined.add(group)
+    await consumer.channel_layer.group_add(group, consumer.channel_name)
 
 
 async def leave(consumer, group):

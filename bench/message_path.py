@@ -1,0 +1,92 @@
+"""The cost of one chat message's database path, without sockets (run by hand).
+
+``bench/run.py`` measures the whole desk; this isolates ``chats.services.message_send`` (the
+service every ``message.send`` frame ends in) on PostgreSQL, in one process and one thread, as
+the sockets' database thread runs it: the same persistent connection, the broadcasts captured
+instead of published.  It prints wall and CPU time per message and the SQL statements each one
+sends, so a change to the message path can be judged by its round trips before any load test.
+
+    .venv/bin/python bench/message_path.py [--messages 3000]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.support import servers  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=3000)
+    args = parser.parse_args()
+    database = servers.Database.create("chatdesk_bench_path")
+    try:
+        os.environ.update(servers.environment(database_url=database.url, redis_url=""))
+        os.environ.pop("REDIS_URL")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        run(args.messages)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        database.drop()
+
+
+def run(n):
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chatdesk.chats import services
+    from chatdesk.chats.models import Conversation
+    from chatdesk.core import realtime
+    from chatdesk.directory.models import Official, Unit
+
+    unit = Unit.objects.create(code="bench", name="میز سنجش", always_open=True)
+    user = get_user_model().objects.create_user(username="bench-official", password="x")
+    official = Official.objects.create(user=user, display_name="کارشناس", status=Official.Status.AVAILABLE, max_chats=5)
+    official.units.set([unit])
+    conversations = [services.conversation_start(unit_id=unit.pk, name=f"شهروند {i}").conversation for i in range(200)]
+    for conversation in conversations:
+        Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.ACTIVE, official=official)
+
+    def send(i):
+        conversation = conversations[i % len(conversations)]
+        if i % 2:
+            return services.message_send(conversation_id=conversation.pk, sender="official", official=official, client_id=f"o{i}", body=f"پاسخ {i}")
+        return services.message_send(conversation_id=conversation.pk, sender="citizen", client_id=f"c{i}", body=f"پرسش {i}")
+
+    with realtime.captured():
+        for i in range(200):  # warm up: connection, plans, Python caches
+            send(n + i)
+        for side, offset in (("citizen", 0), ("official", 1)):
+            with CaptureQueriesContext(connection) as queries:
+                send(2 * n + 1000 + offset)
+            print(f"{side} message: {len(queries.captured_queries)} statements")
+            for q in queries.captured_queries:
+                print("   ", q["sql"][:150])
+        walls, cpus = [], []
+        for i in range(n):
+            wall, cpu = time.perf_counter(), time.process_time()
+            send(i)
+            walls.append(time.perf_counter() - wall)
+            cpus.append(time.process_time() - cpu)
+    walls.sort()
+    print(f"{n} messages: wall p50 {1000 * statistics.median(walls):.2f} ms, p99 {1000 * walls[int(0.99 * n)]:.2f} ms; "
+          f"CPU of this process {1000 * sum(cpus) / n:.2f} ms per message")
+
+
+if __name__ == "__main__":
+    main()
