@@ -108,7 +108,7 @@
     chat.stream = new window.SeqStream({
       lastSeq: 0,
       render: function (m) { renderMessage(chat, m); },
-      requestResume: function (after) { socket.send({ type: "resume", conversation_id: conv.id, after: after }); }
+      requestResume: function (after) { socket.send({ type: "resume", conversation_id: conv.id, after: after, ref: "resume" }); }
     });
     chats.set(conv.id, chat);
     side.appendChild(attachControl(chat));
@@ -126,7 +126,7 @@
       if (!body) return;
       var item = outbox.add({ client_id: Fa.newId(), conversation_id: conv.id, body: body, note: noteBox.checked });
       renderPending(chat, item);
-      sendItem(item);
+      outbox.send(item);
       input.value = "";
     });
     input.addEventListener("keydown", function (e) { if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); } });
@@ -347,12 +347,12 @@
     chat.messages.scrollTop = chat.messages.scrollHeight;
   }
   function sendItem(item) {
-    socket.send({ type: item.note ? "note.add" : "message.send", conversation_id: item.conversation_id, client_id: item.client_id, body: item.body });
+    return socket.ready && socket.send({ type: item.note ? "note.add" : "message.send", conversation_id: item.conversation_id, client_id: item.client_id, body: item.body });
   }
   function openChat(conv) {
     var chat = chatPanel(conv);
     chat.stream.reset();
-    socket.send({ type: "chat.open", conversation_id: conv.id, after: chat.stream.lastSeq });
+    socket.send({ type: "chat.open", conversation_id: conv.id, after: chat.stream.lastSeq, ref: "open" });
   }
 
   // --- frames ---------------------------------------------------------------------------------
@@ -360,11 +360,14 @@
     var chat;
     switch (frame.type) {
       case "welcome":
+        socket.markReady();
         me = frame.official;
         targets = frame.transfer_targets || [];
         requestOverview();
         if (!outbox) {
-          outbox = new window.Outbox("chatdesk.console.outbox." + me.id);
+          // Replies and notes not yet acknowledged (socket.js): sent again after each chat's
+          // history, and later when the server refuses them for a passing reason.
+          outbox = new window.Outbox("chatdesk.console.outbox." + me.id, { send: sendItem, bubbles: function () { return $("chats"); } });
         }
         $("duty").value = me.status;
         queue.clear();
@@ -403,9 +406,10 @@
         if (frame.conversation) { chat.conv = frame.conversation; updatePanel(chat); }
         chat.stream.history(frame.messages, frame.more);
         if (frame.notes) frame.notes.forEach(function (n) { renderNote(chat, n); });
-        outbox.items.filter(function (it) { return it.conversation_id === frame.conversation_id; }).forEach(function (it) {
+        outbox.flush(function (it) {
+          if (it.conversation_id !== frame.conversation_id) return false;
           if (!chat.messages.querySelector('[data-client-id="' + it.client_id + '"]')) renderPending(chat, it);
-          sendItem(it);
+          return true;
         });
         break;
       case "message":
@@ -442,22 +446,29 @@
         $("duty").value = frame.status;
         if (me) { me.status = frame.status; }
         break;
-      case "error":
-        if (frame.client_id && outbox) {
-          if (frame.code !== "rate_limited") {
-            outbox.remove(frame.client_id);
-            document.querySelectorAll('[data-client-id="' + frame.client_id + '"]').forEach(function (n) { n.remove(); });
-          }
-        }
-        if (frame.code === "already_taken") queue.delete(frame.conversation_id), renderQueue();
-        toast(frame.message || "خطایی رخ داد.", "error");
-        break;
+      case "error": onError(frame); break;
     }
+  }
+
+  function onError(frame) {
+    // A reply or note the server could not take just now stays pending and goes again by itself
+    // (socket.js); its bubble says so. A final refusal removes it and says why.
+    var fate = outbox ? outbox.failed(frame) : null;
+    if (fate === "retry") return;
+    if (fate === "dropped") document.querySelectorAll('[data-client-id="' + frame.client_id + '"]').forEach(function (n) { n.remove(); });
+    var passing = window.Outbox.passing(frame.code), chat = chats.get(frame.conversation_id);
+    if (passing && frame.ref === "resume" && chat) chat.stream.resumeFailed();
+    if (passing && frame.ref === "open" && chat) { // its history (and the resend of its outbox) is still owed
+      setTimeout(function () { if (chats.get(chat.conv.id) === chat) openChat(chat.conv); }, 2000);
+    }
+    if (frame.code === "already_taken") { queue.delete(frame.conversation_id); renderQueue(); }
+    toast(frame.message || "خطایی رخ داد.", "error");
   }
 
   $("duty").addEventListener("change", function (e) { socket.send({ type: "duty.set", status: e.target.value }); });
 
   socket = new window.DeskSocket(config.wsPath, {
+    confirmOpen: true, // ready once the welcome arrives
     onOpen: function () { /* the server sends welcome on connect */ },
     onFrame: onFrame,
     onState: function (s) { $("conn").className = "conn-dot " + s; },

@@ -1,5 +1,10 @@
 /* DeskSocket: a WebSocket that reconnects with backoff, pings to notice a dead server, and
-   hands JSON frames to its owner. The owner re-sends its hello on every open (docs/protocol.md). */
+   hands JSON frames to its owner. The owner re-sends its hello on every open (docs/protocol.md).
+
+   With handlers.confirmOpen the owner says when the session has really started (markReady, on its
+   welcome): only then does the backoff start again from 0.5 s, and `ready` tells the outbox it may
+   send. A socket that opens but whose hello the server cannot answer (its database restarting) is
+   dropped with retryLater and tried again later, not twice a second. */
 (function () {
   "use strict";
   function DeskSocket(path, handlers) {
@@ -8,6 +13,7 @@
     this.ws = null;
     this.backoff = 500;
     this.stopped = false;
+    this.ready = false;
     this.pingTimer = null;
     this.pongDeadline = null;
     var self = this;
@@ -23,11 +29,12 @@
     var self = this;
     if (this.stopped) return;
     clearTimeout(this.retryTimer);
+    this.ready = false;
     this.state("connecting");
     var ws = new WebSocket(this.url());
     this.ws = ws;
     ws.onopen = function () {
-      self.backoff = 500;
+      if (!self.handlers.confirmOpen) self.markReady();
       self.state("open");
       self.startPing();
       self.handlers.onOpen();
@@ -40,6 +47,7 @@
     };
     ws.onclose = function (event) {
       if (self.ws !== ws) return;
+      self.ready = false;
       self.stopPing();
       self.state("closed");
       if (self.handlers.onClose && self.handlers.onClose(event.code) === false) { self.stopped = true; return; }
@@ -56,9 +64,15 @@
   };
   DeskSocket.prototype.reconnectNow = function () {
     this.backoff = 500;
+    this.ready = false;
     if (this.ws) { try { this.ws.onclose = null; this.ws.close(); } catch (e) {} }
     this.stopPing();
     this.connect();
+  };
+  /* The session has started (the owner's welcome arrived). */
+  DeskSocket.prototype.markReady = function () {
+    this.ready = true;
+    this.backoff = 500;
   };
   /* The browser reports the network gone: a socket that still reads OPEN is dead (its frames go
      nowhere until the ping deadline, up to 30 s). Drop it so sends stay in the outbox and show as
@@ -67,6 +81,7 @@
     if (this.stopped || !this.ws) return;
     var ws = this.ws;
     this.ws = null;
+    this.ready = false;
     ws.onclose = null;
     try { ws.close(); } catch (e) {}
     this.stopPing();
@@ -74,6 +89,8 @@
     clearTimeout(this.retryTimer);
     this.scheduleReconnect();
   };
+  /* The socket is open but its session could not start for a passing reason: try again later. */
+  DeskSocket.prototype.retryLater = DeskSocket.prototype.dropOffline;
   DeskSocket.prototype.send = function (frame) {
     if (!this.isOpen()) return false;
     this.ws.send(JSON.stringify(frame));
@@ -130,19 +147,122 @@
     if (more) this.resume();
   };
   SeqStream.prototype.reset = function () { this.resumeInFlight = false; };
+  /* The server could not answer the resume for a passing reason (Outbox.passing): ask again soon. */
+  SeqStream.prototype.resumeFailed = function () {
+    var self = this;
+    clearTimeout(this.resumeTimer);
+    this.resumeTimer = setTimeout(function () { self.resumeInFlight = false; self.resume(); }, RETRY_FIRST);
+  };
   window.SeqStream = SeqStream;
 
   /* Outbox: what the user wrote and the server has not acknowledged yet, kept in localStorage
-     so a reload or a lost network sends it again (the server drops duplicates by client_id). */
-  function Outbox(key) { this.key = key; this.items = window.Fa.load(key, []); }
+     so a reload or a lost network sends it again (the server drops duplicates by client_id).
+
+     options.send(item) puts an item on the wire and returns false when it cannot (no ready
+     socket: the owner flushes after its next welcome). options.bubbles() is the element holding
+     the pending bubbles ([data-client-id] with a .msg-time line), where the outbox says what is
+     happening to each item.
+
+     A refusal (an error frame carrying the item's client_id) is final unless its code says the
+     server could not take it just now (PASSING: the database restarting, an unexpected error, a
+     full inbox, the citizen's pace): then the item stays, shown as pending with a notice, and is
+     sent again with the same client_id after retry_after seconds when the server gives one,
+     otherwise after 2, 4, 8 … up to 30 s, and at once on a reconnect (flush). */
+  var PASSING = { unavailable: true, server_error: true, busy: true, rate_limited: true, hello_required: true };
+  var RETRY_FIRST = 2000, RETRY_MAX = 30000, RETRY_AFTER_MAX = 60;
+  function Outbox(key, options) {
+    options = options || {};
+    this.key = key;
+    this.items = window.Fa.load(key, []);
+    this.sender = options.send || function () { return false; };
+    this.bubbles = options.bubbles || function () { return null; };
+    this.retries = {}; // client_id -> {attempts, timer, ticker}
+  }
+  Outbox.passing = function (code) { return PASSING.hasOwnProperty(code); };
+  Outbox.retryDelay = function (attempt, retryAfter) {
+    if (typeof retryAfter === "number" && retryAfter > 0) return Math.min(retryAfter, RETRY_AFTER_MAX) * 1000;
+    return Math.min(RETRY_FIRST * Math.pow(2, Math.max(0, attempt - 1)), RETRY_MAX);
+  };
   Outbox.prototype.save = function () { window.Fa.store(this.key, this.items.length ? this.items : undefined); };
   Outbox.prototype.add = function (item) { this.items.push(item); this.save(); return item; };
+  Outbox.prototype.find = function (clientId) {
+    for (var i = 0; i < this.items.length; i++) if (this.items[i].client_id === clientId) return this.items[i];
+    return null;
+  };
+  Outbox.prototype.has = function (clientId) { return !!this.find(clientId); };
   Outbox.prototype.remove = function (clientId) {
+    this.stopRetry(clientId);
+    delete this.retries[clientId];
     var before = this.items.length;
     this.items = this.items.filter(function (it) { return it.client_id !== clientId; });
     if (this.items.length !== before) this.save();
   };
-  Outbox.prototype.has = function (clientId) { return this.items.some(function (it) { return it.client_id === clientId; }); };
-  Outbox.prototype.clear = function () { this.items = []; this.save(); };
+  Outbox.prototype.clear = function () {
+    for (var id in this.retries) this.stopRetry(id);
+    this.retries = {};
+    this.items = [];
+    this.save();
+  };
+  /* Put one item on the wire now (a new message, a due retry, a flush). */
+  Outbox.prototype.send = function (item) {
+    this.stopRetry(item.client_id);
+    var sent = this.sender(item);
+    var retry = this.retries[item.client_id];
+    this.label(item.client_id, sent && retry ? "در حال ارسال دوباره…" : "در حال ارسال…", false);
+    return sent;
+  };
+  /* Send every item (or those ``filter`` keeps) again: after a welcome or a conversation's history. */
+  Outbox.prototype.flush = function (filter) {
+    var self = this;
+    this.items.filter(filter || function () { return true; }).forEach(function (item) { self.send(item); });
+  };
+  /* An error frame: returns "retry" (the item stays and goes again later), "dropped" (a final
+     refusal: the item is gone; the owner removes its bubble and shows the message) or null (not
+     about an item of this outbox). */
+  Outbox.prototype.failed = function (frame) {
+    var id = frame.client_id;
+    if (id === undefined || id === null || !this.has(String(id))) return null;
+    id = String(id);
+    if (!Outbox.passing(frame.code)) { this.remove(id); return "dropped"; }
+    var retry = this.retries[id] || (this.retries[id] = { attempts: 0 });
+    retry.attempts += 1;
+    this.stopRetry(id);
+    var self = this, due = Date.now() + Outbox.retryDelay(retry.attempts, frame.retry_after);
+    function tick() {
+      var left = Math.ceil((due - Date.now()) / 1000);
+      if (left > 0) self.label(id, "ارسال نشد؛ " + window.Fa.faDigits(left) + " ثانیه دیگر به‌طور خودکار دوباره فرستاده می‌شود", true);
+    }
+    tick();
+    retry.ticker = setInterval(tick, 1000);
+    retry.timer = setTimeout(function () {
+      var item = self.find(id);
+      self.stopRetry(id);
+      if (item) self.send(item);
+    }, due - Date.now());
+    return "retry";
+  };
+  Outbox.prototype.stopRetry = function (clientId) {
+    var retry = this.retries[clientId];
+    if (!retry) return;
+    clearTimeout(retry.timer);
+    clearInterval(retry.ticker);
+    retry.timer = retry.ticker = null;
+  };
+  /* The status line under a pending bubble (its .msg-time); a retry notice is drawn as a small
+     warning label at full opacity, readable on the faded pending bubble of either side. */
+  var NOTICE_CLASSES = ["text-bg-warning", "rounded-1", "px-1", "d-inline-block", "opacity-100"];
+  Outbox.prototype.label = function (clientId, text, retrying) {
+    var scope = this.bubbles();
+    if (!scope) return;
+    var node = scope.querySelector('.pending[data-client-id="' + clientId + '"]');
+    if (!node) return;
+    node.classList.toggle("retrying", !!retrying);
+    node.classList.toggle("opacity-100", !!retrying);
+    var time = node.querySelector(".msg-time");
+    if (!time) return;
+    time.textContent = text;
+    NOTICE_CLASSES.forEach(function (c) { time.classList.toggle(c, !!retrying); });
+    time.setAttribute("role", retrying ? "status" : "none");
+  };
   window.Outbox = Outbox;
 })();

@@ -8,7 +8,12 @@
   function $(role) { return root.querySelector('[data-role="' + role + '"]'); }
 
   var state = Fa.load(STATE_KEY, null); // {token, unitName}
-  var outbox = new window.Outbox("chatdesk.outbox.v1");
+  // What the citizen wrote and the server has not acknowledged (socket.js: sent again after a
+  // reconnect, and later when the server refuses it for a passing reason).
+  var outbox = new window.Outbox("chatdesk.outbox.v1", {
+    send: function (item) { return !!socket && socket.ready && socket.send({ type: "message.send", client_id: item.client_id, body: item.body }); },
+    bubbles: function () { return $("messages"); }
+  });
   var socket = null;
   var stream = null;
   var conversation = null;
@@ -142,11 +147,12 @@
     stream = new window.SeqStream({
       lastSeq: 0,
       render: renderMessage,
-      requestResume: function (after) { socket.send({ type: "resume", after: after }); }
+      requestResume: function (after) { socket.send({ type: "resume", after: after, ref: "resume" }); }
     });
     outbox.items.forEach(renderPending);
     socket = new window.DeskSocket(config.wsPath, {
-      onOpen: function () { stream.reset(); socket.send({ type: "hello", token: state.token, last_seq: stream.lastSeq }); },
+      confirmOpen: true, // ready once the welcome arrives: messages wait in the outbox until then
+      onOpen: function () { stream.reset(); socket.send({ type: "hello", token: state.token, last_seq: stream.lastSeq, ref: "hello" }); },
       onFrame: onFrame,
       onState: function (s) { $("conn").className = "conn-dot " + s; if (s !== "open") setState("در حال اتصال دوباره…"); },
       onClose: function (code) { if (code === 4403) { forget("این گفتگو دیگر در دسترس نیست."); return false; } }
@@ -168,6 +174,7 @@
   function onFrame(frame) {
     switch (frame.type) {
       case "welcome":
+        socket.markReady();
         updateConversation(frame.conversation);
         showQueue(frame.queue);
         stream.history(frame.messages, frame.more);
@@ -186,9 +193,7 @@
     }
   }
 
-  function flushOutbox() {
-    outbox.items.forEach(function (item) { socket.send({ type: "message.send", client_id: item.client_id, body: item.body }); });
-  }
+  function flushOutbox() { outbox.flush(); }
 
   function showQueue(q) {
     var box = $("queue");
@@ -395,22 +400,29 @@
   });
 
   function onError(frame) {
-    var box = $("chat-error");
-    if (frame.code === "rate_limited" && frame.client_id) {
-      box.textContent = frame.message;
-      box.hidden = false;
-      setTimeout(function () { box.hidden = true; flushOutbox(); }, Math.min((frame.retry_after || 10), 60) * 1000);
+    var passing = window.Outbox.passing(frame.code);
+    // A message the server could not take just now stays pending and goes again by itself
+    // (socket.js); its bubble says so. Only the citizen's pace is worth a word of its own.
+    var fate = outbox.failed(frame);
+    if (fate === "retry") {
+      if (frame.code === "rate_limited") showError(frame.message, Math.min(frame.retry_after || 10, 60) * 1000);
       return;
     }
-    if (frame.client_id) {
-      outbox.remove(frame.client_id);
+    if (fate === "dropped") {
       var pending = $("messages").querySelector('[data-client-id="' + frame.client_id + '"]');
       if (pending) pending.remove();
     }
     if (frame.code === "invalid_token") { forget("این گفتگو دیگر در دسترس نیست؛ لطفاً گفتگوی تازه‌ای آغاز کنید."); return; }
-    box.textContent = frame.message || "خطایی رخ داد.";
+    if (passing && frame.ref === "hello") { socket.retryLater(); return; } // no session yet: connect again later
+    if (passing && frame.ref === "resume") { stream.resumeFailed(); return; }
+    showError(frame.message || "خطایی رخ داد.", 6000);
+  }
+  function showError(text, ms) {
+    var box = $("chat-error");
+    clearTimeout(box.hideTimer);
+    box.textContent = text;
     box.hidden = false;
-    setTimeout(function () { box.hidden = true; }, 6000);
+    box.hideTimer = setTimeout(function () { box.hidden = true; }, ms);
   }
 
   function showTyping(frame) {
@@ -430,7 +442,7 @@
     if (!body || !socket) return;
     var item = outbox.add({ client_id: Fa.newId(), body: body });
     renderPending(item);
-    socket.send({ type: "message.send", client_id: item.client_id, body: body });
+    outbox.send(item);
     socket.send({ type: "typing", active: false });
     typingSentAt = 0;
     input.value = "";

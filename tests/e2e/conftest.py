@@ -6,6 +6,7 @@ Run as a separate pytest invocation (``make test``):
 No pytest-django database is used here: the server owns its own database.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -64,10 +65,7 @@ class Server:
         _manage(self.env, "shell", "-c", code)
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory):
-    """A running desk (daphne + embedded worker, in-memory layer, fresh SQLite)."""
-    tmp = tmp_path_factory.mktemp("e2e-server")
+def _base_env(tmp):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env.update(
         DJANGO_SETTINGS_MODULE="chatdesk.settings",
@@ -77,6 +75,13 @@ def server(tmp_path_factory):
         PYTHONUNBUFFERED="1",
         ALLOWED_HOSTS="127.0.0.1,localhost",
     )
+    return env
+
+
+@contextlib.contextmanager
+def run_server(tmp, env, *serve_args):
+    """Migrate and seed the database ``env`` names, run ``manage.py serve`` on a free port until
+    the block ends, then fail if the server logged an exception."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = tmp / "server.log"
@@ -85,7 +90,7 @@ def server(tmp_path_factory):
     _manage(env, "shell", "-c", ALWAYS_OPEN)
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port), *serve_args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
     try:
@@ -104,7 +109,7 @@ def server(tmp_path_factory):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not answer /healthz in 30 s:\n{log_path.read_text()}")
             time.sleep(0.2)
-        yield Server(url=base, sqlite_path=env["SQLITE_PATH"], log_path=log_path, env=env)
+        yield Server(url=base, sqlite_path=env.get("SQLITE_PATH", ""), log_path=log_path, env=env)
     finally:
         # Only the process group this fixture started (start_new_session above).
         if proc.poll() is None:
@@ -118,6 +123,14 @@ def server(tmp_path_factory):
     # pages looked fine.
     problems = [line for line in log_path.read_text().splitlines() if "Traceback" in line or " ERROR " in line]
     assert not problems, f"the server logged errors (see {log_path}):\n" + "\n".join(problems[:20])
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A running desk (uvicorn + embedded worker, in-memory layer, fresh SQLite)."""
+    tmp = tmp_path_factory.mktemp("e2e-server")
+    with run_server(tmp, _base_env(tmp)) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
