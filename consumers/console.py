@@ -35,6 +35,7 @@ class ConsoleConsumer(JsonConsumer):
         events.RESUME: "on_resume",
         events.NOTE_ADD: "on_note_add",
         events.CHAT_TRANSFER: "on_transfer",
+        events.TRANSFER_TARGETS: "on_transfer_targets",
         events.OVERVIEW: "on_overview",
         events.TICKET_WATCH: "on_ticket_watch",
         events.CHAT_ESCALATE: "on_escalate",
@@ -84,7 +85,6 @@ class ConsoleConsumer(JsonConsumer):
                 {"id": o.pk, "name": o.display_name, "status": o.status, "status_display": o.get_status_display()} for o in officials
             ],
             "queue": [wire.queue_item(c) for c in selectors.waiting_in_units(self.unit_ids)],
-            "transfer_targets": wire.transfer_targets(selectors.transfer_targets()),
             "mine": [wire.conversation_for_staff(c) for c in selectors.active_for_official(official.pk)],
         }
 
@@ -189,6 +189,13 @@ class ConsoleConsumer(JsonConsumer):
             to_unit_id=request.get("to_unit_id"),
         )
         await self.send_frame({"type": events.TRANSFER_OK, "conversation_id": conversation_id})
+
+    async def on_transfer_targets(self, request):
+        """Where a chat can be transferred, asked for when the console opens a transfer form.  It
+        used to ride in every ``welcome``: with hundreds of officials that was a large query and
+        frame on each console connect, for a list most connections never use."""
+        self._require_official()
+        await self.send_frame(wire.transfer_targets_frame(await db(selectors.transfer_targets)(self.official)))
 
     async def on_ticket_watch(self, request):
         """Follow a ticket page's changes (the same not_found for missing and forbidden)."""

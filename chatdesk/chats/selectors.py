@@ -167,8 +167,13 @@ def unit_overview(unit_ids):
     return list(units), list(officials), memberships, active
 
 
-def transfer_targets():
-    """Units that take chats, each with its active officials (public names only)."""
+def transfer_targets(official):
+    """Where ``official`` may transfer a chat: every active unit with live chat (in menu order,
+    hidden ones and units they do not serve included), each with its officials whose account is
+    active (public names only).  Nothing for an official whose account was deactivated after
+    their console opened: the transfer itself would refuse them (``not_found``)."""
+    if not Official.objects.filter(pk=official.pk, user__is_active=True).exists():
+        return []
     units = list(Unit.objects.filter(is_active=True, chat_enabled=True).order_by("menu_order", "id"))
     by_unit = {u.pk: [] for u in units}
     rows = Official.units.through.objects.filter(unit_id__in=by_unit, official__user__is_active=True).select_related("official")

@@ -109,8 +109,12 @@ def _official_brief(o):
     return {"id": o.pk, "name": o.display_name, "status": o.status, "status_display": o.get_status_display()}
 
 
-def transfer_targets(pairs):
-    return [{"id": u.pk, "name": u.name, "officials": [_official_brief(o) for o in officials]} for u, officials in pairs]
+def transfer_targets_frame(pairs):
+    """The answer to ``transfer.targets``: (unit, officials) pairs from selectors.transfer_targets."""
+    return {
+        "type": events.TRANSFER_TARGETS,
+        "targets": [{"id": u.pk, "name": u.name, "officials": [_official_brief(o) for o in officials]} for u, officials in pairs],
+    }
 
 
 def overview_frame(units, officials, memberships, active):

@@ -35,6 +35,7 @@ QUEUE = "queue"  # to a waiting citizen: place in the queue and estimated wait
 OVERVIEW = "overview"  # to a supervisor: queues, officials on duty and their load
 CHAT_TRANSFER = "chat.transfer"
 TRANSFER_OK = "transfer.ok"
+TRANSFER_TARGETS = "transfer.targets"  # console -> server: where can I transfer?; and the answer
 TAKE_OK = "take.ok"
 PRESENCE = "presence"
 DUTY = "duty"  # to an official's own sockets: your status changed

@@ -10,7 +10,11 @@
   var chats = new Map();      // conversation id -> {conv, stream, node}
   var colleagues = new Map();
   var outbox = null;          // created once we know who we are
-  var targets = [];           // units and their officials, for transfers
+  // Where a chat can be transferred (units and their officials), asked for when a transfer form
+  // opens ("transfer.targets") and kept for a short while: not in welcome, which every console
+  // connect would pay for.
+  var TARGETS_FRESH_MS = 15000;
+  var targets = { list: null, at: 0, asked: false };
   var overviewTimer = null;
   var socket;
 
@@ -100,7 +104,10 @@
     form.appendChild(input); form.appendChild(side);
     var transfer = transferForm(conv);
     node.appendChild(head); node.appendChild(transfer); node.appendChild(messages); node.appendChild(typing); node.appendChild(form);
-    transferBtn.addEventListener("click", function () { transfer.hidden = !transfer.hidden; });
+    transferBtn.addEventListener("click", function () {
+      transfer.hidden = !transfer.hidden;
+      if (!transfer.hidden) askTargets();
+    });
     $("chats").appendChild(node);
     $("empty").hidden = true;
 
@@ -162,21 +169,10 @@
     form.hidden = true;
     var select = Fa.el("select", "form-select form-select-sm mb-1");
     select.setAttribute("aria-label", "مقصد انتقال");
-    select.appendChild(Fa.el("option", null, "مقصد را انتخاب کنید…")).value = "";
-    targets.forEach(function (u) {
-      var group = document.createElement("optgroup");
-      group.label = Fa.plain(u.name);
-      var unitOption = Fa.el("option", null, "صف واحد " + u.name);
-      unitOption.value = "unit:" + u.id;
-      group.appendChild(unitOption);
-      u.officials.forEach(function (o) {
-        if (me && o.id === me.id) return;
-        var option = Fa.el("option", null, o.name + " (" + o.status_display + ")");
-        option.value = "official:" + o.id + ":" + u.id;
-        group.appendChild(option);
-      });
-      select.appendChild(group);
-    });
+    select.setAttribute("data-role", "transfer-target");
+    fillTargets(select);
+    // A form left open a while: its list is refreshed when the official comes back to it.
+    select.addEventListener("focus", function () { askTargets(); });
     var note = Fa.el("textarea", "form-control form-control-sm mb-1");
     note.rows = 2; note.placeholder = "علت انتقال (یادداشت داخلی؛ شهروند آن را نمی‌بیند)";
     var submit = Fa.el("button", "btn btn-sm btn-secondary", "انتقال گفتگو");
@@ -192,6 +188,40 @@
       socket.send(frame);
     });
     return form;
+  }
+  // Ask for the transfer targets unless the page has a fresh list (or an answer is on its way).
+  function askTargets() {
+    if (targets.asked || (targets.list && Date.now() - targets.at < TARGETS_FRESH_MS)) return;
+    targets.asked = socket.send({ type: "transfer.targets", ref: "transfer.targets" });
+  }
+  function gotTargets(list) {
+    targets = { list: list, at: Date.now(), asked: false };
+    document.querySelectorAll('[data-role="transfer-target"]').forEach(fillTargets);
+  }
+  // The options of one transfer select, keeping what the official had picked if it is still there.
+  function fillTargets(select) {
+    var picked = select.value;
+    select.textContent = "";
+    if (!targets.list) {
+      select.appendChild(Fa.el("option", null, "در حال دریافت مقصدها…")).value = "";
+      return;
+    }
+    select.appendChild(Fa.el("option", null, "مقصد را انتخاب کنید…")).value = "";
+    targets.list.forEach(function (u) {
+      var group = document.createElement("optgroup");
+      group.label = Fa.plain(u.name);
+      var unitOption = Fa.el("option", null, "صف واحد " + u.name);
+      unitOption.value = "unit:" + u.id;
+      group.appendChild(unitOption);
+      u.officials.forEach(function (o) {
+        if (me && o.id === me.id) return;
+        var option = Fa.el("option", null, o.name + " (" + o.status_display + ")");
+        option.value = "official:" + o.id + ":" + u.id;
+        group.appendChild(option);
+      });
+      select.appendChild(group);
+    });
+    if (picked && select.querySelector('option[value="' + picked + '"]')) select.value = picked;
   }
 
   // --- supervisor's live view ------------------------------------------------------------------
@@ -362,7 +392,7 @@
       case "welcome":
         socket.markReady();
         me = frame.official;
-        targets = frame.transfer_targets || [];
+        targets.asked = false; // an answer asked on the old socket will not come
         requestOverview();
         if (!outbox) {
           // Replies and notes not yet acknowledged (socket.js): sent again after each chat's
@@ -447,6 +477,7 @@
         if (me) { me.status = frame.status; }
         break;
       case "error": onError(frame); break;
+      case "transfer.targets": gotTargets(frame.targets); break;
     }
   }
 
@@ -457,6 +488,10 @@
     if (fate === "retry") return;
     if (fate === "dropped") document.querySelectorAll('[data-client-id="' + frame.client_id + '"]').forEach(function (n) { n.remove(); });
     var passing = window.Outbox.passing(frame.code), chat = chats.get(frame.conversation_id);
+    if (frame.ref === "transfer.targets") {
+      targets.asked = false;
+      if (passing && document.querySelector('.transfer-form:not([hidden])')) setTimeout(askTargets, 2000);
+    }
     if (passing && frame.ref === "resume" && chat) chat.stream.resumeFailed();
     if (passing && frame.ref === "open" && chat) { // its history (and the resend of its outbox) is still owed
       setTimeout(function () { if (chats.get(chat.conv.id) === chat) openChat(chat.conv); }, 2000);

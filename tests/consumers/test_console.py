@@ -211,7 +211,7 @@ async def test_supervisor_overview_and_transfer_over_the_socket(socket_factory, 
     await sync_to_async(services.conversation_take)(conversation_id=started.conversation.pk, official=a)
 
     plain, welcome = await console(socket_factory, a)
-    assert {t["id"] for t in welcome["transfer_targets"]} == {unit.pk}
+    assert "transfer_targets" not in welcome  # asked for on demand (test_transfer_targets_on_demand)
     await plain.send({"type": "overview"})
     assert (await plain.recv_until("error"))["code"] == "forbidden"
 
@@ -232,3 +232,83 @@ async def test_supervisor_overview_and_transfer_over_the_socket(socket_factory, 
     assert (await sup.recv_until("error"))["code"] == "note_required"
     await plain.close()
     await sup.close()
+
+
+async def test_transfer_targets_on_demand(socket_factory, unit, other_unit, make_unit, make_official):
+    """The console's welcome no longer lists every unit and official; ``transfer.targets`` does,
+    when a transfer form opens: every active unit with live chat, in menu order (including units
+    hidden from the menu and units the official does not serve), each with its officials whose
+    account is active, in any status."""
+    unit.menu_order, other_unit.menu_order = 2, 1
+    await sync_to_async(unit.save)()
+    await sync_to_async(other_unit.save)()
+    hidden = await sync_to_async(make_unit)("واحد پنهان", code="hidden", show_in_menu=False, menu_order=3)
+    await sync_to_async(make_unit)("بدون گفتگو", code="nochat", chat_enabled=False)
+    await sync_to_async(make_unit)("غیرفعال", code="inactive", is_active=False)
+    me = await sync_to_async(make_official)("me", [unit], name="زهرا", status="away")
+    colleague = await sync_to_async(make_official)("col", [unit, other_unit], name="علی", status="available")
+    gone = await sync_to_async(make_official)("gone", [other_unit], name="رفته")
+    gone.user.is_active = False
+    await sync_to_async(gone.user.save)()
+    far = await sync_to_async(make_official)("far", [hidden], name="دور", status="offline")
+
+    sock, welcome = await console(socket_factory, me)
+    assert "transfer_targets" not in welcome
+    assert [u["id"] for u in welcome["units"]] == [unit.pk]  # serves one unit only
+
+    await sock.send({"type": "transfer.targets", "ref": 7})
+    answer = await sock.recv_until("transfer.targets")
+    assert "ref" not in answer  # successful answers do not echo it
+    assert [(t["id"], t["name"]) for t in answer["targets"]] == [(other_unit.pk, "روابط عمومی"), (unit.pk, "معاونت درمان"), (hidden.pk, "واحد پنهان")]
+    by_unit = {t["id"]: t["officials"] for t in answer["targets"]}
+    assert by_unit[unit.pk] == [
+        {"id": me.pk, "name": "زهرا", "status": "away", "status_display": "موقتاً دور"},
+        {"id": colleague.pk, "name": "علی", "status": "available", "status_display": "آماده پاسخ‌گویی"},
+    ]
+    assert [o["id"] for o in by_unit[other_unit.pk]] == [colleague.pk]  # the deactivated one is left out
+    assert [(o["id"], o["status"]) for o in by_unit[hidden.pk]] == [(far.pk, "offline")]
+
+    # It is a fresh read each time: a status changed since shows on the next ask.
+    await sync_to_async(Official.objects.filter(pk=far.pk).update)(status="available")
+    await sock.send({"type": "transfer.targets"})
+    again = await sock.recv_until("transfer.targets")
+    assert [o["status"] for t in again["targets"] if t["id"] == hidden.pk for o in t["officials"]] == ["available"]
+
+    # Whatever the answer offers, a transfer to it is accepted: a target from the list works.
+    started = await sync_to_async(services.conversation_start)(unit_id=unit.pk, name="سارا")
+    await sync_to_async(Official.objects.filter(pk=me.pk).update)(status="available")
+    await sync_to_async(services.conversation_take)(conversation_id=started.conversation.pk, official=me)
+    await sock.send({"type": "chat.transfer", "conversation_id": started.conversation.pk, "note": "مالی", "to_official_id": far.pk, "to_unit_id": hidden.pk})
+    assert (await sock.recv_until("transfer.ok"))["conversation_id"] == started.conversation.pk
+
+    # An official whose account is deactivated while the console is open gets no targets (the
+    # transfer itself would answer not_found).
+    me.user.is_active = False
+    await sync_to_async(me.user.save)()
+    await sock.send({"type": "transfer.targets"})
+    assert (await sock.recv_until("transfer.targets"))["targets"] == []
+    await sock.close()
+
+
+async def test_transfer_targets_cost_a_fixed_number_of_queries(socket_factory, unit, make_unit, make_official):
+    """Two queries and an account check however many units and officials there are (it was a
+    part of every welcome; now it is asked for, and it must stay cheap)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chatdesk.chats import selectors
+
+    me = await sync_to_async(make_official)("me", [unit])
+    for n in range(5):
+        extra = await sync_to_async(make_unit)(f"واحد {n}", code=f"u{n}")
+        for k in range(4):
+            await sync_to_async(make_official)(f"o{n}-{k}", [extra, unit], name=f"کارشناس {n}-{k}")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            pairs = selectors.transfer_targets(me)
+        return len(queries), sum(len(officials) for _, officials in pairs)
+
+    queries, listed = await sync_to_async(count)()
+    assert listed == 5 * 4 + 21  # every extra unit's four, and the first unit's twenty-one
+    assert queries == 3

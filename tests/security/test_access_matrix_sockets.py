@@ -25,6 +25,7 @@ CONSOLE = {
     "ping": "no object",
     "duty.set": "no object: the official's own status",
     "overview": "no object: the supervisor's own units (checked for B's data below)",
+    "transfer.targets": "no object: every unit's public transfer list, the same for every official (tests/consumers/test_console.py)",
     "chat.take": [("take B's chat", {"type": "chat.take", "conversation_id": "{conv}"})],
     "chat.open": [("open B's chat", {"type": "chat.open", "conversation_id": "{conv}"}),
                   ("open B's chat after 0", {"type": "chat.open", "conversation_id": "{conv}", "after": 0})],
