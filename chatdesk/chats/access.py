@@ -11,6 +11,8 @@ from .models import Conversation
 
 
 def access_conversation_for_official(official, conversation_id, *, for_update=False):
+    if isinstance(conversation_id, (bool, float)):  # JSON true is not conversation 1
+        raise NotFound()
     try:
         conversation_id = int(conversation_id)
     except (TypeError, ValueError):

@@ -1,0 +1,63 @@
+"""The message path on PostgreSQL (chats/services.py ``message_send``): a resend of the same
+client id that commits while the first attempt waits for the conversation's lock is answered
+with the stored message, never stored twice and never refused.
+
+The lock statement reads the messages in its own snapshot, taken before it waited, so it cannot
+see a row committed during the wait; the unique constraint catches it and the service answers on
+a second try.  Here the other writer is a second connection holding the lock on purpose, so the
+race happens every time."""
+
+import json
+import subprocess
+import time
+
+import psycopg
+import pytest
+
+from tests.support import servers
+
+pytestmark = pytest.mark.integration
+
+SENDER = """
+import json, sys
+from chatdesk.chats import services
+started = services.conversation_start(unit_id={unit}, name="مریم شهروند")
+print(started.conversation.pk, flush=True)
+sys.stdin.readline()
+message, created = services.message_send(conversation_id=started.conversation.pk, sender="citizen", client_id="twice", body="پیام")
+print(json.dumps({{"seq": message.seq, "created": created, "body": message.body}}), flush=True)
+"""
+
+
+def test_a_resend_committed_during_the_lock_wait_is_answered_not_duplicated(it_env, database, unit_id):
+    sender = subprocess.Popen(
+        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", SENDER.format(unit=unit_id)],
+        cwd=servers.APP_DIR, env=it_env["env"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        conversation_id = int(sender.stdout.readline())
+        with psycopg.connect(database.url) as other:  # one transaction, committed below
+            seq = other.execute("SELECT last_seq + 1 FROM chats_conversation WHERE id = %s FOR UPDATE", (conversation_id,)).fetchone()[0]
+            other.execute(
+                "INSERT INTO chats_message (conversation_id, seq, sender, kind, body, data, client_id, created_at)"
+                " VALUES (%s, %s, 'citizen', 'text', 'همان پیام از راه دیگر', '{}', 'twice', now())",
+                (conversation_id, seq),
+            )
+            other.execute("UPDATE chats_conversation SET last_seq = %s WHERE id = %s", (seq, conversation_id))
+            sender.stdin.write("go\n")
+            sender.stdin.flush()
+            deadline = time.monotonic() + 20
+            while not database.scalar(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ):
+                assert time.monotonic() < deadline, "the sender never waited for the lock"
+                time.sleep(0.05)
+        # committed: the sender's statement gets the lock now
+        answer = json.loads(sender.stdout.readline())
+        assert sender.wait(20) == 0, sender.stderr.read()
+    finally:
+        sender.kill()
+    assert answer == {"seq": seq, "created": False, "body": "همان پیام از راه دیگر"}
+    rows = database.query("SELECT seq, client_id FROM chats_message WHERE conversation_id = %s ORDER BY seq", (conversation_id,))
+    assert rows == [{"seq": seq, "client_id": "twice"}]
+    assert database.scalar("SELECT last_seq AS n FROM chats_conversation WHERE id = %s", (conversation_id,)) == seq
