@@ -6,7 +6,7 @@ stops and starts again: a real outage, not a mock.  While it is down the server 
 must keep what was typed, show it as pending with a notice that it will be sent again, resend it
 with backoff (and after a reconnect, which here also fails for a while: the citizen's ``hello``
 meets the same outage) and, once the database is back, show it exactly once on both sides, with
-one row in the database.
+one row in the database.  The second test floods one socket past its inbox (``busy``).
 
 Run with the other browser tests (see conftest.py); needs PostgreSQL's binaries (initdb, pg_ctl).
 """
@@ -206,3 +206,51 @@ def test_messages_written_during_a_database_outage_are_kept_and_delivered_once(n
     # And the chat goes on as before.
     official_send(panel, "پیام شما رسید.")
     expect(citizen.locator("#chat .msg-them", has_text="پیام شما رسید.")).to_have_count(1)
+
+
+FLOOD = """([conversationId, count]) => {
+  // The official's replies go out faster than the server takes them: a long outbox flushed after
+  // a reconnect does this; here they are submitted through the compose form in one go.
+  const panel = document.querySelector(`.chat-panel[data-conversation="${conversationId}"]`);
+  const input = panel.querySelector(".chat-compose textarea");
+  const form = panel.querySelector(".chat-compose");
+  for (let i = 1; i <= count; i++) { input.value = "پاسخ پیاپی " + i; form.requestSubmit(); }
+}"""
+
+
+def test_replies_refused_as_busy_are_sent_again_and_stored_once(new_page, server):
+    """More frames than a socket's inbox holds (consumers/base.py INBOX_LIMIT): the server refuses
+    the rest with ``busy`` and ``retry_after``; the console keeps them and sends them again."""
+    count = 150
+    citizen_name = "کاوه رستمی"
+    official = new_page("official")
+    citizen = new_page("citizen", width=1200)
+    frames = Frames(official)
+    console_login(official, "rezaei")
+    start_chat(citizen, citizen_name)
+    citizen_send(citizen, "سلام")
+    panel = take(official, citizen_name)
+    conversation_id = panel.get_attribute("data-conversation")
+
+    official.evaluate(FLOOD, [conversation_id, count])
+    busy = lambda: [f for f in frames.received if f.get("type") == "error" and f.get("code") == "busy"]  # noqa: E731
+    wait_until(official, lambda: busy(), "the server took every frame at once: no busy refusal to test")
+    assert all(f.get("client_id") and f.get("retry_after") for f in busy())
+    # Those refused wait with a notice; nothing is dropped meanwhile.
+    expect(panel.locator(".msg.pending.retrying").first).to_be_visible()
+    shown = panel.locator(".msg-me[data-seq]")
+    expect(shown).to_have_count(count, timeout=45_000)
+    expect(panel.locator(".msg.pending")).to_have_count(0)
+
+    bodies = [f"پاسخ پیاپی {i}" for i in range(1, count + 1)]
+    assert sorted(shown.locator(".msg-body").all_inner_texts()) == sorted(bodies)
+    expect(citizen.locator("#chat .msg-them")).to_have_count(count, timeout=30_000)
+    assert sorted(citizen.locator("#chat .msg-them .msg-body").all_inner_texts()) == sorted(bodies)
+    with psycopg.connect(server.env["DATABASE_URL"], autocommit=True, connect_timeout=5) as conn:
+        stored = conn.execute(
+            "SELECT body FROM chats_message WHERE conversation_id = %s AND sender = 'official'", (int(conversation_id),)
+        ).fetchall()
+    assert sorted(b for (b,) in stored) == sorted(bodies)  # each once
+    refused = {f["client_id"] for f in busy()}
+    resent = [f for f in frames.sent if f.get("type") == "message.send" and f.get("client_id") in refused]
+    assert len(resent) >= 2 * len(refused)  # the first send and at least one more, same client_id
