@@ -7,6 +7,7 @@ answer.  No business rule lives here.
 
 import asyncio
 import json
+from collections import deque
 import logging
 import os
 import time
@@ -102,7 +103,7 @@ class DatabaseUnavailable(DomainError):
 
 class ServerBusy(RateLimited):
     code = "busy"
-    message = "سامانه پرمشغله است؛ پیام چند لحظه دیگر دوباره فرستاده می‌شود."
+    message = "سامانه پرمشغله است؛ لطفاً چند لحظه دیگر دوباره تلاش کنید."
 
     def __init__(self):
         super().__init__(retry_after=2)
@@ -114,27 +115,30 @@ class JsonConsumer(AsyncWebsocketConsumer):
 
     async def websocket_connect(self, message):
         self.groups_joined = set()
-        self._inbox = asyncio.Queue()
+        self._inbox = deque()
         self._inbox_task = None
         await super().websocket_connect(message)
 
     async def websocket_receive(self, message):
         """Frames from the client wait in this socket's inbox and are handled one after another,
-        in order, by the socket's own task.  Channels handles a consumer's messages one at a
-        time: without the inbox, a delivery to this socket (another side's message) waited until
-        this socket's own database call was done, behind every other socket's work on the sync
-        thread (docs/performance.md)."""
-        if self._inbox.qsize() >= INBOX_LIMIT:
+        in order, by a task of the socket's own (which ends when the inbox is empty: an idle
+        socket holds no task).  Channels handles a consumer's messages one at a time: without
+        the inbox, a delivery to this socket (another side's message) waited until this socket's
+        own database call was done (docs/performance.md)."""
+        if len(self._inbox) >= INBOX_LIMIT:
             await self._refuse_busy(message.get("text"))
             return
-        self._inbox.put_nowait(message)
+        self._inbox.append(message)
         if self._inbox_task is None:
             self._inbox_task = asyncio.ensure_future(self._drain_inbox())
 
     async def _drain_inbox(self):
-        while True:
-            message = await self._inbox.get()
-            await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
+        try:
+            while self._inbox:
+                message = self._inbox.popleft()
+                await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
+        finally:
+            self._inbox_task = None
 
     async def _refuse_busy(self, text_data):
         request = None
