@@ -115,6 +115,12 @@ class Sampler:
         for name, p in self.procs.items():
             t = p.cpu_times()
             out[name] = t.user + t.system
+            if name.startswith("server"):
+                # the event loop runs in the main thread; the socket database threads (and any
+                # other helper thread) in the rest: where a message's CPU goes
+                main = sum(th.user_time + th.system_time for th in p.threads() if th.id == p.pid)
+                out[name + ":loop"] = main
+                out[name + ":threads"] = out[name] - main
         for name, plist in self.system_procs().items():
             for p in plist:
                 try:
@@ -594,13 +600,26 @@ def table(results):
     lines.append(f"{'setup':<16}  {'servers CPU %':>14}  {'worker':>6}  {'postgres':>8}  {'redis':>6}  {'loadgen':>7}  {'machine':>7}  {'RSS MiB':>9}  idle KiB/conn")
     for r in results:
         cpu = r.get("cpu", {})
-        servers_cpu = sum(v for k, v in cpu.items() if k.startswith(("server", "relay")))
+        servers_cpu = sum(v for k, v in cpu.items() if k.startswith(("server", "relay")) and ":" not in k)
         rss = sum(v for k, v in r.get("rss_mib", {}).items() if k.startswith(("server", "relay")))
         idle = ", ".join(f"{n}: {v:.1f}" for n, v in r.get("idle_kib", {}).items())
         lines.append(
             f"{r['setup']:<16}  {servers_cpu:>14.0f}  {cpu.get('worker', 0):>6.0f}  {cpu.get('postgres', 0):>8.0f}  {cpu.get('redis', 0):>6.0f}"
             f"  {cpu.get('loadgen', 0):>7.0f}  {r.get('machine_cpu', 0):>7.0f}  {rss:>9.0f}  {idle}"
         )
+    costs = [r for r in results if r.get("acked_per_s") and r.get("cpu")]
+    if costs:
+        lines.append("")
+        lines.append("CPU per acknowledged message (ms; servers split into event loop and database threads)")
+        for r in costs:
+            cpu, per = r["cpu"], 10 / r["acked_per_s"]  # percent of a core -> ms per message
+            servers = sum(v for k, v in cpu.items() if k.startswith(("server", "relay")) and ":" not in k)
+            loop = sum(v for k, v in cpu.items() if k.endswith(":loop"))
+            threads = sum(v for k, v in cpu.items() if k.endswith(":threads"))
+            lines.append(
+                f"  {r['setup']:<16} servers {servers * per:.2f} (loop {loop * per:.2f}, threads {threads * per:.2f})"
+                f"  postgres {cpu.get('postgres', 0) * per:.2f}  redis {cpu.get('redis', 0) * per:.2f}  loadgen {cpu.get('loadgen', 0) * per:.2f}"
+            )
     relay = next((r for r in results if r["setup"] == "relay" and "delivery_p50" in r), None)
     if relay:
         lines.append("")
@@ -608,7 +627,7 @@ def table(results):
         for r in results:
             if r["setup"].startswith("relay") or "delivery_p50" not in r:
                 continue
-            cpu = sum(v for k, v in r.get("cpu", {}).items() if k.startswith("server"))
+            cpu = sum(v for k, v in r.get("cpu", {}).items() if k.startswith("server") and ":" not in k)
             rcpu = relay.get("cpu", {}).get("relay", float("nan")) or float("nan")
             idle = {n: v / relay["idle_kib"][n] for n, v in r.get("idle_kib", {}).items() if relay.get("idle_kib", {}).get(n)}
             lines.append(

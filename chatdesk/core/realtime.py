@@ -119,20 +119,28 @@ def _send_now(group, message):
         log.warning("broadcast to %s failed", group, exc_info=True)
 
 
-# Broadcasts made on a server's sync thread (a consumer's database call, a view) are handed to
-# the server's event loop and published there in the order they were made, one after another;
-# the sync thread does not wait for Redis.  It used to (``async_to_sync``), and with one sync
-# thread per process every socket's database work waited behind every publish
-# (docs/performance.md).
-_last_publish = weakref.WeakKeyDictionary()  # event loop -> its newest publishing task
+# Broadcasts made on a database thread (a consumer's call, a view) are handed to the server's
+# event loop and published there; the thread does not wait for Redis.  It used to
+# (``async_to_sync``), and every socket's database work then waited behind every publish
+# (docs/performance.md).  Broadcasts to one group are published in the order they were made, one
+# after the other; different groups publish at the same time (one chain for the whole process
+# could not keep up with a thousand messages a second: each publish waited for the one before).
+_chains = weakref.WeakKeyDictionary()  # event loop -> {group: its newest publishing task}
 _publishing = set()  # strong references: the event loop keeps only weak ones to its tasks
 
 
 def _publish_in_order(loop, layer, group, message):
-    task = loop.create_task(_publish_after(_last_publish.get(loop), layer, group, message))
-    _last_publish[loop] = task
+    chains = _chains.setdefault(loop, {})
+    task = loop.create_task(_publish_after(chains.get(group), layer, group, message))
+    chains[group] = task
     _publishing.add(task)
-    task.add_done_callback(_publishing.discard)
+
+    def done(task):
+        _publishing.discard(task)
+        if chains.get(group) is task:
+            del chains[group]
+
+    task.add_done_callback(done)
 
 
 async def _publish_after(previous, layer, group, message):
