@@ -28,7 +28,7 @@ from chatdesk.directory.selectors import official_for_user
 
 from .access import access_conversation_for_official, access_conversation_for_token
 from .models import Conversation, Message
-from .services import _add_message, _check_writable, _lock_for_write, _stored, _validate_client_id
+from .stream import _add_message, _check_writable, _lock_for_write, _stored, _validate_client_id
 
 TOKEN_HEADER = "HTTP_X_CHAT_TOKEN"
 FILES_PER_HOUR = 20  # per conversation and side

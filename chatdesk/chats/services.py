@@ -1,25 +1,24 @@
-"""Every write to conversations (design rule 1): validate, lock, write, then announce on commit."""
+"""Every write to conversations (design rule 1): validate, lock, write, then announce on commit.
+The message stream's own rules (and ``message_send``) are in stream.py."""
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import transaction
 
-from chatdesk.core import clock, events, realtime, rowsql
+from chatdesk.core import clock, events, realtime
 from chatdesk.core.errors import Conflict, NotFound, RateLimited, ValidationError
 from chatdesk.core.persian import clean_line, clean_text, normalize_mobile
 from chatdesk.core.tracking import new_token, token_digest
 from chatdesk.directory.models import Official, Unit
 
 from . import selectors, wire
-from .access import access_conversation_for_official, official_may_write_sql
+from .access import access_conversation_for_official
 from .models import Conversation, Message, Note
-
-_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
+from .stream import _add_message, _limits, _positive_int, _validate_body, _validate_client_id
+from .stream import message_send  # noqa: F401  (the service consumers call, with the others here)
 
 
 @dataclass
@@ -27,39 +26,6 @@ class Started:
     conversation: Conversation
     token: str
     ticket_code: str = ""  # set when the message became a ticket at once (unit closed)
-
-
-def _positive_int(value):
-    """An id from the outside: an int or a string of digits; anything else (1.9, true) is 0."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
-    return 0
-
-
-def _limits():
-    return settings.CHAT
-
-
-def _validate_client_id(client_id):
-    if not isinstance(client_id, str) or not _CLIENT_ID_RE.match(client_id):
-        raise ValidationError("شناسه پیام نامعتبر است.", code="invalid_client_id", field="client_id")
-    return client_id
-
-
-def _validate_body(body, field="body"):
-    if not isinstance(body, str):
-        raise ValidationError("متن پیام نامعتبر است.", code="invalid_body", field=field)
-    body = clean_text(body)
-    if not body:
-        raise ValidationError("پیام خالی است.", code="empty", field=field)
-    limit = _limits()["MAX_MESSAGE_CHARS"]
-    if len(body) > limit:
-        raise ValidationError(f"پیام طولانی‌تر از {limit} نویسه است.", code="too_long", field=field)
-    return body
 
 
 def _validate_citizen(name, mobile, email):
@@ -91,36 +57,6 @@ def _validate_citizen(name, mobile, email):
     return name, mobile, email
 
 
-def _add_message(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None, now=None, also=None):
-    """Append to a locked conversation's stream with the next sequence number.  ``also``: more
-    columns of the conversation to set in the same UPDATE (``_check_writable``'s changes)."""
-    now = now or clock.now()
-    conversation.last_seq += 1
-    conversation.last_activity_at = now
-    message = rowsql.insert(
-        Message(
-            conversation=conversation,
-            seq=conversation.last_seq,
-            sender=sender,
-            official=official,
-            kind=kind,
-            body=body,
-            client_id=client_id,
-            data=data or {},
-            created_at=now,
-        )
-    )
-    rowsql.update(Conversation, conversation.pk, {"last_seq": conversation.last_seq, "last_activity_at": now, **(also or {})})
-    _announce_message(message)
-    return message
-
-
-def _announce_message(message):
-    frame = wire.message_frame(message)
-    realtime.to_citizen(message.conversation_id, frame)
-    realtime.to_staff_of_conversation(message.conversation_id, frame)
-
-
 def _add_event(conversation, event, body, **data):
     return _add_message(
         conversation, sender=Conversation.Side.SYSTEM, kind=Message.Kind.EVENT, body=body, data={"event": event, **data}
@@ -139,73 +75,6 @@ def _lock(conversation_id):
     if conversation is None:
         raise NotFound()
     return conversation
-
-
-def _lock_for_write(conversation_id, sender, official, client_id):
-    """Lock the conversation a citizen (by its id, already authorised by token) or an official
-    writes into, in one statement (the message path's cost is its statements: docs/performance.md).
-    The row comes without joins, with
-
-    - ``stored_seq``: what this sender already wrote with this client id (a resend), or None;
-    - ``paced_at`` (citizens): when they wrote the message that would be the per-minute limit's
-      last one, or None;
-
-    and for an official the access rule is part of the WHERE: "missing" and "not yours" are the
-    same NotFound.  Plain SQL: the ORM spent more time building this statement (2–5 ms with its
-    subqueries) than PostgreSQL spends running it.  The subqueries read the statement's snapshot:
-    a resend of the same client id committed while this one waited for the lock is caught by the
-    unique constraint (``message_send`` then reads it on a second try)."""
-    conversations, messages = Conversation._meta.db_table, Message._meta.db_table
-    params = [sender, client_id]
-    if sender == Conversation.Side.OFFICIAL:
-        paced, (access, access_params) = "NULL", official_may_write_sql(official, "c")
-    else:
-        paced = (
-            f'(SELECT m."created_at" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
-            ' ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s)'
-        )
-        params += [Conversation.Side.CITIZEN, _limits()["MESSAGES_PER_MINUTE"] - 1]
-        access, access_params = "1 = 1", []
-    lock = ' FOR UPDATE OF c' if connection.features.has_select_for_update_of else ""
-    sql = (
-        f'SELECT c.*, (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
-        f' AND m."client_id" = %s) AS stored_seq, {paced} AS paced_at'
-        f' FROM "{conversations}" c WHERE c."id" = %s AND {access}{lock}'
-    )
-    conversation = next(iter(Conversation.objects.raw(sql, [*params, _positive_int(conversation_id), *access_params])), None)
-    if conversation is None:
-        raise NotFound()
-    if connection.vendor == "sqlite":  # SQLite gives an expression's datetime as naive or text
-        conversation.paced_at = connection.ops.convert_datetimefield_value(conversation.paced_at, None, connection)
-    return conversation
-
-
-def _stored(conversation):
-    """The message ``_lock_for_write`` found already written with this client id, or None."""
-    if conversation.stored_seq is None:
-        return None
-    return Message.objects.select_related("official").get(conversation=conversation, seq=conversation.stored_seq)
-
-
-def _check_writable(conversation, *, sender, official, now):
-    """The rules of every write into a conversation's stream locked by ``_lock_for_write`` (a
-    text or a document): the chat is open, a citizen stays under the per-minute limit, only the
-    assigned official writes, and an official's first write stops the escalation timer.
-
-    Returns the conversation's columns to change, for ``_add_message``'s UPDATE."""
-    if conversation.status == Conversation.Status.CLOSED:
-        raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
-    if sender == Conversation.Side.CITIZEN:
-        if conversation.paced_at is not None and conversation.paced_at >= now - dt.timedelta(minutes=1):
-            raise RateLimited("پیام‌ها بیش از حد سریع فرستاده می‌شوند؛ لطفاً چند لحظه صبر کنید.", retry_after=60)
-        return {}
-    if conversation.official_id != official.pk:
-        raise Conflict("این گفتگو به شما واگذار نشده است.", code="not_assigned")
-    if conversation.first_response_at is None:
-        conversation.first_response_at = now
-        conversation.escalate_at = None
-        return {"first_response_at": now, "escalate_at": None}
-    return {}
 
 
 # --- citizen --------------------------------------------------------------------------------
@@ -257,36 +126,6 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
         _announce_queue(unit.pk)
     route_waiting(unit_id=unit.pk)
     return Started(conversation=conversation, token=token)
-
-
-def message_send(*, conversation_id, sender, client_id, body, official=None):
-    """Append a text message.  Idempotent on ``client_id``: a resend returns the stored message.
-
-    Returns ``(message, created)``.
-    """
-    client_id = _validate_client_id(client_id)
-    try:
-        return _message_send(conversation_id, sender, client_id, body, official)
-    except IntegrityError:
-        # The same client id, sent again over another socket, was committed while this one
-        # waited for the lock: the second try finds it and answers with it.
-        return _message_send(conversation_id, sender, client_id, body, official)
-
-
-def _message_send(conversation_id, sender, client_id, body, official):
-    with transaction.atomic():
-        conversation = _lock_for_write(conversation_id, sender, official, client_id)
-        existing = _stored(conversation)
-        if existing is not None:
-            # Announce it again: a server that died between the write and the broadcast would
-            # otherwise leave the other side waiting for it until its next resume.
-            _announce_message(existing)
-            return existing, False
-        body = _validate_body(body)
-        now = clock.now()
-        changes = _check_writable(conversation, sender=sender, official=official, now=now)
-        message = _add_message(conversation, sender=sender, body=body, official=official, client_id=client_id, now=now, also=changes)
-    return message, True
 
 
 def conversation_end_by_citizen(*, conversation_id):

@@ -1,4 +1,4 @@
-"""The write path's one locking statement (chats/services.py ``_lock_for_write``) applies the
+"""The write path's one locking statement (chats/stream.py ``_lock_for_write``) applies the
 same access rule as ``access_conversation_for_official``, written in SQL
 (``official_may_write_sql``): both must give the same answer in every case, and "missing" and
 "not yours" stay the same NotFound."""
@@ -9,7 +9,7 @@ from django.db import transaction
 from chatdesk.chats import services
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation
-from chatdesk.chats.services import _lock_for_write
+from chatdesk.chats.stream import _lock_for_write
 from chatdesk.core.errors import NotFound
 from chatdesk.directory.models import Official
 
