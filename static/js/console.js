@@ -320,41 +320,11 @@
     return label;
   }
   function uploadFile(chat, file) {
-    var clientId = Fa.newId();
-    var node = Fa.el("div", "msg msg-me pending uploading");
-    node.setAttribute("data-client-id", clientId);
-    node.setAttribute("data-role", "upload");
-    node.appendChild(Fa.el("div", "msg-body", file.name));
-    var bar = document.createElement("progress");
-    bar.className = "upload-progress";
-    bar.max = 100;
-    bar.value = 0;
-    node.appendChild(bar);
-    var label = Fa.el("div", "msg-time", "در حال بارگذاری…");
-    node.appendChild(label);
-    chat.messages.appendChild(node);
-    chat.messages.scrollTop = chat.messages.scrollHeight;
-    var form = new FormData();
-    form.append("file", file);
-    form.append("client_id", clientId);
-    form.append("conversation_id", chat.conv.id);
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/chat/files/");
-    xhr.setRequestHeader("X-CSRFToken", Fa.cookie("csrftoken"));
-    xhr.upload.addEventListener("progress", function (e) {
-      if (!e.lengthComputable) return;
-      bar.value = Math.round((e.loaded * 100) / e.total);
-      label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
+    window.uploadChatFile({
+      file: file, list: chat.messages, fields: { conversation_id: chat.conv.id },
+      onStored: function (message) { chat.stream.accept([message]); },
+      onError: function (text) { toast(text, "error"); }
     });
-    xhr.addEventListener("load", function () {
-      var data = null;
-      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
-      node.remove();
-      if ((xhr.status === 200 || xhr.status === 201) && data && data.message) chat.stream.accept([data.message]);
-      else toast((data && data.error && data.error.message) || "ارسال پرونده ممکن نشد.", "error");
-    });
-    xhr.addEventListener("error", function () { node.remove(); toast("ارتباط با سرور برقرار نشد؛ پرونده فرستاده نشد.", "error"); });
-    xhr.send(form);
   }
 
   function renderNote(chat, n) {

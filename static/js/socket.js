@@ -266,3 +266,48 @@
   };
   window.Outbox = Outbox;
 })();
+
+/* uploadChatFile: send a document into a conversation (POST /api/chat/files/), shown meanwhile as
+   a pending bubble with a progress bar in `list`. The widget and the console differ only in how
+   they authenticate (`fields`, `headers`) and report: onStored(message) or onError(text). */
+(function () {
+  function uploadChatFile(o) {
+    var clientId = Fa.newId();
+    var node = Fa.el("div", "msg msg-me pending uploading");
+    node.setAttribute("data-client-id", clientId);
+    node.setAttribute("data-role", "upload");
+    node.appendChild(Fa.el("div", "msg-body", o.file.name));
+    var bar = document.createElement("progress");
+    bar.className = "upload-progress";
+    bar.max = 100;
+    bar.value = 0;
+    node.appendChild(bar);
+    var label = Fa.el("div", "msg-time", "در حال بارگذاری…");
+    node.appendChild(label);
+    o.list.appendChild(node);
+    o.list.scrollTop = o.list.scrollHeight;
+    var form = new FormData();
+    form.append("file", o.file);
+    form.append("client_id", clientId);
+    Object.keys(o.fields || {}).forEach(function (k) { form.append(k, o.fields[k]); });
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", "/api/chat/files/");
+    xhr.setRequestHeader("X-CSRFToken", Fa.cookie("csrftoken"));
+    Object.keys(o.headers || {}).forEach(function (k) { xhr.setRequestHeader(k, o.headers[k]); });
+    xhr.upload.addEventListener("progress", function (e) {
+      if (!e.lengthComputable) return;
+      bar.value = Math.round((e.loaded * 100) / e.total);
+      label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
+    });
+    xhr.addEventListener("load", function () {
+      var data = null;
+      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+      node.remove();
+      if ((xhr.status === 200 || xhr.status === 201) && data && data.message) o.onStored(data.message);
+      else o.onError((data && data.error && data.error.message) || "ارسال پرونده ممکن نشد.");
+    });
+    xhr.addEventListener("error", function () { node.remove(); o.onError("ارتباط با سرور برقرار نشد؛ پرونده فرستاده نشد."); });
+    xhr.send(form);
+  }
+  window.uploadChatFile = uploadChatFile;
+})();

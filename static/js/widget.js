@@ -358,41 +358,11 @@
   }
   function uploadFile(file) {
     if (!state || !state.token) return;
-    var clientId = Fa.newId();
-    var node = Fa.el("div", "msg msg-me pending uploading");
-    node.setAttribute("data-client-id", clientId);
-    node.setAttribute("data-role", "upload");
-    node.appendChild(Fa.el("div", "msg-body", file.name));
-    var bar = document.createElement("progress");
-    bar.className = "upload-progress";
-    bar.max = 100;
-    bar.value = 0;
-    node.appendChild(bar);
-    var label = Fa.el("div", "msg-time", "در حال بارگذاری…");
-    node.appendChild(label);
-    $("messages").appendChild(node);
-    $("messages").scrollTop = $("messages").scrollHeight;
-    var form = new FormData();
-    form.append("file", file);
-    form.append("client_id", clientId);
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/chat/files/");
-    xhr.setRequestHeader("X-CSRFToken", Fa.cookie("csrftoken"));
-    xhr.setRequestHeader("X-Chat-Token", state.token);
-    xhr.upload.addEventListener("progress", function (e) {
-      if (!e.lengthComputable) return;
-      bar.value = Math.round((e.loaded * 100) / e.total);
-      label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
+    window.uploadChatFile({
+      file: file, list: $("messages"), headers: { "X-Chat-Token": state.token },
+      onStored: function (message) { stream.accept([message]); },
+      onError: fileError
     });
-    xhr.addEventListener("load", function () {
-      var data = null;
-      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
-      node.remove();
-      if ((xhr.status === 200 || xhr.status === 201) && data && data.message) stream.accept([data.message]);
-      else fileError((data && data.error && data.error.message) || "ارسال پرونده ممکن نشد.");
-    });
-    xhr.addEventListener("error", function () { node.remove(); fileError("ارتباط با سرور برقرار نشد؛ پرونده فرستاده نشد."); });
-    xhr.send(form);
   }
   $("file").addEventListener("change", function (e) {
     Array.prototype.forEach.call(e.target.files || [], uploadFile);
