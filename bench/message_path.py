@@ -59,8 +59,7 @@ def run(n):
     official = Official.objects.create(user=user, display_name="کارشناس", status=Official.Status.AVAILABLE, max_chats=5)
     official.units.set([unit])
     conversations = [services.conversation_start(unit_id=unit.pk, name=f"شهروند {i}").conversation for i in range(200)]
-    for conversation in conversations:
-        Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.Status.ACTIVE, official=official)
+    Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(status=Conversation.Status.ACTIVE, official=official)
 
     def send(i):
         conversation = conversations[i % len(conversations)]

@@ -221,7 +221,7 @@ FLOOD = """([conversationId, count]) => {
 def test_replies_refused_as_busy_are_sent_again_and_stored_once(new_page, server):
     """More frames than a socket's inbox holds (consumers/base.py INBOX_LIMIT): the server refuses
     the rest with ``busy`` and ``retry_after``; the console keeps them and sends them again."""
-    count = 150
+    count = 400  # one tick of the page; enough that the server cannot keep pace on a fast machine either
     citizen_name = "کاوه رستمی"
     official = new_page("official")
     citizen = new_page("citizen", width=1200)
