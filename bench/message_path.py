@@ -3,8 +3,9 @@
 ``bench/run.py`` measures the whole desk; this isolates ``chats.services.message_send`` (the
 service every ``message.send`` frame ends in) on PostgreSQL, in one process and one thread, as
 the sockets' database thread runs it: the same persistent connection, the broadcasts captured
-instead of published.  It prints wall and CPU time per message and the SQL statements each one
-sends, so a change to the message path can be judged by its round trips before any load test.
+instead of published.  It prints wall and CPU time per message (this process's, and
+PostgreSQL's), the SQL statements each one sends and how many are prepared on the connection,
+so a change to the message path can be judged before any load test.
 
     .venv/bin/python bench/message_path.py [--messages 3000]
 """
@@ -77,14 +78,36 @@ def run(n):
             for q in queries.captured_queries:
                 print("   ", q["sql"][:150])
         walls, cpus = [], []
+        postgres = postgres_cpu()
         for i in range(n):
             wall, cpu = time.perf_counter(), time.process_time()
             send(i)
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
+        postgres = postgres_cpu() - postgres
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            prepared = cursor.fetchone()[0]
     walls.sort()
     print(f"{n} messages: wall p50 {1000 * statistics.median(walls):.2f} ms, p99 {1000 * walls[int(0.99 * n)]:.2f} ms; "
-          f"CPU of this process {1000 * sum(cpus) / n:.2f} ms per message")
+          f"CPU of this process {1000 * sum(cpus) / n:.2f} ms per message, of PostgreSQL {1000 * postgres / n:.2f} ms; "
+          f"{prepared} statements prepared on the connection")
+
+
+def postgres_cpu():
+    """CPU seconds used so far by every PostgreSQL process of this machine (the bench's backend
+    among them: run it on a quiet machine)."""
+    import psutil
+
+    total = 0.0
+    for process in psutil.process_iter(["name"]):
+        if (process.info["name"] or "").startswith("postgres"):
+            try:
+                times = process.cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+    return total
 
 
 if __name__ == "__main__":

@@ -84,20 +84,29 @@ def _announce_message(message):
     realtime.to_staff_of_conversation(message.conversation_id, frame)
 
 
+#: the conversation's columns the write path reads (the rest stay deferred on the instance), in
+#: the model's order (``Model.from_db`` takes the values of a partial row in that order)
+_LOCKED_COLUMNS = tuple(
+    f.attname for f in Conversation._meta.concrete_fields if f.attname in {"id", "status", "official_id", "first_response_at", "last_seq"}
+)
+
+
 def _lock_for_write(conversation_id, sender, official, client_id):
     """Lock the conversation a citizen (by its id, already authorised by token) or an official
     writes into, in one statement (the message path's cost is its statements: docs/performance.md).
-    The row comes without joins, with
+    The conversation comes without joins and with only the columns the write rules read (the
+    others are deferred: reading one costs a query), and with
 
     - ``stored_seq``: what this sender already wrote with this client id (a resend), or None;
     - ``paced_at`` (citizens): when they wrote the message that would be the per-minute limit's
       last one, or None;
 
     and for an official the access rule is part of the WHERE: "missing" and "not yours" are the
-    same NotFound.  Plain SQL: the ORM spent more time building this statement (2–5 ms with its
-    subqueries) than PostgreSQL spends running it.  The subqueries read the statement's snapshot:
-    a resend of the same client id committed while this one waited for the lock is caught by the
-    unique constraint (``message_send`` then reads it on a second try)."""
+    same NotFound.  Plain SQL, prepared on PostgreSQL (``rowsql.cursor``): the ORM spent more
+    time building this statement (2–5 ms with its subqueries) than PostgreSQL spends running it.
+    The subqueries read the statement's snapshot: a resend of the same client id committed while
+    this one waited for the lock is caught by the unique constraint (``message_send`` then reads
+    it on a second try)."""
     conversations, messages = Conversation._meta.db_table, Message._meta.db_table
     params = [sender, client_id]
     if sender == Conversation.Side.OFFICIAL:
@@ -111,15 +120,23 @@ def _lock_for_write(conversation_id, sender, official, client_id):
         access, access_params = "1 = 1", []
     lock = ' FOR UPDATE OF c' if connection.features.has_select_for_update_of else ""
     sql = (
-        f'SELECT c.*, (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
+        f'SELECT {", ".join(f"c.{connection.ops.quote_name(column)}" for column in _LOCKED_COLUMNS)},'
+        f' (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
         f' AND m."client_id" = %s) AS stored_seq, {paced} AS paced_at'
         f' FROM "{conversations}" c WHERE c."id" = %s AND {access}{lock}'
     )
-    conversation = next(iter(Conversation.objects.raw(sql, [*params, _positive_int(conversation_id), *access_params])), None)
-    if conversation is None:
+    with rowsql.cursor() as cursor:
+        cursor.execute(sql, [*params, _positive_int(conversation_id), *access_params])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFound()
-    if connection.vendor == "sqlite":  # SQLite gives an expression's datetime as naive or text
-        conversation.paced_at = connection.ops.convert_datetimefield_value(conversation.paced_at, None, connection)
+    *values, stored_seq, paced_at = row
+    conversation = Conversation.from_db(connection.alias, _LOCKED_COLUMNS, values)
+    if connection.vendor == "sqlite":  # SQLite gives datetimes as text
+        conversation.first_response_at, paced_at = (
+            connection.ops.convert_datetimefield_value(value, None, connection) for value in (conversation.first_response_at, paced_at)
+        )
+    conversation.stored_seq, conversation.paced_at = stored_seq, paced_at
     return conversation
 
 

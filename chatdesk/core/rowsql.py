@@ -1,16 +1,70 @@
-"""One-row INSERT and UPDATE in plain SQL, for the chat message path.
+"""Plain SQL for the chat message path: its statements, prepared on PostgreSQL, and one-row
+INSERT and UPDATE.
 
-Every chat message is an INSERT and an UPDATE of its conversation (chats/services.py).  Building
-those statements through the ORM's compiler cost more CPU than PostgreSQL spends running them
-(measured: bench/message_path.py, docs/performance.md).  These two functions send the same SQL
-the ORM would, with values prepared by the model's own fields (``get_db_prep_save``: JSON,
-time zones, foreign keys), and no model signals (none are used in chatdesk).  Use them only
-where the message path needs them; everything else goes through the ORM.
+Every chat message is a locking SELECT, an INSERT and an UPDATE of its conversation
+(chats/stream.py).  Building those statements through the ORM's compiler cost more CPU than
+PostgreSQL spends running them, and PostgreSQL parsing and planning them afresh for every
+message cost about as much again (measured: bench/message_path.py, docs/performance.md).  So
+they are sent as plain SQL through ``cursor``: on PostgreSQL with the values bound on the server
+and the statement prepared on the connection from its second use.  INSERT and UPDATE send the
+same SQL the ORM would, with values prepared by the model's own fields (``get_db_prep_save``:
+JSON, time zones, foreign keys), and no model signals (none are used in chatdesk).  Use them
+only where the message path needs them; everything else goes through the ORM.
 """
+
+import functools
+from contextlib import contextmanager
 
 from django.db import connections
 
+#: a statement is prepared on its connection when it is sent the second time
+PREPARE_THRESHOLD = 1
+
 _inserts = {}
+
+
+@contextmanager
+def cursor(using="default"):
+    """A cursor for the message path's statements (Django's own wrapper: query logging and
+    error translation stay).  On PostgreSQL its values are bound on the server, and each
+    statement is prepared once per connection (psycopg's cache, keyed by the SQL and the types
+    of its values), which the sockets' kept connections reuse for every message.  Django's own
+    cursors bind on the client and are never prepared (their ``prepare_threshold`` has no
+    effect), so nothing else changes on the connection.  Not for a transaction-pooling
+    PgBouncer (docs/operations.md)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as c:
+            yield c
+        return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    connection.close_if_health_check_failed()  # as Django's own cursor() does
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = PREPARE_THRESHOLD
+    with connection.wrap_database_errors:
+        raw_cursor = ServerBindingCursor(raw)
+    connection.validate_thread_sharing()
+    c = _prepared_debug_wrapper()(raw_cursor, connection) if connection.queries_logged else connection.make_cursor(raw_cursor)
+    with c:
+        yield c
+
+
+@functools.cache
+def _prepared_debug_wrapper():
+    """Django's query log (DEBUG, tests' CaptureQueriesContext) reads a statement's text back
+    from psycopg, which keeps none for a prepared statement: log it composed from its values."""
+    from django.db.backends.postgresql.base import CursorDebugWrapper
+
+    class PreparedDebugWrapper(CursorDebugWrapper):
+        def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+            if use_last_executed_query and not many:
+                sql = self.db.ops.compose_sql(sql, params)
+            return super().debug_sql(sql, params, use_last_executed_query=False, many=many)
+
+    return PreparedDebugWrapper
 
 
 def insert(instance, using="default"):
@@ -28,9 +82,9 @@ def insert(instance, using="default"):
         )
     fields, sql = _inserts[key]
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        instance.pk = cursor.fetchone()[0]
+    with cursor(using) as c:
+        c.execute(sql, params)
+        instance.pk = c.fetchone()[0]
     instance._state.adding = False
     instance._state.db = using
     return instance
@@ -47,6 +101,6 @@ def update(model, pk, values, using="default"):
         f" WHERE {quote(meta.pk.column)} = %s"
     )
     params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, pk])
-        return cursor.rowcount
+    with cursor(using) as c:
+        c.execute(sql, [*params, pk])
+        return c.rowcount

@@ -90,3 +90,19 @@ def test_resend_and_pace_come_with_the_lock(unit, make_official, settings):
         locked = _lock_for_write(conversation.pk, "citizen", None, "new")
     assert locked.stored_seq is None
     assert locked.paced_at is not None and locked.paced_at.tzinfo is not None
+
+
+def test_the_locked_row_carries_the_columns_the_rules_read(unit, make_official):
+    """The lock reads only some columns (the rest deferred): each must land in its own field."""
+    official = make_official("member", [unit])
+    conversation = services.conversation_start(unit_id=unit.pk, name="مریم شهروند").conversation
+    services.conversation_take(conversation_id=conversation.pk, official=official)
+    services.message_send(conversation_id=conversation.pk, sender="official", official=official, client_id="o1", body="سلام")
+    stored = Conversation.objects.get(pk=conversation.pk)
+    assert stored.first_response_at is not None and stored.official_id == official.pk
+    with transaction.atomic():
+        locked = _lock_for_write(conversation.pk, "official", official, "o1")
+    for name in ("id", "status", "official_id", "first_response_at", "last_seq"):
+        assert getattr(locked, name) == getattr(stored, name), name
+    assert locked.stored_seq == stored.last_seq
+    assert "citizen_name" in locked.get_deferred_fields()

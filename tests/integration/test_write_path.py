@@ -1,6 +1,10 @@
-"""The message path on PostgreSQL (chats/services.py ``message_send``): a resend of the same
-client id that commits while the first attempt waits for the conversation's lock is answered
-with the stored message, never stored twice and never refused.
+"""The message path on PostgreSQL (chats/services.py ``message_send``).
+
+Its statements are prepared on the connection (core/rowsql.py ``cursor``), and a message sent
+through prepared statements is stored and answered like any other.
+
+A resend of the same client id that commits while the first attempt waits for the conversation's
+lock is answered with the stored message, never stored twice and never refused.
 
 The lock statement reads the messages in its own snapshot, taken before it waited, so it cannot
 see a row committed during the wait; the unique constraint catches it and the service answers on
@@ -27,6 +31,49 @@ sys.stdin.readline()
 message, created = services.message_send(conversation_id=started.conversation.pk, sender="citizen", client_id="twice", body="پیام")
 print(json.dumps({{"seq": message.seq, "created": created, "body": message.body}}), flush=True)
 """
+
+
+PREPARED = """
+import json
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from chatdesk.chats import services
+from chatdesk.chats.models import Message
+conversation = services.conversation_start(unit_id={unit}, name="مریم شهروند").conversation
+def send(client_id, body):
+    message, created = services.message_send(conversation_id=conversation.pk, sender="citizen", client_id=client_id, body=body)
+    return [message.seq, created, message.body]
+sent = [send(f"p{{i}}", f"پیام {{i}}") for i in range(4)]
+resent = send("p1", "دیگر")
+with connection.cursor() as cursor:
+    cursor.execute("SELECT statement FROM pg_prepared_statements")
+    prepared = [row[0] for row in cursor.fetchall()]
+with CaptureQueriesContext(connection) as log:
+    logged = send("logged", "ثبت شد")
+stored = list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", "client_id", "body"))
+print(json.dumps(dict(sent=sent, resent=resent, prepared=prepared, logged=logged, log=[q["sql"] for q in log.captured_queries], stored=stored)))
+"""
+
+
+def test_the_message_path_runs_on_prepared_statements(it_env, unit_id):
+    done = subprocess.run(
+        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", PREPARED.format(unit=unit_id)],
+        cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    first = result["sent"][0][0]
+    assert result["sent"] == [[first + i, True, f"پیام {i}"] for i in range(4)]
+    assert result["resent"] == [first + 1, False, "پیام 1"]
+    # the locking SELECT, the INSERT and the UPDATE, each prepared once on this connection
+    for start in ('SELECT c."id"', 'INSERT INTO "chats_message"', 'UPDATE "chats_conversation"'):
+        assert sum(statement.startswith(start) for statement in result["prepared"]) >= 1, (start, result["prepared"])
+    assert all("$1" in statement for statement in result["prepared"] if statement.startswith(('SELECT c."id"', "INSERT", "UPDATE")))
+    # a prepared statement is still logged with its values (DEBUG, CaptureQueriesContext)
+    assert result["logged"] == [first + 4, True, "ثبت شد"]
+    assert any("'logged'" in sql for sql in result["log"]) and any("'ثبت شد'" in sql for sql in result["log"])
+    assert [row[1] for row in result["stored"]][-5:] == ["p0", "p1", "p2", "p3", "logged"]
+    assert [row[0] for row in result["stored"]][-5:] == [first + i for i in range(5)]
 
 
 def test_a_resend_committed_during_the_lock_wait_is_answered_not_duplicated(it_env, database, unit_id):
