@@ -6,7 +6,6 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
@@ -18,6 +17,7 @@ application = LogContextMiddleware(ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # Origin must match ALLOWED_HOSTS: a foreign page cannot open a socket with a staff cookie.
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        # The console's route adds the session and user (consumers/routing.py).
+        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
     }
 ))
