@@ -253,9 +253,11 @@
   var NOTICE_CLASSES = ["text-bg-warning", "rounded-1", "px-1", "d-inline-block", "opacity-100"];
   Outbox.prototype.label = function (clientId, text, retrying) {
     var scope = this.bubbles();
-    if (!scope) return;
-    var node = scope.querySelector('.pending[data-client-id="' + clientId + '"]');
-    if (!node) return;
+    var node = scope && scope.querySelector('.pending[data-client-id="' + clientId + '"]');
+    if (node) Outbox.notice(node, text, retrying);
+  };
+  /* The same for any pending bubble (a document that did not go up uses it too). */
+  Outbox.notice = function (node, text, retrying) {
     node.classList.toggle("retrying", !!retrying);
     node.classList.toggle("opacity-100", !!retrying);
     var time = node.querySelector(".msg-time");
@@ -269,10 +271,17 @@
 
 /* uploadChatFile: send a document into a conversation (POST /api/chat/files/), shown meanwhile as
    a pending bubble with a progress bar in `list`. The widget and the console differ only in how
-   they authenticate (`fields`, `headers`) and report: onStored(message) or onError(text). */
+   they authenticate (`fields`, `headers`) and report: onStored(message) or onError(text).
+
+   Nothing sent is lost: when the upload fails for a passing reason (no network, a 5xx or 429
+   answer, or an error code Outbox.passing accepts) the bubble stays with the Outbox's retry notice
+   and a «ارسال دوباره» button, and goes again once by itself after Outbox.retryDelay; each try
+   sends the same File with the same client_id, which the server stores only once. A refusal of the
+   file itself (any other answer: bad type or size, not found, forbidden) removes the bubble and
+   reports it with onError. */
 (function () {
   function uploadChatFile(o) {
-    var clientId = Fa.newId();
+    var clientId = Fa.newId(), autoRetry = true, timer = null;
     var node = Fa.el("div", "msg msg-me pending uploading");
     node.setAttribute("data-client-id", clientId);
     node.setAttribute("data-role", "upload");
@@ -280,34 +289,62 @@
     var bar = document.createElement("progress");
     bar.className = "upload-progress";
     bar.max = 100;
-    bar.value = 0;
     node.appendChild(bar);
-    var label = Fa.el("div", "msg-time", "در حال بارگذاری…");
+    var label = Fa.el("div", "msg-time");
     node.appendChild(label);
+    var again = Fa.el("button", "btn btn-light btn-sm py-0 mt-1", "ارسال دوباره");
+    again.type = "button";
+    again.setAttribute("data-role", "upload-retry");
+    again.addEventListener("click", send);
+    node.appendChild(again);
     o.list.appendChild(node);
     o.list.scrollTop = o.list.scrollHeight;
-    var form = new FormData();
-    form.append("file", o.file);
-    form.append("client_id", clientId);
-    Object.keys(o.fields || {}).forEach(function (k) { form.append(k, o.fields[k]); });
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", "/api/chat/files/");
-    xhr.setRequestHeader("X-CSRFToken", Fa.cookie("csrftoken"));
-    Object.keys(o.headers || {}).forEach(function (k) { xhr.setRequestHeader(k, o.headers[k]); });
-    xhr.upload.addEventListener("progress", function (e) {
-      if (!e.lengthComputable) return;
-      bar.value = Math.round((e.loaded * 100) / e.total);
-      label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
-    });
-    xhr.addEventListener("load", function () {
-      var data = null;
-      try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
-      node.remove();
-      if ((xhr.status === 200 || xhr.status === 201) && data && data.message) o.onStored(data.message);
-      else o.onError((data && data.error && data.error.message) || "ارسال پرونده ممکن نشد.");
-    });
-    xhr.addEventListener("error", function () { node.remove(); o.onError("ارتباط با سرور برقرار نشد؛ پرونده فرستاده نشد."); });
-    xhr.send(form);
+
+    function mark(failed, text) {
+      bar.style.display = failed ? "none" : "";
+      again.style.display = failed ? "block" : "none";
+      node.classList.toggle("uploading", !failed);
+      window.Outbox.notice(node, text, failed);
+    }
+    function failed(status, data) {
+      var error = (data && data.error) || {};
+      if (status && status < 500 && status !== 429 && !window.Outbox.passing(error.code)) {
+        node.remove();
+        o.onError(error.message || "ارسال پرونده ممکن نشد.");
+        return;
+      }
+      mark(true, autoRetry ? "پرونده فرستاده نشد؛ به‌زودی به‌طور خودکار دوباره فرستاده می‌شود" : "پرونده فرستاده نشد؛ اتصال را بررسی کنید و دوباره بفرستید");
+      if (autoRetry) timer = setTimeout(send, window.Outbox.retryDelay(1, error.retry_after));
+      autoRetry = false;
+    }
+    function send() {
+      clearTimeout(timer);
+      if (!node.isConnected) return; // the message arrived meanwhile (its broadcast replaced the bubble), or the chat ended
+      bar.value = 0;
+      mark(false, "در حال بارگذاری…");
+      var form = new FormData();
+      form.append("file", o.file);
+      form.append("client_id", clientId);
+      Object.keys(o.fields || {}).forEach(function (k) { form.append(k, o.fields[k]); });
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/chat/files/");
+      xhr.setRequestHeader("X-CSRFToken", Fa.cookie("csrftoken"));
+      Object.keys(o.headers || {}).forEach(function (k) { xhr.setRequestHeader(k, o.headers[k]); });
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) return;
+        bar.value = Math.round((e.loaded * 100) / e.total);
+        label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
+      });
+      xhr.addEventListener("load", function () {
+        var data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (err) { data = null; }
+        if ((xhr.status === 200 || xhr.status === 201) && data && data.message) { node.remove(); o.onStored(data.message); }
+        else failed(xhr.status, data);
+      });
+      ["error", "abort", "timeout"].forEach(function (name) { xhr.addEventListener(name, function () { failed(0, null); }); });
+      xhr.send(form);
+    }
+    send();
   }
   window.uploadChatFile = uploadChatFile;
 })();
