@@ -220,8 +220,13 @@ FLOOD = """([conversationId, count]) => {
 
 def test_replies_refused_as_busy_are_sent_again_and_stored_once(new_page, server):
     """More frames than a socket's inbox holds (consumers/base.py INBOX_LIMIT): the server refuses
-    the rest with ``busy`` and ``retry_after``; the console keeps them and sends them again."""
-    count = 400  # one tick of the page; enough that the server cannot keep pace on a fast machine either
+    the rest with ``busy`` and ``retry_after``; the console keeps them and sends them again.
+
+    The test holds the conversation's row lock while the page sends, so the socket's first
+    message waits in the database and the rest pile up in its inbox: the refusal no longer
+    depends on the machine being too slow to keep pace (a faster message path kept pace with
+    400 frames sent at once)."""
+    count = 150  # more than the inbox holds (64) while the first one waits
     citizen_name = "کاوه رستمی"
     official = new_page("official")
     citizen = new_page("citizen", width=1200)
@@ -232,9 +237,11 @@ def test_replies_refused_as_busy_are_sent_again_and_stored_once(new_page, server
     panel = take(official, citizen_name)
     conversation_id = panel.get_attribute("data-conversation")
 
-    official.evaluate(FLOOD, [conversation_id, count])
     busy = lambda: [f for f in frames.received if f.get("type") == "error" and f.get("code") == "busy"]  # noqa: E731
-    wait_until(official, lambda: busy(), "the server took every frame at once: no busy refusal to test")
+    with psycopg.connect(server.env["DATABASE_URL"], connect_timeout=5) as lock:  # one transaction, until the refusals
+        lock.execute("SELECT 1 FROM chats_conversation WHERE id = %s FOR UPDATE", (int(conversation_id),))
+        official.evaluate(FLOOD, [conversation_id, count])
+        wait_until(official, lambda: busy(), "the inbox took every frame: no busy refusal")
     assert all(f.get("client_id") and f.get("retry_after") for f in busy())
     # Those refused wait with a notice; nothing is dropped meanwhile.
     expect(panel.locator(".msg.pending.retrying").first).to_be_visible()
