@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.run import Sampler  # noqa: E402
 from tests.support import servers  # noqa: E402
 
 
@@ -78,13 +79,15 @@ def run(n):
             for q in queries.captured_queries:
                 print("   ", q["sql"][:150])
         walls, cpus = [], []
-        postgres = postgres_cpu()
+        sampler = Sampler({})  # bench/run.py's: PostgreSQL's processes, backends included
+        sampler.start()
         for i in range(n):
             wall, cpu = time.perf_counter(), time.process_time()
             send(i)
             walls.append(time.perf_counter() - wall)
             cpus.append(time.process_time() - cpu)
-        postgres = postgres_cpu() - postgres
+        sampler.stop()
+        postgres = sampler.cpu_percent.get("postgres", 0.0) * sampler.wall / 100  # CPU seconds
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_prepared_statements")
             prepared = cursor.fetchone()[0]
@@ -92,22 +95,6 @@ def run(n):
     print(f"{n} messages: wall p50 {1000 * statistics.median(walls):.2f} ms, p99 {1000 * walls[int(0.99 * n)]:.2f} ms; "
           f"CPU of this process {1000 * sum(cpus) / n:.2f} ms per message, of PostgreSQL {1000 * postgres / n:.2f} ms; "
           f"{prepared} statements prepared on the connection")
-
-
-def postgres_cpu():
-    """CPU seconds used so far by every PostgreSQL process of this machine (the bench's backend
-    among them: run it on a quiet machine)."""
-    import psutil
-
-    total = 0.0
-    for process in psutil.process_iter(["name"]):
-        if (process.info["name"] or "").startswith("postgres"):
-            try:
-                times = process.cpu_times()
-            except psutil.Error:
-                continue
-            total += times.user + times.system
-    return total
 
 
 if __name__ == "__main__":

@@ -140,7 +140,7 @@ class Sampler:
         self.total0 = psutil.cpu_times()
 
     def stop(self):
-        wall = time.monotonic() - self.t0
+        self.wall = wall = time.monotonic() - self.t0
         c1 = self._cpu()
         total1 = psutil.cpu_times()
         busy = lambda t: t.user + t.system + t.nice + t.irq + t.softirq  # noqa: E731
