@@ -18,7 +18,9 @@ channel-layer prefix of its own:
 5. on fresh servers: memory per idle connection at 1,000 and 10,000 hello'd citizen sockets.
 
 The raw relay (bench/relay.py: ``websockets`` only, one process) serves the same load as the
-set-up ``relay``; ratios against it are printed at the end.
+set-up ``relay``; ratios against it are printed at the end.  The set-up ``channels-floor``
+(bench/channels_floor.py) serves it on Channels alone, two processes, no database: the floor of
+the design's own framework.
 """
 
 import argparse
@@ -55,6 +57,9 @@ SETUPS = {
     "daphne": (lambda port: servers.serve(port, server="daphne"), "desk"),
     "relay": (lambda port: [sys.executable, str(ROOT / "bench" / "relay.py"), "--port", str(port)], "relay"),
     "relay+deflate": (lambda port: [sys.executable, str(ROOT / "bench" / "relay.py"), "--port", str(port), "--deflate"], "relay"),
+    # Channels alone, no database (bench/channels_floor.py), two processes over Redis like the desk
+    "channels-floor": (lambda port, index, prefix: [sys.executable, str(ROOT / "bench" / "channels_floor.py"), "--port", str(port),
+                                                    "--index", str(index), "--prefix", prefix], "floor"),
 }
 
 SEED = """
@@ -162,6 +167,7 @@ class Stats:
         self.ack_ms = {}
         self.delivered_ms = {}
         self.duplicates = 0
+        self.busy = 0  # refusals with "busy" (each refused message is sent again, as the client does)
         self.errors = []
         self.measuring = False
         self.window = set()  # client ids sent inside the measurement window
@@ -175,6 +181,7 @@ class Conn:
         self.side = side
         self.ws = None
         self.seen = {}  # conversation_id -> set of seqs delivered live
+        self.unacked = {}  # client_id -> frame, until its ack: a "busy" refusal sends it again
         self.waiters = []
         self.welcomed = asyncio.Event()
 
@@ -207,11 +214,16 @@ class Conn:
                         if sent is not None and m["client_id"] not in stats.delivered_ms:
                             stats.delivered_ms[m["client_id"]] = (now - sent[0]) * 1000
                 elif kind == "ack":
+                    self.unacked.pop(frame["client_id"], None)
                     sent = stats.sent.get(frame["client_id"])
                     if sent is not None and frame["client_id"] not in stats.ack_ms:
                         stats.ack_ms[frame["client_id"]] = (now - sent[0]) * 1000
                 elif kind == "welcome":
                     self.welcomed.set()
+                elif kind == "error" and frame.get("code") == "busy" and frame.get("client_id") in self.unacked:
+                    # what the widget's outbox does: the same frame again after retry_after
+                    stats.busy += 1
+                    asyncio.get_running_loop().call_later(frame.get("retry_after") or 1, self.resend, frame["client_id"])
                 elif kind == "error":
                     stats.errors.append(frame)
                 for waiter in list(self.waiters):
@@ -229,7 +241,15 @@ class Conn:
         return await asyncio.wait_for(fut, timeout)
 
     async def send(self, frame):
+        if "client_id" in frame:
+            self.unacked[frame["client_id"]] = frame
         await self.ws.send(json.dumps(frame, ensure_ascii=False))
+
+    def resend(self, client_id):
+        frame = self.unacked.get(client_id)
+        if frame is not None:
+            task = asyncio.ensure_future(self.send(frame))
+            task.add_done_callback(lambda t: t.exception())  # a closed socket: counted elsewhere
 
     async def close(self):
         await self.ws.close()
@@ -342,6 +362,9 @@ class DeskDriver:
 
 
 class RelayDriver:
+    """Drives bench/relay.py (one URL) or bench/channels_floor.py (two: citizens and consoles
+    alternate between them as they do on the desk)."""
+
     def __init__(self, urls, deflate_client=True):
         self.urls = urls
         self.deflate = deflate_client
@@ -350,7 +373,7 @@ class RelayDriver:
         consoles = []
         for j in range(-(-pairs // CHATS_PER_OFFICIAL)):
             c = Conn(stats, "official")
-            base = self.urls[0]
+            base = self.urls[(j + 1) % len(self.urls)]
             await c.open(ws_url(base) + "/", base, None, self.deflate)
             ids = list(range(j * CHATS_PER_OFFICIAL + 1, min(pairs, (j + 1) * CHATS_PER_OFFICIAL) + 1))
             await c.request({"type": "bench.join", "conversation_ids": ids}, lambda f: f["type"] == "welcome")
@@ -358,13 +381,15 @@ class RelayDriver:
 
         async def open_citizen(i):
             c = Conn(stats, "citizen")
-            base = self.urls[0]
+            base = self.urls[i % len(self.urls)]
             await c.open(ws_url(base) + "/", base, None, self.deflate)
             await c.request({"type": "hello", "token": str(i + 1)}, lambda f: f["type"] == "welcome")
             c.conversation_id = i + 1
             return c
 
         citizens = await gather_limited([open_citizen(i) for i in range(pairs)], 100)
+        if len(self.urls) > 1:
+            await asyncio.sleep(2)  # group joins go through the channel layer
         self.sockets = [c for c, _ in consoles] + citizens
         return [(citizens[i], consoles[i // CHATS_PER_OFFICIAL][0], i + 1) for i in range(pairs)]
 
@@ -376,7 +401,7 @@ class RelayDriver:
 
     async def idle_socket(self, i, tokens):
         c = Conn(Stats(), "citizen")
-        base = self.urls[0]
+        base = self.urls[i % len(self.urls)]
         await c.open(ws_url(base) + "/", base, None, self.deflate)
         await c.request({"type": "hello", "token": str(100000 + i % 100)}, lambda f: f["type"] == "welcome", timeout=60)
         return c
@@ -461,6 +486,7 @@ async def drive(driver, pairs, rate, duration, warmup=3.0, drain=20.0, sampler=N
         "ack_p99": pct([stats.ack_ms[c] for c in acked], 99),
         "lost": len(lost),
         "duplicated": stats.duplicates,
+        "busy": stats.busy,
         "errors": len(stats.errors),
         "error_codes": sorted({e.get("code", e.get("type")) for e in stats.errors}),
     }
@@ -508,6 +534,21 @@ def start_setup(name, tag):
                 raise RuntimeError(proc.log_text())
             time.sleep(0.05)
         return group, RelayDriver([proc.url]), {"relay": proc.proc.pid}, None
+    if kind == "floor":
+        group = servers.Processes(servers.environment(database_url="", redis_url=servers.redis_url()))
+        prefix = f"floor{secrets.token_hex(3)}."
+        started = []
+        for index, label in enumerate(("server-a", "server-b")):
+            port = servers.free_port()
+            started.append(group.start(f"{tag}-{label}", argv(port, index, prefix), port=port, wait=False))
+        deadline = time.monotonic() + 20
+        for proc in started:
+            while not servers.port_open("127.0.0.1", proc.port):
+                if time.monotonic() > deadline or not proc.alive:
+                    raise RuntimeError(proc.log_text())
+                time.sleep(0.05)
+        pids = {"server-a": started[0].proc.pid, "server-b": started[1].proc.pid}
+        return group, RelayDriver([p.url for p in started]), pids, None
     database = servers.Database.create(prefix="chatdesk_bench")
     env = servers.environment(
         database_url=database.url,
@@ -592,9 +633,9 @@ def table(results):
     cols = [
         ("setup", "{:<16}"), ("pairs", "{:>6}"), ("target_rate", "{:>6}"), ("acked_per_s", "{:>8.0f}"),
         ("delivery_p50", "{:>8.1f}"), ("delivery_p99", "{:>8.1f}"), ("delivery_max", "{:>8.1f}"),
-        ("ack_p99", "{:>8.1f}"), ("lost", "{:>5}"), ("duplicated", "{:>5}"), ("errors", "{:>5}"),
+        ("ack_p99", "{:>8.1f}"), ("lost", "{:>5}"), ("duplicated", "{:>5}"), ("busy", "{:>6}"), ("errors", "{:>5}"),
     ]
-    heads = ["setup", "pairs", "rate", "acked/s", "p50 ms", "p99 ms", "max ms", "ack p99", "lost", "dup", "err"]
+    heads = ["setup", "pairs", "rate", "acked/s", "p50 ms", "p99 ms", "max ms", "ack p99", "lost", "dup", "busy", "err"]
     lines = ["  ".join(f"{h:>{len(fmt.format(0) if 'f' in fmt else fmt.format(''))}}" if i else f"{h:<16}" for i, ((_, fmt), h) in enumerate(zip(cols, heads)))]
     for r in results:
         lines.append("  ".join(fmt.format(r[k]) if k in r else "-".rjust(len(fmt.format(0)) if "f" in fmt else 5) for k, fmt in cols))
