@@ -522,17 +522,23 @@ async def idle_memory(driver, pids, counts=(1000, 10000)):
 
 
 # --- orchestration -------------------------------------------------------------------------------
+def listening(processes, timeout):
+    """Wait until every process (neither has a readiness page) accepts connections on its port."""
+    deadline = time.monotonic() + timeout
+    for proc in processes:
+        while not servers.port_open("127.0.0.1", proc.port):
+            if time.monotonic() > deadline or not proc.alive:
+                raise RuntimeError(proc.log_text())
+            time.sleep(0.05)
+    return processes
+
+
 def start_setup(name, tag):
     argv, kind = SETUPS[name]
     if kind == "relay":
         group = servers.Processes(dict(os.environ))
         port = servers.free_port()
-        proc = group.start("relay", argv(port), port=port, wait=False)
-        deadline = time.monotonic() + 10
-        while not servers.port_open("127.0.0.1", port):
-            if time.monotonic() > deadline or not proc.alive:
-                raise RuntimeError(proc.log_text())
-            time.sleep(0.05)
+        [proc] = listening([group.start("relay", argv(port), port=port, wait=False)], 10)
         return group, RelayDriver([proc.url]), {"relay": proc.proc.pid}, None
     if kind == "floor":
         group = servers.Processes(servers.environment(database_url="", redis_url=servers.redis_url()))
@@ -541,14 +547,8 @@ def start_setup(name, tag):
         for index, label in enumerate(("server-a", "server-b")):
             port = servers.free_port()
             started.append(group.start(f"{tag}-{label}", argv(port, index, prefix), port=port, wait=False))
-        deadline = time.monotonic() + 20
-        for proc in started:
-            while not servers.port_open("127.0.0.1", proc.port):
-                if time.monotonic() > deadline or not proc.alive:
-                    raise RuntimeError(proc.log_text())
-                time.sleep(0.05)
-        pids = {"server-a": started[0].proc.pid, "server-b": started[1].proc.pid}
-        return group, RelayDriver([p.url for p in started]), pids, None
+        a, b = listening(started, 20)
+        return group, RelayDriver([a.url, b.url]), {"server-a": a.proc.pid, "server-b": b.proc.pid}, None
     database = servers.Database.create(prefix="chatdesk_bench")
     env = servers.environment(
         database_url=database.url,
