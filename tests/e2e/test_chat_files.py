@@ -6,18 +6,14 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_chat_flow import console_login, start_chat, take, widget
+from tests.e2e.test_chat_flow import chat_taken, start_chat, widget
 from tests.support.documents import JPEG, PDF
 
 
 def test_documents_go_both_ways_in_the_chat(new_page, screenshots, tmp_path, browser_log):
     browser_log.allow(r"status of 400 .*/api/chat/files/")  # the disguised file, refused on purpose
     citizen_name = "نرگس پرونده‌دار"
-    official = new_page("official")
-    citizen = new_page("citizen", width=1200)
-    console_login(official, "karimi")
-    start_chat(citizen, citizen_name)
-    panel = take(official, citizen_name)
+    official, citizen, panel = chat_taken(new_page, citizen_name)
 
     # the citizen sends a PDF with a Persian name
     pdf = tmp_path / "گواهی پایان طرح.pdf"

@@ -110,6 +110,16 @@ def take(page, citizen_name):
     return panel
 
 
+def chat_taken(new_page, citizen_name, official_username="karimi"):
+    """An official's console and a citizen's widget in two browsers, the citizen's chat started
+    and taken; returns the two pages and the official's chat panel."""
+    official = new_page("official")
+    citizen = new_page("citizen", width=1200)
+    console_login(official, official_username)
+    start_chat(citizen, citizen_name)
+    return official, citizen, take(official, citizen_name)
+
+
 def official_send(panel, body):
     panel.locator(".chat-compose textarea").fill(body)
     panel.locator(".chat-compose textarea").press("Enter")

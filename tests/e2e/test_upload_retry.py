@@ -13,7 +13,7 @@ import sqlite3
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_chat_flow import console_login, start_chat, take, widget
+from tests.e2e.test_chat_flow import chat_taken, widget
 from tests.support.documents import JPEG, PDF
 
 CLIENT_ID = re.compile(rb'name="client_id"\r\n\r\n([^\r]+)\r\n')
@@ -66,11 +66,7 @@ def test_a_document_that_did_not_go_up_is_kept_and_sent_again_once(new_page, ser
     browser_log.allow(r"Failed to load resource: net::ERR_INTERNET_DISCONNECTED")  # the aborted uploads
     browser_log.allow(r"status of 400 .*/api/chat/files/")  # the refused file, on purpose
     citizen_name = "پریسا بارگذار"
-    official = new_page("official")
-    citizen = new_page("citizen", width=1200)
-    console_login(official, "karimi")
-    start_chat(citizen, citizen_name)
-    panel = take(official, citizen_name)
+    official, citizen, panel = chat_taken(new_page, citizen_name)
 
     # The citizen's first upload and its automatic retry both meet a dead network.
     name = "نامه درخواست.pdf"
