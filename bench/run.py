@@ -18,9 +18,10 @@ channel-layer prefix of its own:
 5. on fresh servers: memory per idle connection at 1,000 and 10,000 hello'd citizen sockets.
 
 The raw relay (bench/relay.py: ``websockets`` only, one process) serves the same load as the
-set-up ``relay``; ratios against it are printed at the end.  The set-up ``channels-floor``
-(bench/channels_floor.py) serves it on Channels alone, two processes, no database: the floor of
-the design's own framework.
+set-up ``relay``.  The set-up ``channels-floor`` (bench/channels_floor.py) serves it on Channels
+alone, two processes, no database: the floor of the design's own framework.  At the end every
+set-up's ratios to the floor and to the relay of the same run are printed (delivery p50 and p99,
+server CPU per acknowledged message, idle memory): ``--setups channels-floor,uvicorn,relay``.
 """
 
 import argparse
@@ -629,6 +630,34 @@ def start_profile(pid, args, name):
     return str(out)
 
 
+def servers_cpu_per_message(result):
+    """Milliseconds of server CPU (every server or relay process) per acknowledged message."""
+    cpu = sum(v for k, v in result.get("cpu", {}).items() if k.startswith(("server", "relay")) and ":" not in k)
+    rate = result.get("acked_per_s") or 0
+    return cpu * 10 / rate if rate else float("nan")
+
+
+def ratios(results, baseline):
+    """Lines comparing every other set-up of the same run with ``baseline`` (the Channels floor or
+    the raw relay): delivery p50 and p99, server CPU per acknowledged message, idle memory.  A
+    figure means something only beside its baselines measured in the same run on the same machine."""
+    base = next((r for r in results if r["setup"] == baseline and "delivery_p50" in r), None)
+    if base is None:
+        return []
+    lines = ["", f"ratios to {baseline} (set-up / {baseline}): delivery p50, p99; server CPU per acknowledged message; idle memory"]
+    base_cpu = servers_cpu_per_message(base)
+    for r in results:
+        if r is base or r["setup"].startswith("relay") or "delivery_p50" not in r:
+            continue
+        idle = {n: v / base["idle_kib"][n] for n, v in r.get("idle_kib", {}).items() if base.get("idle_kib", {}).get(n)}
+        lines.append(
+            f"  {r['setup']:<16} p50 x{r['delivery_p50'] / base['delivery_p50']:.1f}  p99 x{r['delivery_p99'] / base['delivery_p99']:.1f}"
+            f"  CPU/msg x{servers_cpu_per_message(r) / base_cpu:.2f} ({servers_cpu_per_message(r):.2f} / {base_cpu:.2f} ms)"
+            + ("  idle " + ", ".join(f"{n}: x{v:.1f}" for n, v in idle.items()) if idle else "")
+        )
+    return lines
+
+
 def table(results):
     cols = [
         ("setup", "{:<16}"), ("pairs", "{:>6}"), ("target_rate", "{:>6}"), ("acked_per_s", "{:>8.0f}"),
@@ -663,20 +692,8 @@ def table(results):
                 f"  {r['setup']:<16} servers {servers * per:.2f} (loop {loop * per:.2f}, threads {threads * per:.2f})"
                 f"  postgres {cpu.get('postgres', 0) * per:.2f}  redis {cpu.get('redis', 0) * per:.2f}  loadgen {cpu.get('loadgen', 0) * per:.2f}"
             )
-    relay = next((r for r in results if r["setup"] == "relay" and "delivery_p50" in r), None)
-    if relay:
-        lines.append("")
-        lines.append("ratios to the raw relay (desk / relay): p50, p99 delivery latency; server CPU; idle memory")
-        for r in results:
-            if r["setup"].startswith("relay") or "delivery_p50" not in r:
-                continue
-            cpu = sum(v for k, v in r.get("cpu", {}).items() if k.startswith("server") and ":" not in k)
-            rcpu = relay.get("cpu", {}).get("relay", float("nan")) or float("nan")
-            idle = {n: v / relay["idle_kib"][n] for n, v in r.get("idle_kib", {}).items() if relay.get("idle_kib", {}).get(n)}
-            lines.append(
-                f"  {r['setup']:<16} p50 x{r['delivery_p50'] / relay['delivery_p50']:.1f}  p99 x{r['delivery_p99'] / relay['delivery_p99']:.1f}"
-                f"  CPU x{cpu / rcpu:.1f}  idle " + ", ".join(f"{n}: x{v:.1f}" for n, v in idle.items())
-            )
+    for baseline in ("channels-floor", "relay"):
+        lines.extend(ratios(results, baseline))
     return "\n".join(lines)
 
 
