@@ -207,6 +207,8 @@ CHAT = {
     # Threads (each with its own kept database connection) running the sockets' database work
     # in each server process; their waits for PostgreSQL overlap (consumers/base.py).
     "SOCKET_DB_THREADS": int(os.environ.get("CHAT_SOCKET_DB_THREADS", 4)),
+    # How often an open widget start form asks whether its unit can be reached live (seconds).
+    "UNIT_STATE_POLL_SECONDS": max(1, int(os.environ.get("CHAT_UNIT_STATE_POLL_SECONDS", 10))),
 }
 UPLOADS = {
     "MAX_BYTES": int(os.environ.get("CHATDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),

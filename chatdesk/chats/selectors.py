@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.db.models import Count, Max, Min, Q
 
+from chatdesk.core import clock
 from chatdesk.core.tracking import token_digest
 from chatdesk.desk.announcements import announcements_for_unit
 from chatdesk.directory import schedule
@@ -132,14 +133,18 @@ def available_officials(unit_id):
     )
 
 
-def least_loaded_official(unit_id, exclude=()):
-    """The available official with the fewest active chats under their maximum; ties go to the
+def least_loaded_official(unit_id, exclude=(), at=None):
+    """The available official with room to take the next chat.  The rostered official of a shift
+    covering ``at`` (default: now) comes first, or that shift's substitute when the official is
+    not on duty (schedule.duty_at); among equals, the one with the fewest active chats, then the
     one who has waited longest since their last chat."""
     candidates = [o for o in available_officials(unit_id) if o.active_chats < o.max_chats and o.pk not in exclude]
     if not candidates:
         return None
+    duties = schedule.duty_at([unit_id], at or clock.now()).get(unit_id, [])
+    rostered = {d.answering.pk for d in duties if d.answering is not None}
     oldest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    return min(candidates, key=lambda o: (o.active_chats, o.last_taken or oldest, o.pk))
+    return min(candidates, key=lambda o: (o.pk not in rostered, o.active_chats, o.last_taken or oldest, o.pk))
 
 
 def unit_overview(unit_ids):
@@ -198,6 +203,19 @@ def chat_availability(unit, at):
     on_duty = len(available_officials(unit.pk))
     reason = state.reason if not state.open else ("open" if on_duty else "nobody_on_duty")
     message = CLOSED_MESSAGES.get(reason, "")
+    # The roster (کشیک) names whom the citizen should expect while the unit is open: who of the
+    # shift answers now, else who is planned to (schedule.Duty.expected).
+    rostered = []
+    if state.open:
+        for duty in schedule.duty_at([unit.pk], at).get(unit.pk, []):
+            person = duty.expected
+            if person is not None and person.display_name not in rostered:
+                rostered.append(person.display_name)
+    expect_display = ""
+    if rostered and reason == "open":
+        expect_display = "کارشناس کشیک اکنون: " + "، ".join(rostered)
+    elif rostered:
+        message = f"کارشناس کشیک این ساعت ({'، '.join(rostered)}) هنوز به گفتگو نپیوسته است."
     if reason == "holiday" and state.holiday_name:
         message = f"امروز به مناسبت «{state.holiday_name}» تعطیل رسمی است."
     elif reason == "closure" and state.holiday_name:
@@ -208,6 +226,8 @@ def chat_availability(unit, at):
         "reason": reason,
         "message": message,
         "on_duty": on_duty,
+        "rostered": rostered,  # public display names of the officials on the duty roster now
+        "expect_display": expect_display,  # "کارشناس کشیک اکنون: …" when someone can answer
         "next_opening": state.next_opening.isoformat() if state.next_opening and reason != "open" else None,
         "next_opening_display": state.next_opening_display if reason != "open" and reason != "nobody_on_duty" else "",
         # Outages and planned maintenance that concern this unit or its services (desk app).

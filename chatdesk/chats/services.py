@@ -81,11 +81,18 @@ def _lock(conversation_id):
 def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None):
     """Open a conversation with a unit for a citizen; returns the conversation and its token.
 
-    ``message`` (optional) is stored as the citizen's first message in the same transaction:
-    the widget sends it when the unit is closed or nobody is on duty ("leave a message").  Such
-    a conversation is marked ``started_offline`` and needs a way to answer: a mobile or email.
+    ``message`` (optional; blank counts as none) is stored as the citizen's first message in the
+    same transaction.  When the unit is closed or nobody is on duty it is the citizen's "leave a
+    message": the conversation is marked ``started_offline``, needs a way to answer (a mobile or
+    email) and becomes a ticket at once.  When someone can answer, it opens the live chat, so
+    nothing the citizen typed in the widget's form is lost whichever way availability went.
     """
     name, mobile, email = _validate_citizen(name, mobile, email)
+    if isinstance(message, str) and not clean_text(message):
+        # The widget's message box is optional for a live chat: an empty one is no message.  (It
+        # used to be refused as «پیام خالی است» when the widget still showed the leave-a-message
+        # form after someone had come on duty.)
+        message = None
     if message is not None:
         message = _validate_body(message, field="message")
     unit = Unit.objects.filter(pk=_positive_int(unit_id), is_active=True, chat_enabled=True, show_in_menu=True).first()

@@ -1,5 +1,6 @@
 """Routing: automatic least-loaded assignment, queue position, transfer, supervisor rights."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -7,8 +8,9 @@ from django.db import close_old_connections
 
 from chatdesk.chats import selectors, services
 from chatdesk.chats.models import Conversation, Message, Note
-from chatdesk.core import events, realtime
+from chatdesk.core import clock, events, jalali, realtime
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
+from chatdesk.directory import services as directory_services
 from chatdesk.directory.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +210,24 @@ def test_concurrent_routing_never_assigns_twice_or_over_max(auto_unit, make_offi
     assert Conversation.objects.filter(status="waiting").count() == 2
     for c in chats:
         assert Message.objects.filter(conversation=c, data__event="joined").count() <= 1
+
+
+def test_routing_prefers_the_rostered_official_then_the_substitute(auto_unit, make_official):
+    """The duty roster drives automatic assignment: the rostered official first (even with more
+    chats than a colleague, while they have room), the substitute when the official is away."""
+    monday_10 = jalali.local_datetime(jalali.jalali_date(1405, 9, 2), dt.time(10, 0))
+    free = make_official("free", [auto_unit], max_chats=3)
+    rostered = make_official("rostered", [auto_unit], max_chats=2)
+    substitute = make_official("substitute", [auto_unit], max_chats=3)
+    directory_services.duty_shift_save(
+        unit=auto_unit, date=monday_10.date(), start=dt.time(7, 30), end=dt.time(14, 30), official=rostered, substitute=substitute
+    )
+    with clock.frozen_at(monday_10):
+        chats = [start(auto_unit, f"شهروند {i}") for i in range(3)]
+        # the rostered official takes both their places, the third chat goes to the least loaded
+        assert [owner(c) for c in chats] == [rostered.pk, rostered.pk, free.pk]
+        directory_services.official_set_status(official=rostered, status="away")
+        later = start(auto_unit, "شهروند دیگر")
+        assert owner(later) == substitute.pk  # not «free», who has fewer chats but is not on the roster
+    with clock.frozen_at(monday_10 + dt.timedelta(hours=6)):  # after the shift: plain least-loaded
+        assert owner(start(auto_unit, "شب")) == free.pk
