@@ -121,8 +121,6 @@ def queue_snapshot(unit_id):
 
 def available_officials(unit_id):
     """Officials of a unit who may receive a chat now: active, available; annotated with load."""
-
-
     return list(
         Official.objects.filter(units__id=unit_id, user__is_active=True, status=Official.Status.AVAILABLE)
         .annotate(
@@ -147,10 +145,10 @@ def least_loaded_official(unit_id, exclude=(), at=None):
     return min(candidates, key=lambda o: (o.pk not in rostered, o.active_chats, o.last_taken or oldest, o.pk))
 
 
-def unit_overview(unit_ids):
-    """For a supervisor: each unit's queue length and oldest wait, and each official's load."""
-
-
+def unit_overview(unit_ids, at=None):
+    """For a supervisor: each unit's queue length and oldest wait, each official's load, and the
+    duty roster's shifts covering ``at`` (default: now) by unit (schedule.duty_at: a shift whose
+    official and substitute are both off duty is ``uncovered``)."""
     units = Unit.objects.filter(id__in=unit_ids).annotate(
         waiting=Count("conversations", filter=Q(conversations__status=Conversation.Status.WAITING)),
         oldest=Min("conversations__created_at", filter=Q(conversations__status=Conversation.Status.WAITING)),
@@ -169,7 +167,8 @@ def unit_overview(unit_ids):
         .filter(unit_id__in=unit_ids, status=Conversation.Status.ACTIVE)
         .order_by("taken_at", "id")
     )
-    return list(units), list(officials), memberships, active
+    duties = schedule.duty_at(unit_ids, at or clock.now())
+    return list(units), list(officials), memberships, active, duties
 
 
 def transfer_targets(official):
@@ -233,3 +232,36 @@ def chat_availability(unit, at):
         # Outages and planned maintenance that concern this unit or its services (desk app).
         "announcements": announcements_for_unit(unit, at),
     }
+
+
+def console_duty(official, unit_ids, at):
+    """What an official's console shows beside the duty selector (the ``duty.info`` frame):
+
+    * ``closed``: the official's live-chat units that citizens cannot reach now because of office
+      hours, weekend, holiday or closure, each with why and when it opens next: choosing «آماده
+      پاسخ‌گویی» does not open them (only ``Unit.always_open`` does);
+    * ``roster``: the shifts of the duty roster in which the official is rostered now (as the
+      official, or as the substitute of an official who is not on duty), so the console can offer
+      to go on duty at once.
+    """
+    closed = []
+    for unit in Unit.objects.filter(id__in=unit_ids, is_active=True, chat_enabled=True).order_by("menu_order", "id"):
+        state = schedule.unit_state(unit, at)
+        if state.open:
+            continue
+        message = CLOSED_MESSAGES.get(state.reason, "")
+        if state.reason in ("holiday", "closure") and state.holiday_name:
+            message = f"تعطیل به مناسبت «{state.holiday_name}»."
+        closed.append({"id": unit.pk, "name": unit.name, "reason": state.reason, "message": message,
+                       "next_opening_display": state.next_opening_display})
+    roster = [
+        {
+            "unit_id": duty.shift.unit_id,
+            "unit_name": duty.shift.unit.name,
+            "span_display": duty.span_display,
+            "as_substitute": duty.shift.official_id != official.pk,
+        }
+        for duty in schedule.duty_of_official_at(official, at)
+        if duty.shift.unit_id in set(unit_ids)
+    ]
+    return {"closed": closed, "roster": roster}
