@@ -170,6 +170,7 @@
     var select = Fa.el("select", "form-select form-select-sm mb-1");
     select.setAttribute("aria-label", "مقصد انتقال");
     select.setAttribute("data-role", "transfer-target");
+    select.setAttribute("data-conversation", conv.id);
     fillTargets(select);
     // A form left open a while: its list is refreshed when the official comes back to it.
     select.addEventListener("focus", function () { askTargets(); });
@@ -198,6 +199,17 @@
     targets = { list: list, at: Date.now(), asked: false };
     document.querySelectorAll('[data-role="transfer-target"]').forEach(fillTargets);
   }
+  // Where each official is offered: once only (a supervisor serving four units was listed four
+  // times), under the chat's own unit when they serve it, else under the first unit listing them.
+  function officialHomes(convUnitId) {
+    var homes = {};
+    targets.list.forEach(function (u) {
+      u.officials.forEach(function (o) {
+        if (!(o.id in homes) || u.id === convUnitId) homes[o.id] = u.id;
+      });
+    });
+    return homes;
+  }
   // The options of one transfer select, keeping what the official had picked if it is still there.
   function fillTargets(select) {
     var picked = select.value;
@@ -206,6 +218,8 @@
       select.appendChild(Fa.el("option", null, "در حال دریافت مقصدها…")).value = "";
       return;
     }
+    var chat = chats.get(+select.getAttribute("data-conversation"));
+    var homes = officialHomes(chat && chat.conv.unit ? chat.conv.unit.id : null);
     select.appendChild(Fa.el("option", null, "مقصد را انتخاب کنید…")).value = "";
     targets.list.forEach(function (u) {
       var group = document.createElement("optgroup");
@@ -215,6 +229,7 @@
       group.appendChild(unitOption);
       u.officials.forEach(function (o) {
         if (me && o.id === me.id) return;
+        if (homes[o.id] !== u.id) return;
         var option = Fa.el("option", null, o.name + " (" + o.status_display + ")");
         option.value = "official:" + o.id + ":" + u.id;
         group.appendChild(option);
