@@ -90,15 +90,34 @@ def _mean_seconds(pairs, default):
     return sum(values) / len(values) if values else default
 
 
-def queue_snapshot(unit_id):
-    """The unit's waiting chats in order, with an estimated wait for each.
+MIN_ETA = 60  # an estimate never says less than a minute
 
-    The estimate: with a free official, the unit's recent average time to take a chat; with
-    everyone full, that plus the position times the recent average handling time, shared among
-    the officials on duty.  Documented in docs/protocol.md ("queue" frame).
+
+def remaining_wait(expected, waited):
+    """Seconds still to wait for a citizen who has waited ``waited`` seconds where the unit's
+    recent figures expected ``expected`` in all.  While the expectation holds: what is left of it
+    (at least a minute).  Once the citizen has waited longer than expected, the figures were
+    wrong for this chat, and the estimate grows with the wait: a minute plus the time already
+    past the expectation, so «حدود ۱ دقیقه» is never shown for long (it stayed so after 90 s)."""
+    if waited < expected:
+        return max(MIN_ETA, expected - waited)
+    return MIN_ETA + (waited - expected)
+
+
+def queue_snapshot(unit_id, now=None):
+    """The unit's waiting chats in order, with an estimated wait for each at ``now`` (default: now).
+
+    The expected wait: with a free official, the unit's recent average time to take a chat times
+    the position; with everyone full, that plus the position times the recent average handling
+    time, shared among the officials on duty.  What each citizen is told is what remains of it
+    after the time they have already waited (``remaining_wait``).  Documented in docs/protocol.md
+    ("queue" frame).
     """
+    now = now or clock.now()
     waiting = list(
-        Conversation.objects.filter(unit_id=unit_id, status=Conversation.Status.WAITING).order_by("created_at", "id").values_list("id", flat=True)
+        Conversation.objects.filter(unit_id=unit_id, status=Conversation.Status.WAITING)
+        .order_by("created_at", "id")
+        .values_list("id", "created_at")
     )
     if not waiting:
         return []
@@ -109,14 +128,29 @@ def queue_snapshot(unit_id):
     on_duty = available_officials(unit_id)
     free = any(o.active_chats < o.max_chats for o in on_duty)
     snapshot = []
-    for index, conversation_id in enumerate(waiting):
+    for index, (conversation_id, created_at) in enumerate(waiting):
         position = index + 1
         if free:
-            eta = take * position
+            expected = take * position
         else:
-            eta = take + position * handle / max(1, len(on_duty))
-        snapshot.append({"conversation_id": conversation_id, "position": position, "eta_seconds": int(eta), "on_duty": len(on_duty)})
+            expected = take + position * handle / max(1, len(on_duty))
+        waited = max(0, int((now - created_at).total_seconds()))
+        snapshot.append(
+            {
+                "conversation_id": conversation_id,
+                "position": position,
+                "eta_seconds": int(remaining_wait(expected, waited)),
+                "waited_seconds": waited,
+                "overdue": waited >= expected,
+                "on_duty": len(on_duty),
+            }
+        )
     return snapshot
+
+
+def units_with_waiting():
+    """Ids of the units that have a waiting chat (the worker refreshes their citizens' estimates)."""
+    return list(Conversation.objects.filter(status=Conversation.Status.WAITING).values_list("unit_id", flat=True).distinct())
 
 
 def available_officials(unit_id):

@@ -217,9 +217,9 @@ def _leave_queue(conversation, unit_id, reason):
     _announce_queue(unit_id)
 
 
-def _announce_queue(unit_id):
+def _announce_queue(unit_id, now=None):
     """Tell every waiting citizen of a unit their place in the queue and the estimated wait."""
-    for item in selectors.queue_snapshot(unit_id):
+    for item in selectors.queue_snapshot(unit_id, now=now):
         realtime.to_citizen(item["conversation_id"], wire.queue_frame(item))
 
 
@@ -249,6 +249,25 @@ def route_waiting(*, unit_id):
         else:
             return assigned  # this chat could not be placed: keep the order, try on the next tick
     return assigned
+
+
+QUEUE_REFRESH_SECONDS = 30
+_queue_refreshed_at = None  # per process: the refresh is a courtesy, a second worker only repeats it
+
+
+def queue_refresh_sweep(*, now=None):
+    """Worker job: every QUEUE_REFRESH_SECONDS, tell each waiting citizen their estimate again,
+    so it follows the time they have waited (selectors.remaining_wait) even when the queue does
+    not move.  Returns how many units were refreshed."""
+    global _queue_refreshed_at
+    now = now or clock.now()
+    if _queue_refreshed_at is not None and dt.timedelta(0) <= now - _queue_refreshed_at < dt.timedelta(seconds=QUEUE_REFRESH_SECONDS):
+        return 0
+    _queue_refreshed_at = now
+    units = selectors.units_with_waiting()
+    for unit_id in units:
+        _announce_queue(unit_id, now=now)
+    return len(units)
 
 
 def routing_sweep(*, now=None):

@@ -100,6 +100,9 @@ def queue_frame(item):
         "position": item["position"],
         "eta_seconds": item["eta_seconds"],
         "eta_display": f"حدود {to_persian_digits(minutes)} دقیقه",
+        "waited_seconds": item.get("waited_seconds", 0),
+        # waited longer than the unit's recent figures expected: the estimate grows with the wait
+        "overdue": item.get("overdue", False),
         "position_display": to_persian_digits(item["position"]),
         "on_duty": item["on_duty"],
     }

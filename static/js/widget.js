@@ -231,7 +231,8 @@
   function showQueue(q) {
     var box = $("queue");
     if (!q || !conversation || conversation.status !== "waiting") { box.hidden = true; return; }
-    box.textContent = "نوبت شما در صف: " + q.position_display + " · زمان تقریبی انتظار: " + q.eta_display;
+    box.textContent = "نوبت شما در صف: " + q.position_display + " · زمان تقریبی انتظار: " + q.eta_display +
+      (q.overdue ? " (انتظار شما از معمول بیشتر شده است؛ از شکیبایی شما سپاسگزاریم)" : "");
     box.hidden = false;
   }
 

@@ -231,3 +231,31 @@ def test_routing_prefers_the_rostered_official_then_the_substitute(auto_unit, ma
         assert owner(later) == substitute.pk  # not «free», who has fewer chats but is not on the roster
     with clock.frozen_at(monday_10 + dt.timedelta(hours=6)):  # after the shift: plain least-loaded
         assert owner(start(auto_unit, "شب")) == free.pk
+
+
+def test_the_wait_estimate_grows_with_the_wait(unit, make_official, django_capture_on_commit_callbacks):
+    """«حدود ۱ دقیقه» stayed on screen after 90 s: the estimate is what remains of the expected
+    wait, and once that is past it grows with the time waited; the worker tells it again."""
+    from chatdesk.chats import wire
+
+    make_official("a", [unit])
+    monday_10 = jalali.local_datetime(jalali.jalali_date(1405, 9, 2), dt.time(10, 0))
+    with clock.frozen_at(monday_10):
+        c = start(unit)
+
+    def shown(seconds):
+        (item,) = selectors.queue_snapshot(unit.pk, now=monday_10 + dt.timedelta(seconds=seconds))
+        return wire.queue_frame(item)
+
+    assert (shown(0)["eta_display"], shown(0)["overdue"]) == ("حدود ۱ دقیقه", False)  # no history: a minute expected
+    assert (shown(90)["eta_display"], shown(90)["overdue"], shown(90)["waited_seconds"]) == ("حدود ۲ دقیقه", True, 90)
+    assert shown(300)["eta_display"] == "حدود ۵ دقیقه"
+    assert [shown(s)["eta_seconds"] for s in (60, 120, 240)] == [60, 120, 240]
+
+    services._queue_refreshed_at = None
+    with realtime.captured() as record, django_capture_on_commit_callbacks(execute=True):
+        assert services.queue_refresh_sweep(now=monday_10 + dt.timedelta(seconds=170)) == 1
+        assert services.queue_refresh_sweep(now=monday_10 + dt.timedelta(seconds=180)) == 0  # at most every 30 s
+    frames = [m["frame"] for g, m in record if m["type"] == events.LAYER_EVENT and m["frame"]["type"] == events.QUEUE]
+    assert [(f["eta_display"], f["waited_seconds"]) for f in frames] == [("حدود ۳ دقیقه", 170)]
+    assert realtime.group_conversation_citizen(c.pk) in [g for g, _ in record]
