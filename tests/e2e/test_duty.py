@@ -56,6 +56,7 @@ def console_login(page, username):
     page.click("button[type=submit]")
     expect(page).to_have_url(re.compile(r"/console/$"))
     expect(page.locator('[data-role="conn"]')).to_have_class(re.compile(r"\bopen\b"))
+    expect(page.locator(".colleague", has_text="(من)")).to_be_visible()  # the welcome frame arrived
 
 
 def test_official_comes_on_duty_while_the_widget_is_open(open_page, screenshots):
@@ -126,3 +127,29 @@ def test_phone_layout_and_a_supervisor_sees_an_uncovered_shift(open_page, screen
     rezaei.click('[data-role="go-on-duty"]')
     # live: the supervisor's view follows the presence change without a reload
     expect(card.locator(".text-success", has_text="پاسخ‌گو: زهرا رضایی")).to_be_visible()
+
+
+CLOSE_EDUCATION_TODAY = """
+from chatdesk.core import clock, jalali
+from chatdesk.directory.models import Holiday, Unit
+unit = Unit.objects.get(code="education")
+Unit.objects.filter(pk=unit.pk).update(always_open=False)
+Holiday.objects.update_or_create(date=jalali.local(clock.now()).date(), unit=unit,
+    defaults={"name": "تعطیلی به علت آلودگی هوا", "kind": "closure", "source": "staff"})
+"""
+
+
+def test_on_duty_in_a_closed_unit_is_told_citizens_cannot_reach_them(open_page, pinned, screenshots):
+    """«آماده پاسخ‌گویی» does not open a closed unit: the console names it, why, and when it opens
+    (the next workday's 07:30, in Jalali with Persian digits)."""
+    pinned.shell(CLOSE_EDUCATION_TODAY)
+    for width, height, name in ((1280, 820, "duty-console-closed-unit.png"), (390, 844, "duty-console-closed-unit-phone.png")):
+        page = open_page(f"hosseini-{width}", width=width, height=height)
+        console_login(page, "hosseini")
+        page.select_option('[data-role="duty"]', "available")
+        expect(page.locator(".colleague", has_text="(من)")).to_contain_text("آماده پاسخ‌گویی")
+        notice = page.locator('[data-role="closed-units"]')
+        expect(notice).to_contain_text("شهروندان اکنون نمی‌توانند در این واحدها با شما گفتگو کنند")
+        expect(notice).to_contain_text(f"{UNIT}: تعطیل به مناسبت «تعطیلی به علت آلودگی هوا».")
+        expect(notice).to_contain_text("بازگشایی: سه‌شنبه ۳ آذر ۱۴۰۵ ساعت ۰۷:۳۰")
+        page.screenshot(path=str(screenshots / name))
