@@ -105,6 +105,7 @@ def test_phone_layout_and_a_supervisor_sees_an_uncovered_shift(open_page, screen
     phone = open_page("phone", width=390, height=844)
     phone.goto("/")
     date = phone.locator(".portal-date")
+    expect(date).to_have_text("دوشنبه ۲ آذر ۱۴۰۵")  # the server's (pinned) day, from core/clock.py
     line = float(date.evaluate("e => parseFloat(getComputedStyle(e).lineHeight)"))
     assert date.bounding_box()["height"] < 1.5 * line, "the date wraps onto several lines"
     phone.screenshot(path=str(screenshots / "duty-home-phone.png"))
