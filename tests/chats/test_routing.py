@@ -233,7 +233,7 @@ def test_routing_prefers_the_rostered_official_then_the_substitute(auto_unit, ma
         assert owner(start(auto_unit, "شب")) == free.pk
 
 
-def test_the_wait_estimate_grows_with_the_wait(unit, make_official, django_capture_on_commit_callbacks):
+def test_the_wait_estimate_grows_with_the_wait(unit, make_official, django_capture_on_commit_callbacks, monkeypatch):
     """«حدود ۱ دقیقه» stayed on screen after 90 s: the estimate is what remains of the expected
     wait, and once that is past it grows with the time waited; the worker tells it again."""
     from chatdesk.chats import wire
@@ -252,7 +252,7 @@ def test_the_wait_estimate_grows_with_the_wait(unit, make_official, django_captu
     assert shown(300)["eta_display"] == "حدود ۵ دقیقه"
     assert [shown(s)["eta_seconds"] for s in (60, 120, 240)] == [60, 120, 240]
 
-    services._queue_refreshed_at = None
+    monkeypatch.setattr(services, "_queue_refreshed_at", None)  # as in a fresh worker process
     with realtime.captured() as record, django_capture_on_commit_callbacks(execute=True):
         assert services.queue_refresh_sweep(now=monday_10 + dt.timedelta(seconds=170)) == 1
         assert services.queue_refresh_sweep(now=monday_10 + dt.timedelta(seconds=180)) == 0  # at most every 30 s
