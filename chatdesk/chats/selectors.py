@@ -238,16 +238,17 @@ def chat_availability(unit, at):
     message = CLOSED_MESSAGES.get(reason, "")
     # The roster (کشیک) names whom the citizen should expect while the unit is open: who of the
     # shift answers now, else who is planned to (schedule.Duty.expected).
-    rostered = []
+    rostered, answering = [], []
     if state.open:
         for duty in schedule.duty_at([unit.pk], at).get(unit.pk, []):
-            person = duty.expected
-            if person is not None and person.display_name not in rostered:
-                rostered.append(person.display_name)
+            for person, names in ((duty.expected, rostered), (duty.answering, answering)):
+                if person is not None and person.display_name not in names:
+                    names.append(person.display_name)
     expect_display = ""
-    if rostered and reason == "open":
-        expect_display = "کارشناس کشیک اکنون: " + "، ".join(rostered)
-    elif rostered:
+    if answering and reason == "open":
+        # only those of the roster who are here: a colleague off the roster may be answering instead
+        expect_display = "کارشناس کشیک اکنون: " + "، ".join(answering)
+    elif rostered and reason == "nobody_on_duty":
         message = f"کارشناس کشیک این ساعت ({'، '.join(rostered)}) هنوز به گفتگو نپیوسته است."
     if reason == "holiday" and state.holiday_name:
         message = f"امروز به مناسبت «{state.holiday_name}» تعطیل رسمی است."

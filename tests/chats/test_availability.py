@@ -113,9 +113,12 @@ def test_the_rostered_official_is_who_citizens_are_told_to_expect(client, unit, 
         directory_services.official_set_status(official=rezaei, status="available")
         info = state(client, unit)
         assert info["rostered"] == ["زهرا رضایی"]
-        # nobody is on duty: the unit is unreachable, and the citizen is told whom the roster expects
+        # nobody of the shift is here, a colleague off the roster is: nobody is promised by name
         for person in (rezaei, karimi):
             directory_services.official_set_status(official=person, status="away")
+        info = state(client, unit)
+        assert (info["available"], info["rostered"], info["expect_display"]) == (True, ["زهرا رضایی"], "")
+        # nobody is on duty: the unit is unreachable, and the citizen is told whom the roster expects
         Official.objects.filter(display_name="کارشناس دیگر").update(status="away")
         info = state(client, unit)
     assert (info["available"], info["reason"], info["expect_display"]) == (False, "nobody_on_duty", "")
