@@ -207,6 +207,8 @@ CHAT = {
     # Threads (each with its own kept database connection) running the sockets' database work
     # in each server process; their waits for PostgreSQL overlap (consumers/base.py).
     "SOCKET_DB_THREADS": int(os.environ.get("CHAT_SOCKET_DB_THREADS", 4)),
+    # How often an open widget start form asks whether its unit can be reached live (seconds).
+    "UNIT_STATE_POLL_SECONDS": max(1, int(os.environ.get("CHAT_UNIT_STATE_POLL_SECONDS", 10))),
 }
 UPLOADS = {
     "MAX_BYTES": int(os.environ.get("CHATDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),
@@ -264,6 +266,7 @@ LOGGING = {
 WORKER_JOBS = [
     "chatdesk.directory.services.presence_sweep",
     "chatdesk.chats.services.routing_sweep",
+    "chatdesk.chats.services.queue_refresh_sweep",  # waiting citizens' estimates follow their wait (every 30 s)
     "chatdesk.tickets.escalation.escalation_sweep",
     "chatdesk.tickets.sweeps.sla_sweep",
     "chatdesk.tickets.sweeps.auto_close_sweep",

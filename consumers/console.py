@@ -5,7 +5,7 @@ import time
 from chatdesk.chats import selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation
-from chatdesk.core import events, realtime
+from chatdesk.core import clock, events, realtime
 from chatdesk.core.access_log import log_conversation
 from chatdesk.core.auth import console_session_alive
 from chatdesk.core.errors import DomainError
@@ -39,6 +39,7 @@ class ConsoleConsumer(JsonConsumer):
         events.OVERVIEW: "on_overview",
         events.TICKET_WATCH: "on_ticket_watch",
         events.CHAT_ESCALATE: "on_escalate",
+        events.DUTY_INFO: "on_duty_info",
     }
 
     async def connect(self):
@@ -86,6 +87,8 @@ class ConsoleConsumer(JsonConsumer):
             ],
             "queue": [wire.queue_item(c) for c in selectors.waiting_in_units(self.unit_ids)],
             "mine": [wire.conversation_for_staff(c) for c in selectors.active_for_official(official.pk)],
+            # closed units and the official's shifts now (the same as the ``duty.info`` frame)
+            "duty_info": selectors.console_duty(official, self.unit_ids, clock.now()),
         }
 
     def _require_official(self):
@@ -109,6 +112,13 @@ class ConsoleConsumer(JsonConsumer):
     async def on_duty_set(self, request):
         self._require_official()
         self.official = await db(directory_services.official_set_status)(official=self.official, status=request.get("status"))
+        await self.on_duty_info(request)
+
+    async def on_duty_info(self, request):
+        """Which of my units citizens cannot reach now (and when they open), and my shifts of the
+        duty roster now; the console asks again now and then, so the notices follow the clock."""
+        self._require_official()
+        await self.send_frame(wire.duty_info_frame(await db(selectors.console_duty)(self.official, self.unit_ids, clock.now())))
 
     async def on_take(self, request):
         self._require_official()

@@ -2,6 +2,7 @@ import datetime as dt
 
 from django.db.models import Count, Max, Min, Q
 
+from chatdesk.core import clock
 from chatdesk.core.tracking import token_digest
 from chatdesk.desk.announcements import announcements_for_unit
 from chatdesk.directory import schedule
@@ -89,15 +90,34 @@ def _mean_seconds(pairs, default):
     return sum(values) / len(values) if values else default
 
 
-def queue_snapshot(unit_id):
-    """The unit's waiting chats in order, with an estimated wait for each.
+MIN_ETA = 60  # an estimate never says less than a minute
 
-    The estimate: with a free official, the unit's recent average time to take a chat; with
-    everyone full, that plus the position times the recent average handling time, shared among
-    the officials on duty.  Documented in docs/protocol.md ("queue" frame).
+
+def remaining_wait(expected, waited):
+    """Seconds still to wait for a citizen who has waited ``waited`` seconds where the unit's
+    recent figures expected ``expected`` in all.  While the expectation holds: what is left of it
+    (at least a minute).  Once the citizen has waited longer than expected, the figures were
+    wrong for this chat, and the estimate grows with the wait: a minute plus the time already
+    past the expectation, so «حدود ۱ دقیقه» is never shown for long (it stayed so after 90 s)."""
+    if waited < expected:
+        return max(MIN_ETA, expected - waited)
+    return MIN_ETA + (waited - expected)
+
+
+def queue_snapshot(unit_id, now=None):
+    """The unit's waiting chats in order, with an estimated wait for each at ``now`` (default: now).
+
+    The expected wait: with a free official, the unit's recent average time to take a chat times
+    the position; with everyone full, that plus the position times the recent average handling
+    time, shared among the officials on duty.  What each citizen is told is what remains of it
+    after the time they have already waited (``remaining_wait``).  Documented in docs/protocol.md
+    ("queue" frame).
     """
+    now = now or clock.now()
     waiting = list(
-        Conversation.objects.filter(unit_id=unit_id, status=Conversation.Status.WAITING).order_by("created_at", "id").values_list("id", flat=True)
+        Conversation.objects.filter(unit_id=unit_id, status=Conversation.Status.WAITING)
+        .order_by("created_at", "id")
+        .values_list("id", "created_at")
     )
     if not waiting:
         return []
@@ -108,20 +128,33 @@ def queue_snapshot(unit_id):
     on_duty = available_officials(unit_id)
     free = any(o.active_chats < o.max_chats for o in on_duty)
     snapshot = []
-    for index, conversation_id in enumerate(waiting):
+    for index, (conversation_id, created_at) in enumerate(waiting):
         position = index + 1
         if free:
-            eta = take * position
+            expected = take * position
         else:
-            eta = take + position * handle / max(1, len(on_duty))
-        snapshot.append({"conversation_id": conversation_id, "position": position, "eta_seconds": int(eta), "on_duty": len(on_duty)})
+            expected = take + position * handle / max(1, len(on_duty))
+        waited = max(0, int((now - created_at).total_seconds()))
+        snapshot.append(
+            {
+                "conversation_id": conversation_id,
+                "position": position,
+                "eta_seconds": int(remaining_wait(expected, waited)),
+                "waited_seconds": waited,
+                "overdue": waited >= expected,
+                "on_duty": len(on_duty),
+            }
+        )
     return snapshot
+
+
+def units_with_waiting():
+    """Ids of the units that have a waiting chat (the worker refreshes their citizens' estimates)."""
+    return list(Conversation.objects.filter(status=Conversation.Status.WAITING).values_list("unit_id", flat=True).distinct())
 
 
 def available_officials(unit_id):
     """Officials of a unit who may receive a chat now: active, available; annotated with load."""
-
-
     return list(
         Official.objects.filter(units__id=unit_id, user__is_active=True, status=Official.Status.AVAILABLE)
         .annotate(
@@ -132,20 +165,24 @@ def available_officials(unit_id):
     )
 
 
-def least_loaded_official(unit_id, exclude=()):
-    """The available official with the fewest active chats under their maximum; ties go to the
+def least_loaded_official(unit_id, exclude=(), at=None):
+    """The available official with room to take the next chat.  The rostered official of a shift
+    covering ``at`` (default: now) comes first, or that shift's substitute when the official is
+    not on duty (schedule.duty_at); among equals, the one with the fewest active chats, then the
     one who has waited longest since their last chat."""
     candidates = [o for o in available_officials(unit_id) if o.active_chats < o.max_chats and o.pk not in exclude]
     if not candidates:
         return None
+    duties = schedule.duty_at([unit_id], at or clock.now()).get(unit_id, [])
+    rostered = {d.answering.pk for d in duties if d.answering is not None}
     oldest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    return min(candidates, key=lambda o: (o.active_chats, o.last_taken or oldest, o.pk))
+    return min(candidates, key=lambda o: (o.pk not in rostered, o.active_chats, o.last_taken or oldest, o.pk))
 
 
-def unit_overview(unit_ids):
-    """For a supervisor: each unit's queue length and oldest wait, and each official's load."""
-
-
+def unit_overview(unit_ids, at=None):
+    """For a supervisor: each unit's queue length and oldest wait, each official's load, and the
+    duty roster's shifts covering ``at`` (default: now) by unit (schedule.duty_at: a shift whose
+    official and substitute are both off duty is ``uncovered``)."""
     units = Unit.objects.filter(id__in=unit_ids).annotate(
         waiting=Count("conversations", filter=Q(conversations__status=Conversation.Status.WAITING)),
         oldest=Min("conversations__created_at", filter=Q(conversations__status=Conversation.Status.WAITING)),
@@ -164,7 +201,8 @@ def unit_overview(unit_ids):
         .filter(unit_id__in=unit_ids, status=Conversation.Status.ACTIVE)
         .order_by("taken_at", "id")
     )
-    return list(units), list(officials), memberships, active
+    duties = schedule.duty_at(unit_ids, at or clock.now())
+    return list(units), list(officials), memberships, active, duties
 
 
 def transfer_targets(official):
@@ -198,6 +236,20 @@ def chat_availability(unit, at):
     on_duty = len(available_officials(unit.pk))
     reason = state.reason if not state.open else ("open" if on_duty else "nobody_on_duty")
     message = CLOSED_MESSAGES.get(reason, "")
+    # The roster (کشیک) names whom the citizen should expect while the unit is open: who of the
+    # shift answers now, else who is planned to (schedule.Duty.expected).
+    rostered, answering = [], []
+    if state.open:
+        for duty in schedule.duty_at([unit.pk], at).get(unit.pk, []):
+            for person, names in ((duty.expected, rostered), (duty.answering, answering)):
+                if person is not None and person.display_name not in names:
+                    names.append(person.display_name)
+    expect_display = ""
+    if answering and reason == "open":
+        # only those of the roster who are here: a colleague off the roster may be answering instead
+        expect_display = "کارشناس کشیک اکنون: " + "، ".join(answering)
+    elif rostered and reason == "nobody_on_duty":
+        message = f"کارشناس کشیک این ساعت ({'، '.join(rostered)}) هنوز به گفتگو نپیوسته است."
     if reason == "holiday" and state.holiday_name:
         message = f"امروز به مناسبت «{state.holiday_name}» تعطیل رسمی است."
     elif reason == "closure" and state.holiday_name:
@@ -208,8 +260,43 @@ def chat_availability(unit, at):
         "reason": reason,
         "message": message,
         "on_duty": on_duty,
+        "rostered": rostered,  # public display names of the officials on the duty roster now
+        "expect_display": expect_display,  # "کارشناس کشیک اکنون: …" when someone can answer
         "next_opening": state.next_opening.isoformat() if state.next_opening and reason != "open" else None,
         "next_opening_display": state.next_opening_display if reason != "open" and reason != "nobody_on_duty" else "",
         # Outages and planned maintenance that concern this unit or its services (desk app).
         "announcements": announcements_for_unit(unit, at),
     }
+
+
+def console_duty(official, unit_ids, at):
+    """What an official's console shows beside the duty selector (the ``duty.info`` frame):
+
+    * ``closed``: the official's live-chat units that citizens cannot reach now because of office
+      hours, weekend, holiday or closure, each with why and when it opens next: choosing «آماده
+      پاسخ‌گویی» does not open them (only ``Unit.always_open`` does);
+    * ``roster``: the shifts of the duty roster in which the official is rostered now (as the
+      official, or as the substitute of an official who is not on duty), so the console can offer
+      to go on duty at once.
+    """
+    closed = []
+    for unit in Unit.objects.filter(id__in=unit_ids, is_active=True, chat_enabled=True).order_by("menu_order", "id"):
+        state = schedule.unit_state(unit, at)
+        if state.open:
+            continue
+        message = CLOSED_MESSAGES.get(state.reason, "")
+        if state.reason in ("holiday", "closure") and state.holiday_name:
+            message = f"تعطیل به مناسبت «{state.holiday_name}»."
+        closed.append({"id": unit.pk, "name": unit.name, "reason": state.reason, "message": message,
+                       "next_opening_display": state.next_opening_display})
+    roster = [
+        {
+            "unit_id": duty.shift.unit_id,
+            "unit_name": duty.shift.unit.name,
+            "span_display": duty.span_display,
+            "as_substitute": duty.shift.official_id != official.pk,
+        }
+        for duty in schedule.duty_of_official_at(official, at)
+        if duty.shift.unit_id in set(unit_ids)
+    ]
+    return {"closed": closed, "roster": roster}

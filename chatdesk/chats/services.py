@@ -81,11 +81,18 @@ def _lock(conversation_id):
 def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None):
     """Open a conversation with a unit for a citizen; returns the conversation and its token.
 
-    ``message`` (optional) is stored as the citizen's first message in the same transaction:
-    the widget sends it when the unit is closed or nobody is on duty ("leave a message").  Such
-    a conversation is marked ``started_offline`` and needs a way to answer: a mobile or email.
+    ``message`` (optional; blank counts as none) is stored as the citizen's first message in the
+    same transaction.  When the unit is closed or nobody is on duty it is the citizen's "leave a
+    message": the conversation is marked ``started_offline``, needs a way to answer (a mobile or
+    email) and becomes a ticket at once.  When someone can answer, it opens the live chat, so
+    nothing the citizen typed in the widget's form is lost whichever way availability went.
     """
     name, mobile, email = _validate_citizen(name, mobile, email)
+    if isinstance(message, str) and not clean_text(message):
+        # The widget's message box is optional for a live chat: an empty one is no message.  (It
+        # used to be refused as «پیام خالی است» when the widget still showed the leave-a-message
+        # form after someone had come on duty.)
+        message = None
     if message is not None:
         message = _validate_body(message, field="message")
     unit = Unit.objects.filter(pk=_positive_int(unit_id), is_active=True, chat_enabled=True, show_in_menu=True).first()
@@ -210,9 +217,9 @@ def _leave_queue(conversation, unit_id, reason):
     _announce_queue(unit_id)
 
 
-def _announce_queue(unit_id):
+def _announce_queue(unit_id, now=None):
     """Tell every waiting citizen of a unit their place in the queue and the estimated wait."""
-    for item in selectors.queue_snapshot(unit_id):
+    for item in selectors.queue_snapshot(unit_id, now=now):
         realtime.to_citizen(item["conversation_id"], wire.queue_frame(item))
 
 
@@ -242,6 +249,25 @@ def route_waiting(*, unit_id):
         else:
             return assigned  # this chat could not be placed: keep the order, try on the next tick
     return assigned
+
+
+QUEUE_REFRESH_SECONDS = 30
+_queue_refreshed_at = None  # per process: the refresh is a courtesy, a second worker only repeats it
+
+
+def queue_refresh_sweep(*, now=None):
+    """Worker job: every QUEUE_REFRESH_SECONDS, tell each waiting citizen their estimate again,
+    so it follows the time they have waited (selectors.remaining_wait) even when the queue does
+    not move.  Returns how many units were refreshed."""
+    global _queue_refreshed_at
+    now = now or clock.now()
+    if _queue_refreshed_at is not None and dt.timedelta(0) <= now - _queue_refreshed_at < dt.timedelta(seconds=QUEUE_REFRESH_SECONDS):
+        return 0
+    _queue_refreshed_at = now
+    units = selectors.units_with_waiting()
+    for unit_id in units:
+        _announce_queue(unit_id, now=now)
+    return len(units)
 
 
 def routing_sweep(*, now=None):

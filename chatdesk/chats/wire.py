@@ -100,6 +100,9 @@ def queue_frame(item):
         "position": item["position"],
         "eta_seconds": item["eta_seconds"],
         "eta_display": f"حدود {to_persian_digits(minutes)} دقیقه",
+        "waited_seconds": item.get("waited_seconds", 0),
+        # waited longer than the unit's recent figures expected: the estimate grows with the wait
+        "overdue": item.get("overdue", False),
         "position_display": to_persian_digits(item["position"]),
         "on_duty": item["on_duty"],
     }
@@ -117,7 +120,17 @@ def transfer_targets_frame(pairs):
     }
 
 
-def overview_frame(units, officials, memberships, active):
+def _duty(d):
+    return {
+        "official": d.shift.official.display_name,
+        "substitute": d.shift.substitute.display_name if d.shift.substitute_id else None,
+        "span_display": d.span_display,
+        "answering": d.answering.display_name if d.answering is not None else None,
+    }
+
+
+def overview_frame(units, officials, memberships, active, duties=None):
+    duties = duties or {}
     return {
         "type": events.OVERVIEW,
         "active": [
@@ -132,6 +145,10 @@ def overview_frame(units, officials, memberships, active):
                 "oldest_wait_since": u.oldest.isoformat() if u.oldest else None,
                 "oldest_wait_display": jalali.format_time(u.oldest) if u.oldest else "",
                 "on_duty": [o.pk for o in officials if u.pk in memberships.get(o.pk, []) and o.status == "available"],
+                # the duty roster now: each shift and who of it answers; a shift with nobody online
+                # makes the unit "uncovered" (shown to the supervisor)
+                "roster": [_duty(d) for d in duties.get(u.pk, [])],
+                "uncovered": any(d.uncovered for d in duties.get(u.pk, [])),
             }
             for u in units
         ],
@@ -140,3 +157,8 @@ def overview_frame(units, officials, memberships, active):
             for o in officials
         ],
     }
+
+
+def duty_info_frame(info):
+    """The official's own duty context (selectors.console_duty): closed units, rostered shifts."""
+    return {"type": events.DUTY_INFO, **info}

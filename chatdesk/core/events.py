@@ -39,6 +39,7 @@ TRANSFER_TARGETS = "transfer.targets"  # console -> server: where can I transfer
 TAKE_OK = "take.ok"
 PRESENCE = "presence"
 DUTY = "duty"  # to an official's own sockets: your status changed
+DUTY_INFO = "duty.info"  # console -> server: ask; server -> console: closed units and my shifts now
 TICKET_CHANGED = "ticket.changed"  # staff: a ticket changed (reload its timeline / list row)
 TICKET_ASSIGNED = "ticket.assigned"  # to an official: a ticket was given to you
 TICKET_SLA = "ticket.sla"  # staff: a ticket's SLA clock reached its warning point or breached

@@ -23,6 +23,9 @@ def home(request):
         "units": [{"id": u.pk, "name": u.name, "chat": u.chat_enabled} for u in units],
         "startUrl": "/api/chat/start/",
         "wsPath": "/ws/chat/",
+        # The start form follows the picked unit's availability (someone coming on duty) by asking
+        # GET /api/units/<id>/state/ this often while it is open.
+        "statePollSeconds": settings.CHAT["UNIT_STATE_POLL_SECONDS"],
     }
     return render(request, "core/home.html", {"units": units, "widget_config": widget_config})
 

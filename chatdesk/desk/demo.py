@@ -138,8 +138,10 @@ OTHERS = [
     },
 ]
 
-# Directory entries («درباره ما»): the people who head units.  They sign in to nothing (an
-# unusable password) and stay off duty; they are listed for their position and public contact.
+# Directory entries («درباره ما»): the people who head units, each the manager of their unit
+# (Unit.manager), so the meeting form offers every deputy and manager («ملاقات با معاونین و مدیران
+# دانشگاه»).  They sign in to nothing (an unusable password) and stay off duty; they are listed
+# for their position and public contact.
 PEOPLE = [
     # username, display name, position, public phone, public email, unit code
     ("dir-president", "دکتر محمدرضا رحیمی", "رئیس دانشگاه", "086-33333300", "riasat@daneshgah.example", "presidency"),
@@ -148,6 +150,9 @@ PEOPLE = [
     ("dir-health", "دکتر لیلا کاظمی", "معاون بهداشت", "086-35555500", "behdasht@daneshgah.example", "health"),
     ("dir-pr", "محسن جعفری", "مدیر روابط عمومی", "086-31111100", "ravabet@daneshgah.example", "public-relations"),
 ]
+# Managers an older demo set, replaced by the heads above on the next seed: the supervisor
+# «فاطمه مرادی» of four units, and a second «رئیس دانشگاه» (forms_demo.py retires that account).
+FORMER_DEMO_MANAGERS = {"moradi", "president"}
 UNIT_EMAILS = {
     "presidency": "riasat@daneshgah.example",
     "treatment": "darman@daneshgah.example",
@@ -200,6 +205,10 @@ def _seed_people(units):
             user=user, defaults={"display_name": name, "position": position, "public_phone": phone, "public_email": email}
         )
         official.units.add(units[code])
+        # The head manages the unit, unless a person chose another manager.
+        unit = Unit.objects.select_related("manager__user").get(pk=units[code].pk)
+        if unit.manager_id is None or unit.manager.user.username in FORMER_DEMO_MANAGERS:
+            Unit.objects.filter(pk=unit.pk).update(manager=official)
 
 
 def _seed_maintenance(units, services):

@@ -1,11 +1,11 @@
 """Demo data for the service-desk forms (call ``seed()`` from ``manage.py seed_demo``): the
-inspection unit that handles complaints, the contact page's groups, and the university
-president as a person citizens can ask to meet.  Idempotent."""
+inspection unit that handles complaints and the contact page's groups.  Idempotent.  The people
+citizens can ask to meet are the directory's heads of units (desk/demo.py, PEOPLE)."""
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from chatdesk.directory.models import Official, Unit
+from chatdesk.directory.models import Unit
 
 from .complaints import complaint_settings_set
 from .models_forms import ContactGroup
@@ -18,7 +18,9 @@ GROUPS = [
     ("امور آموزشی و دانشجویی", "دانشجویان، دوره‌ها و آموزش پزشکی", "education"),
     ("پیشنهاد و انتقاد", "پیشنهادهای شما برای بهتر شدن خدمات", "presidency"),
 ]
-PRESIDENT = ("president", "دکتر سعید نوری", "رئیس دانشگاه")
+# An older demo created a second «رئیس دانشگاه» here (the directory listed two); its account is
+# switched off so the directory's one president (desk/demo.py) stays.
+RETIRED_USERNAME = "president"
 
 
 @transaction.atomic
@@ -35,10 +37,8 @@ def seed():
     for order, (name, description, code) in enumerate(GROUPS):
         if code in units:
             ContactGroup.objects.update_or_create(name=name, defaults={"description": description, "unit": units[code], "order": order})
-    if presidency is not None and presidency.manager_id is None:
-        User = get_user_model()
-        user = User.objects.filter(username=PRESIDENT[0]).first() or User.objects.create_user(username=PRESIDENT[0], password=None)
-        official, _ = Official.objects.get_or_create(user=user, defaults={"display_name": PRESIDENT[1], "position": PRESIDENT[2]})
-        official.units.add(presidency)
-        Unit.objects.filter(pk=presidency.pk).update(manager=official)
+    retired = get_user_model().objects.filter(username=RETIRED_USERNAME, is_active=True).first()
+    if retired is not None and not retired.has_usable_password():
+        retired.is_active = False
+        retired.save(update_fields=["is_active"])
     return inspection

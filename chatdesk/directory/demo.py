@@ -35,7 +35,8 @@ OFFICIALS = [
 # Public relations answers on Thursday mornings too (weekend: Friday only); the others keep the
 # usual Thursday-and-Friday weekend.
 WEEKENDS = {"public-relations": Unit.Weekend.FRI}
-MANAGERS = {"treatment": "moradi", "public-relations": "moradi", "education": "moradi", "health": "moradi"}
+# Each unit's manager (Unit.manager) is the head the directory lists for it (desk/demo.py, PEOPLE):
+# the deputies and managers citizens may ask to meet.
 
 # The default Iranian office hours, written out as rows so they show (and can be edited) in the
 # admin: Saturday to Wednesday 07:30–14:30, Thursday 07:30–13:00 where Thursday is a workday.
@@ -92,16 +93,12 @@ def seed():
 
 
 def seed_calendar(units, *, today=None):
-    """Office hours, managers, the official holidays of this and next Jalali year, and a duty
-    roster for today and the next days.  Idempotent, and it keeps what a person changed: hours
-    are written only for a unit that has none, shifts only for a unit's day that has none."""
+    """Office hours, the official holidays of this and next Jalali year, and a duty roster for
+    today and the next days.  Idempotent, and it keeps what a person changed: hours are written
+    only for a unit that has none, shifts only for a unit's day that has none."""
     today = today or jalali.local(clock.now()).date()
     officials = {o.user.username: o for o in Official.objects.select_related("user")}
     for code, unit in units.items():
-        manager = officials.get(MANAGERS.get(code))
-        if manager is not None and unit.manager_id is None:
-            Unit.objects.filter(pk=unit.pk).update(manager=manager)
-            unit.manager = manager
         if not OfficeHours.objects.filter(unit=unit).exists():
             spans = [(day, *WORKDAY) for day in range(5)]
             if 5 not in unit.weekend_days:

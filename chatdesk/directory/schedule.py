@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from chatdesk.core import jalali
+from chatdesk.core.persian import to_persian_digits
 
 from .models import DutyShift, Holiday, OfficeHours, Unit
 
@@ -293,3 +294,77 @@ def rostered_officials(unit, at):
         if person is not None and person not in people:
             people.append(person)
     return people
+
+
+# --- the roster as it drives the desk ---------------------------------------------------------
+# Who is rostered now is who citizens are told to expect (chats.selectors.chat_availability),
+# whom routing prefers (chats.selectors.least_loaded_official), whom a rostered official's
+# console offers to put on duty, and what the supervisor's view flags when nobody of a shift
+# is online (docs/architecture.md, "The duty roster").
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One shift that covers a moment, and who of it answers now."""
+
+    shift: DutyShift
+    answering: object = None  # the official if on duty («آماده پاسخ‌گویی»), else the substitute if on duty, else None
+
+    @property
+    def expected(self):
+        """Whom citizens are told to expect: who answers now, else who is planned to
+        (``DutyShift.on_duty``: the official, or the substitute when the official's account is off)."""
+        return self.answering or self.shift.on_duty
+
+    @property
+    def uncovered(self):
+        """Nobody of this shift (official or substitute) is on duty now."""
+        return self.answering is None
+
+    @property
+    def span_display(self):
+        return to_persian_digits(f"{self.shift.start:%H:%M} تا {self.shift.end:%H:%M}")
+
+
+def _answering(shift):
+    for person in (shift.official, shift.substitute):
+        if person is not None and person.is_active and person.status == person.Status.AVAILABLE:
+            return person
+    return None
+
+
+def duty_at(unit_ids, at):
+    """The shifts covering ``at`` (a Tehran wall-clock moment) in these units, as
+    {unit_id: [Duty, ...]} by start time (one query).  Status is read as it is now: call with
+    the present moment."""
+    local = jalali.local(at)
+    t = local.time()
+    shifts = (
+        DutyShift.objects.filter(unit_id__in=list(unit_ids), date=local.date(), start__lte=t, end__gt=t)
+        .select_related("official__user", "substitute__user", "unit")
+        .order_by("start", "end", "id")
+    )
+    out = {}
+    for shift in shifts:
+        out.setdefault(shift.unit_id, []).append(Duty(shift, _answering(shift)))
+    return out
+
+
+def duty_of_official_at(official, at):
+    """The shifts covering ``at`` in which ``official`` is rostered: as the official, or as the
+    substitute of an official who is not on duty now (one query)."""
+    local = jalali.local(at)
+    t = local.time()
+    shifts = (
+        DutyShift.objects.filter(date=local.date(), start__lte=t, end__gt=t)
+        .filter(Q(official=official) | Q(substitute=official))
+        .select_related("official__user", "substitute__user", "unit")
+        .order_by("start", "end", "id")
+    )
+    out = []
+    for shift in shifts:
+        if shift.official_id == official.pk:
+            out.append(Duty(shift, _answering(shift)))
+        elif not (shift.official.is_active and shift.official.status == shift.official.Status.AVAILABLE):
+            out.append(Duty(shift, _answering(shift)))
+    return out

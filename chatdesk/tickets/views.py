@@ -119,7 +119,10 @@ def _ticket_context(official, ticket, now):
         "clock": selectors.current_clock(ticket),
         "assignable": selectors.assignable_officials(ticket),
         "refer_units": selectors.referral_targets(ticket),
-        "next_statuses": [(s, S(s).label) for s in S.values if s in services.TRANSITIONS[ticket.status] and s != S.REFERRED],
+        # The selector opens on the ticket's true status (it used to show the first possible next
+        # one, so a ticket «در انتظار پاسخ شما» read «در حال رسیدگی»), then the statuses it may take.
+        "next_statuses": [(ticket.status, f"{S(ticket.status).label} (وضعیت کنونی)")]
+        + [(s, S(s).label) for s in S.values if s in services.TRANSITIONS[ticket.status] and s != S.REFERRED],
         "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی")],
         "priorities": Ticket.Priority.choices,
         "show_identity": ident.visible,

@@ -170,6 +170,7 @@
     var select = Fa.el("select", "form-select form-select-sm mb-1");
     select.setAttribute("aria-label", "مقصد انتقال");
     select.setAttribute("data-role", "transfer-target");
+    select.setAttribute("data-conversation", conv.id);
     fillTargets(select);
     // A form left open a while: its list is refreshed when the official comes back to it.
     select.addEventListener("focus", function () { askTargets(); });
@@ -198,6 +199,17 @@
     targets = { list: list, at: Date.now(), asked: false };
     document.querySelectorAll('[data-role="transfer-target"]').forEach(fillTargets);
   }
+  // Where each official is offered: once only (a supervisor serving four units was listed four
+  // times), under the chat's own unit when they serve it, else under the first unit listing them.
+  function officialHomes(convUnitId) {
+    var homes = {};
+    targets.list.forEach(function (u) {
+      u.officials.forEach(function (o) {
+        if (!(o.id in homes) || u.id === convUnitId) homes[o.id] = u.id;
+      });
+    });
+    return homes;
+  }
   // The options of one transfer select, keeping what the official had picked if it is still there.
   function fillTargets(select) {
     var picked = select.value;
@@ -206,6 +218,8 @@
       select.appendChild(Fa.el("option", null, "در حال دریافت مقصدها…")).value = "";
       return;
     }
+    var chat = chats.get(+select.getAttribute("data-conversation"));
+    var homes = officialHomes(chat && chat.conv.unit ? chat.conv.unit.id : null);
     select.appendChild(Fa.el("option", null, "مقصد را انتخاب کنید…")).value = "";
     targets.list.forEach(function (u) {
       var group = document.createElement("optgroup");
@@ -215,6 +229,7 @@
       group.appendChild(unitOption);
       u.officials.forEach(function (o) {
         if (me && o.id === me.id) return;
+        if (homes[o.id] !== u.id) return;
         var option = Fa.el("option", null, o.name + " (" + o.status_display + ")");
         option.value = "official:" + o.id + ":" + u.id;
         group.appendChild(option);
@@ -224,12 +239,61 @@
     if (picked && select.querySelector('option[value="' + picked + '"]')) select.value = picked;
   }
 
+  // --- duty notices (the duty.info frame): my shift now, and units citizens cannot reach -----
+  var dutyInfo = { closed: [], roster: [] };
+  var DUTY_INFO_EVERY_MS = 60000; // shifts and office hours follow the clock: ask again now and then
+  var dutyInfoTimer = null;
+  function askDutyInfo() {
+    clearTimeout(dutyInfoTimer);
+    dutyInfoTimer = setTimeout(function () { if (socket.ready) socket.send({ type: "duty.info" }); askDutyInfo(); }, DUTY_INFO_EVERY_MS);
+  }
+  function renderDutyNotices() {
+    var box = $("duty-notices");
+    box.textContent = "";
+    var available = me && me.status === "available";
+    if (!available && dutyInfo.roster.length) {
+      var prompt = Fa.el("div", "duty-notice duty-prompt");
+      prompt.setAttribute("data-role", "roster-prompt");
+      var shifts = dutyInfo.roster.map(function (r) {
+        return "«" + r.unit_name + "» (" + r.span_display + (r.as_substitute ? "، به جانشینی" : "") + ")";
+      }).join("، ");
+      prompt.appendChild(Fa.el("span", null, "اکنون نوبت کشیک شما در " + shifts + " است؛ شهروندان منتظر شما هستند."));
+      var go = Fa.el("button", "btn btn-sm btn-success", "آماده پاسخ‌گویی شوم");
+      go.type = "button";
+      go.setAttribute("data-role", "go-on-duty");
+      go.addEventListener("click", function () { go.disabled = true; socket.send({ type: "duty.set", status: "available" }); });
+      prompt.appendChild(go);
+      box.appendChild(prompt);
+    }
+    if (dutyInfo.closed.length) {
+      var notice = Fa.el("div", "duty-notice duty-closed" + (available ? " warn" : ""));
+      notice.setAttribute("data-role", "closed-units");
+      notice.appendChild(Fa.el("div", "fw-semibold", available
+        ? "شهروندان اکنون نمی‌توانند در این واحدها با شما گفتگو کنند، هرچند «آماده پاسخ‌گویی» هستید:"
+        : "این واحدها اکنون برای شهروندان بسته‌اند:"));
+      var list = Fa.el("ul", "mb-0");
+      dutyInfo.closed.forEach(function (u) {
+        var text = u.name + ": " + u.message;
+        if (u.next_opening_display) text += " بازگشایی: " + u.next_opening_display;
+        list.appendChild(Fa.el("li", null, text));
+      });
+      notice.appendChild(list);
+      box.appendChild(notice);
+    }
+    box.hidden = !box.firstChild;
+  }
+  function gotDutyInfo(info) {
+    dutyInfo = { closed: info.closed || [], roster: info.roster || [] };
+    renderDutyNotices();
+  }
+
   // --- supervisor's live view ------------------------------------------------------------------
   function isSupervisor() { return me && me.role !== "official"; }
+  var OVERVIEW_EVERY_MS = 60000; // shifts begin and end with no event: refresh the view now and then
   function requestOverview() {
     if (!isSupervisor()) return;
     clearTimeout(overviewTimer);
-    overviewTimer = setTimeout(function () { socket.send({ type: "overview" }); }, 300);
+    overviewTimer = setTimeout(function () { socket.send({ type: "overview" }); overviewTimer = setTimeout(requestOverview, OVERVIEW_EVERY_MS); }, 300);
   }
   function renderOverview(frame) {
     var box = $("overview");
@@ -243,7 +307,16 @@
       if (u.oldest_wait_display) line += " · قدیمی‌ترین از " + u.oldest_wait_display;
       card.appendChild(Fa.el("div", "small", line));
       var duty = u.on_duty.map(function (id) { return names[id]; }).join("، ");
-      card.appendChild(Fa.el("div", "small text-secondary", "در کشیک: " + (duty || "هیچ‌کس")));
+      card.appendChild(Fa.el("div", "small text-secondary", "آماده پاسخ‌گویی: " + (duty || "هیچ‌کس")));
+      // The duty roster now: who should answer, and a shift with nobody online stands out.
+      (u.roster || []).forEach(function (r) {
+        var who = r.official + (r.substitute ? " (جانشین: " + r.substitute + ")" : "");
+        var line = Fa.el("div", "small " + (r.answering ? "text-success" : "roster-uncovered"),
+          "کشیک " + r.span_display + ": " + who + " — " + (r.answering ? "پاسخ‌گو: " + r.answering : "هیچ‌کس برخط نیست"));
+        if (!r.answering) line.setAttribute("data-role", "uncovered-shift");
+        card.appendChild(line);
+      });
+      if (u.uncovered) card.classList.add("uncovered");
       box.appendChild(card);
     });
     var loads = Fa.el("ul", "list-unstyled small mb-2");
@@ -370,6 +443,8 @@
           outbox = new window.Outbox("chatdesk.console.outbox." + me.id, { send: sendItem, bubbles: function () { return $("chats"); } });
         }
         $("duty").value = me.status;
+        gotDutyInfo(frame.duty_info || {});
+        askDutyInfo();
         queue.clear();
         frame.queue.forEach(function (q) { queue.set(q.id, q); });
         renderQueue();
@@ -445,7 +520,9 @@
       case "duty":
         $("duty").value = frame.status;
         if (me) { me.status = frame.status; }
+        renderDutyNotices();
         break;
+      case "duty.info": gotDutyInfo(frame); break;
       case "error": onError(frame); break;
       case "transfer.targets": gotTargets(frame.targets); break;
     }

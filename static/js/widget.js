@@ -33,18 +33,33 @@
   }
   function open(unitId) {
     root.hidden = false;
-    if (!state) { fillUnits(unitId); show("start"); checkUnit(); root.querySelector("#chat-name").focus(); }
+    if (!state) { fillUnits(unitId); show("start"); checkUnit(); watchUnit(); root.querySelector("#chat-name").focus(); }
   }
 
-  // Before the citizen types: is anyone there?  If the unit is closed or nobody is on duty, say
-  // so (with the next opening time) and offer to leave a message instead.
+  // Before the citizen types, and for as long as the start form is open: is anyone there?  If
+  // the unit is closed or nobody is on duty, say so (with the next opening time) and offer to
+  // leave a message instead; when someone comes on duty the form turns back into a live chat.
+  // The message box is the same in both ways, so nothing typed is lost.
   var offline = false;
+  var POLL_MS = Math.max(1, config.statePollSeconds || 10) * 1000;
+  var pollTimer = null;
+  function startFormOpen() { return !root.hidden && !$("start").hidden && !state; }
+  function watchUnit() {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(function () {
+      if (!startFormOpen()) { pollTimer = null; return; }
+      if (!document.hidden) checkUnit();
+      watchUnit();
+    }, POLL_MS);
+  }
+  document.addEventListener("visibilitychange", function () { if (!document.hidden && startFormOpen()) checkUnit(); });
   function checkUnit() {
     var select = $("start").querySelector("select");
     if (!select.value) return;
-    fetch("/api/units/" + encodeURIComponent(select.value) + "/state/", { credentials: "same-origin" })
+    var asked = select.value;
+    fetch("/api/units/" + encodeURIComponent(asked) + "/state/", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (info) { if (info && String(info.unit) === select.value) { showNotices(info.announcements); showUnitState(info); } })
+      .then(function (info) { if (info && String(info.unit) === select.value && startFormOpen()) { showNotices(info.announcements); showUnitState(info); } })
       .catch(function () { /* the chat still starts; the server decides */ });
   }
   // Outages and planned maintenance that concern the picked unit (desk announcements), shown
@@ -71,10 +86,17 @@
   function showUnitState(info) {
     var box = $("unit-state");
     offline = !info.available;
-    $("offline-fields").hidden = !offline;
+    $("message-label").textContent = offline ? "پیام شما" : "پیام نخست (اختیاری)";
     $("start-button").textContent = offline ? "ثبت پیام" : "شروع گفتگو";
-    if (!offline) { box.hidden = true; return; }
     box.textContent = "";
+    box.className = "alert py-2 px-2 small " + (offline ? "alert-info" : "alert-success");
+    box.setAttribute("data-available", offline ? "no" : "yes");
+    if (!offline) {
+      // Who the duty roster (کشیک) says answers now, when the unit has one.
+      if (info.expect_display) box.appendChild(Fa.el("div", null, info.expect_display));
+      box.hidden = !box.firstChild;
+      return;
+    }
     box.appendChild(Fa.el("div", "fw-semibold", info.message));
     if (info.next_opening_display) box.appendChild(Fa.el("div", null, "زمان بازگشایی: " + info.next_opening_display));
     box.appendChild(Fa.el("div", null, "می‌توانید پیام خود را بگذارید؛ پاسخ آن از راه شماره همراه یا ایمیلی که وارد می‌کنید پیگیری می‌شود."));
@@ -107,7 +129,15 @@
       mobile: Fa.latinDigits(form.mobile.value),
       email: form.email.value
     };
-    if (offline) body.message = form.message.value;
+    // Sent either way: the first message of a live chat, or the message left for later.
+    if (form.message.value.trim()) body.message = form.message.value;
+    else if (offline) {
+      error.textContent = "متن پیام خود را بنویسید.";
+      error.hidden = false;
+      form.message.classList.add("is-invalid");
+      form.message.focus();
+      return;
+    }
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
     fetch(config.startUrl, {
@@ -124,8 +154,10 @@
         error.textContent = err.message || "خطایی رخ داد.";
         error.hidden = false;
         if (err.field && form[err.field]) form[err.field].classList.add("is-invalid");
+        if (err.code === "contact_required") checkUnit(); // the unit is no longer reachable live: say so
         return;
       }
+      form.message.value = "";
       var unitName = form.unit.options[form.unit.selectedIndex].textContent;
       state = { token: result.data.token, unitName: unitName, hasEmail: !!body.email };
       Fa.store(STATE_KEY, state);
@@ -168,6 +200,7 @@
     $("ended-ticket").hidden = true;
     fillUnits();
     show("start");
+    if (!root.hidden) { checkUnit(); watchUnit(); }
     if (message) { var error = $("start-error"); error.textContent = message; error.hidden = false; }
   }
 
@@ -198,7 +231,8 @@
   function showQueue(q) {
     var box = $("queue");
     if (!q || !conversation || conversation.status !== "waiting") { box.hidden = true; return; }
-    box.textContent = "نوبت شما در صف: " + q.position_display + " · زمان تقریبی انتظار: " + q.eta_display;
+    box.textContent = "نوبت شما در صف: " + q.position_display + " · زمان تقریبی انتظار: " + q.eta_display +
+      (q.overdue ? " (انتظار شما از معمول بیشتر شده است؛ از شکیبایی شما سپاسگزاریم)" : "");
     box.hidden = false;
   }
 

@@ -1,5 +1,6 @@
 """Routing: automatic least-loaded assignment, queue position, transfer, supervisor rights."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -7,8 +8,9 @@ from django.db import close_old_connections
 
 from chatdesk.chats import selectors, services
 from chatdesk.chats.models import Conversation, Message, Note
-from chatdesk.core import events, realtime
+from chatdesk.core import clock, events, jalali, realtime
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
+from chatdesk.directory import services as directory_services
 from chatdesk.directory.models import Unit
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +210,52 @@ def test_concurrent_routing_never_assigns_twice_or_over_max(auto_unit, make_offi
     assert Conversation.objects.filter(status="waiting").count() == 2
     for c in chats:
         assert Message.objects.filter(conversation=c, data__event="joined").count() <= 1
+
+
+def test_routing_prefers_the_rostered_official_then_the_substitute(auto_unit, make_official):
+    """The duty roster drives automatic assignment: the rostered official first (even with more
+    chats than a colleague, while they have room), the substitute when the official is away."""
+    monday_10 = jalali.local_datetime(jalali.jalali_date(1405, 9, 2), dt.time(10, 0))
+    free = make_official("free", [auto_unit], max_chats=3)
+    rostered = make_official("rostered", [auto_unit], max_chats=2)
+    substitute = make_official("substitute", [auto_unit], max_chats=3)
+    directory_services.duty_shift_save(
+        unit=auto_unit, date=monday_10.date(), start=dt.time(7, 30), end=dt.time(14, 30), official=rostered, substitute=substitute
+    )
+    with clock.frozen_at(monday_10):
+        chats = [start(auto_unit, f"شهروند {i}") for i in range(3)]
+        # the rostered official takes both their places, the third chat goes to the least loaded
+        assert [owner(c) for c in chats] == [rostered.pk, rostered.pk, free.pk]
+        directory_services.official_set_status(official=rostered, status="away")
+        later = start(auto_unit, "شهروند دیگر")
+        assert owner(later) == substitute.pk  # not «free», who has fewer chats but is not on the roster
+    with clock.frozen_at(monday_10 + dt.timedelta(hours=6)):  # after the shift: plain least-loaded
+        assert owner(start(auto_unit, "شب")) == free.pk
+
+
+def test_the_wait_estimate_grows_with_the_wait(unit, make_official, django_capture_on_commit_callbacks, monkeypatch):
+    """«حدود ۱ دقیقه» stayed on screen after 90 s: the estimate is what remains of the expected
+    wait, and once that is past it grows with the time waited; the worker tells it again."""
+    from chatdesk.chats import wire
+
+    make_official("a", [unit])
+    monday_10 = jalali.local_datetime(jalali.jalali_date(1405, 9, 2), dt.time(10, 0))
+    with clock.frozen_at(monday_10):
+        c = start(unit)
+
+    def shown(seconds):
+        (item,) = selectors.queue_snapshot(unit.pk, now=monday_10 + dt.timedelta(seconds=seconds))
+        return wire.queue_frame(item)
+
+    assert (shown(0)["eta_display"], shown(0)["overdue"]) == ("حدود ۱ دقیقه", False)  # no history: a minute expected
+    assert (shown(90)["eta_display"], shown(90)["overdue"], shown(90)["waited_seconds"]) == ("حدود ۲ دقیقه", True, 90)
+    assert shown(300)["eta_display"] == "حدود ۵ دقیقه"
+    assert [shown(s)["eta_seconds"] for s in (60, 120, 240)] == [60, 120, 240]
+
+    monkeypatch.setattr(services, "_queue_refreshed_at", None)  # as in a fresh worker process
+    with realtime.captured() as record, django_capture_on_commit_callbacks(execute=True):
+        assert services.queue_refresh_sweep(now=monday_10 + dt.timedelta(seconds=170)) == 1
+        assert services.queue_refresh_sweep(now=monday_10 + dt.timedelta(seconds=180)) == 0  # at most every 30 s
+    frames = [m["frame"] for g, m in record if m["type"] == events.LAYER_EVENT and m["frame"]["type"] == events.QUEUE]
+    assert [(f["eta_display"], f["waited_seconds"]) for f in frames] == [("حدود ۳ دقیقه", 170)]
+    assert realtime.group_conversation_citizen(c.pk) in [g for g, _ in record]

@@ -1,12 +1,15 @@
 """The console socket: session auth, duty, queue, take race, replies, unit isolation."""
 
 import asyncio
+import datetime as dt
 
 import pytest
 from asgiref.sync import sync_to_async
 
 from chatdesk.chats import services
 from chatdesk.chats.models import Conversation, Message, Note
+from chatdesk.core import clock, jalali
+from chatdesk.directory import services as directory_services
 from chatdesk.directory.models import ConsoleConnection, Official
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -312,3 +315,55 @@ async def test_transfer_targets_cost_a_fixed_number_of_queries(socket_factory, u
     queries, listed = await sync_to_async(count)()
     assert listed == 5 * 4 + 21  # every extra unit's four, and the first unit's twenty-one
     assert queries == 3
+
+
+MONDAY = (1405, 9, 2)  # 2 Azar 1405, a workday (office hours 07:30–14:30)
+
+
+def _tehran(hh, mm=0):
+    return jalali.local_datetime(jalali.jalali_date(*MONDAY), dt.time(hh, mm))
+
+
+async def test_console_names_closed_units_and_offers_the_rostered_official_to_go_on_duty(socket_factory, unit, other_unit, make_official):
+    """Outside office hours «آماده پاسخ‌گویی» reaches no citizen: the console says which units are
+    closed and when they open.  A rostered official is told of their shift at once."""
+    rezaei = await sync_to_async(make_official)("rezaei", [unit, other_unit], name="زهرا رضایی", status="offline")
+    await sync_to_async(directory_services.duty_shift_save)(
+        unit=unit, date=_tehran(10).date(), start=dt.time(7, 30), end=dt.time(14, 30), official=rezaei
+    )
+    with clock.frozen_at(_tehran(10)):
+        sock, welcome = await console(socket_factory, rezaei)
+        info = welcome["duty_info"]
+        assert info["closed"] == []
+        assert info["roster"] == [{"unit_id": unit.pk, "unit_name": unit.name, "span_display": "۰۷:۳۰ تا ۱۴:۳۰", "as_substitute": False}]
+        await sock.close()
+    with clock.frozen_at(_tehran(20)):
+        sock, welcome = await console(socket_factory, rezaei)
+        assert welcome["duty_info"]["roster"] == []
+        await sock.send({"type": "duty.set", "status": "available"})
+        info = await sock.recv_until("duty.info")
+        closed = {u["name"]: u for u in info["closed"]}
+        assert set(closed) == {unit.name, other_unit.name}
+        assert closed[unit.name]["reason"] == "outside_hours" and "ساعت اداری" in closed[unit.name]["message"]
+        assert closed[unit.name]["next_opening_display"] == "سه\u200cشنبه ۳ آذر ۱۴۰۵ ساعت ۰۷:۳۰"
+        await sock.close()
+
+
+async def test_supervisor_sees_a_shift_with_nobody_online(socket_factory, unit, make_official):
+    rezaei = await sync_to_async(make_official)("rezaei", [unit], name="زهرا رضایی", status="offline")
+    karimi = await sync_to_async(make_official)("karimi", [unit], name="علی کریمی", status="away")
+    boss = await sync_to_async(make_official)("boss", [unit], name="سرپرست", role="supervisor")
+    await sync_to_async(directory_services.duty_shift_save)(
+        unit=unit, date=_tehran(10).date(), start=dt.time(7, 30), end=dt.time(14, 30), official=rezaei, substitute=karimi
+    )
+    with clock.frozen_at(_tehran(10)):
+        sock, _ = await console(socket_factory, boss)
+        await sock.send({"type": "overview"})
+        card = (await sock.recv_until("overview"))["units"][0]
+        assert card["uncovered"] is True
+        assert card["roster"] == [{"official": "زهرا رضایی", "substitute": "علی کریمی", "span_display": "۰۷:۳۰ تا ۱۴:۳۰", "answering": None}]
+        await sync_to_async(directory_services.official_set_status)(official=karimi, status="available")
+        await sock.send({"type": "overview"})
+        card = (await sock.recv_until("overview"))["units"][0]
+        assert (card["uncovered"], card["roster"][0]["answering"]) == (False, "علی کریمی")
+        await sock.close()

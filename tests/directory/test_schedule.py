@@ -433,3 +433,30 @@ def test_a_round_the_clock_unit_is_open_at_night_on_fridays_and_holidays(make_un
     assert schedule.add_business_seconds(unit, friday_night, 600) == friday_night + dt.timedelta(minutes=10)
     unit.always_open = False
     assert not schedule.is_open(unit, friday_night)
+
+
+def test_who_of_a_shift_answers_now(unit, make_official, django_assert_max_num_queries):
+    """schedule.duty_at: the official if on duty («آماده پاسخ‌گویی»), else the substitute if on
+    duty, else nobody (an uncovered shift); duty_of_official_at: a substitute is rostered only
+    while the official is not on duty."""
+    rezaei = make_official("rezaei", [unit], name="زهرا رضایی", status="offline")
+    karimi = make_official("karimi", [unit], name="علی کریمی", status="offline")
+    day = jalali.jalali_date(1405, 9, 2)
+    services.duty_shift_save(unit=unit, date=day, start=T(7, 30), end=T(14, 30), official=rezaei, substitute=karimi)
+    ten = at(1405, 9, 2, 10)
+
+    def duty():
+        with django_assert_max_num_queries(1):
+            (only,) = schedule.duty_at([unit.pk], ten)[unit.pk]
+        return only
+
+    d = duty()
+    assert (d.answering, d.expected, d.uncovered, d.span_display) == (None, rezaei, True, "۰۷:۳۰ تا ۱۴:۳۰")
+    assert [x.shift.official for x in schedule.duty_of_official_at(karimi, ten)] == [rezaei]  # substitutes the absent official
+    services.official_set_status(official=karimi, status="available")
+    assert (duty().answering, duty().uncovered) == (karimi, False)
+    services.official_set_status(official=rezaei, status="available")
+    assert duty().answering == rezaei
+    assert schedule.duty_of_official_at(karimi, ten) == []  # the official is here: the substitute is not rostered
+    assert len(schedule.duty_of_official_at(rezaei, ten)) == 1
+    assert schedule.duty_at([unit.pk], at(1405, 9, 2, 15)) == {}  # after the shift

@@ -52,6 +52,16 @@ def test_transfer_to_a_colleague_with_targets_asked_on_demand(new_page, screensh
     queues = select.locator("option[value^='unit:']").all_inner_texts()
     assert queues == [f"صف واحد {name}" for name in units]
     assert select.locator("optgroup").evaluate_all("gs => gs.map(g => g.label)") == units
+    # Each person once: the demo supervisor serves four units and was listed four times; she is
+    # offered under the chat's own unit.
+    treatment = next(t for t in answer["targets"] if t["name"] == "معاونت درمان")
+    supervisor = next(o for o in treatment["officials"] if o["name"] == "فاطمه مرادی")
+    assert sum(o["id"] == supervisor["id"] for t in answer["targets"] for o in t["officials"]) == 4
+    offered = select.locator("option", has_text="فاطمه مرادی")
+    expect(offered).to_have_count(1)
+    assert offered.get_attribute("value") == f"official:{supervisor['id']}:{treatment['id']}"
+    all_names = [o for o in select.locator("option[value^='official:']").all_inner_texts()]
+    assert len(all_names) == len(set(all_names)), all_names
     # Not oneself: the chat is already with them.
     expect(select.locator("option", has_text=OFFICIALS["rezaei"])).to_have_count(0)
     form.screenshot(path=str(screenshots / "console-transfer-form.png"))

@@ -195,3 +195,17 @@ def test_the_list_pages_fifty_at_a_time_keeping_its_filters(unit, officials):
     assert first.count("<tr data-ticket=") == 50 and "صفحه ۱ از ۲" in first and "?status=new&amp;page=2" in first
     second = client.get("/console/tickets/?status=new&page=2").content.decode()
     assert second.count("<tr data-ticket=") == 3 and "?status=new&amp;page=1" in second
+
+
+def test_the_status_selector_shows_the_true_current_status(ticket, officials):
+    """A ticket waiting for the citizen showed «در حال رسیدگی» in its status selector (the first
+    possible next status); it opens on the current status now."""
+    client = console_client(officials["a"])
+    client.post(f"/console/tickets/{ticket.pk}/", {"action": "status", "status": "waiting"})
+    ticket.refresh_from_db()
+    assert ticket.status == "waiting"
+    page = client.get(f"/console/tickets/{ticket.pk}/").content.decode()
+    select = re.search(r'<select class="form-select" id="status" name="status">(.*?)</select>', page, re.S).group(1)
+    selected = re.findall(r'<option value="(\w+)"[^>]*\bselected\b[^>]*>([^<]*)<', select)
+    assert selected == [("waiting", "در انتظار پاسخ شما (وضعیت کنونی)")]
+    assert 'value="open"' in select and 'value="resolved"' in select
