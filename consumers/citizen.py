@@ -11,7 +11,7 @@ from chatdesk.chats.models import Conversation
 from chatdesk.core import events, realtime
 from chatdesk.core.errors import DomainError, NotFound
 
-from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, FrameError, JsonConsumer, db, int_field
+from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, FrameError, JsonConsumer, bool_field, db, int_field
 
 
 class CitizenConsumer(JsonConsumer):
@@ -86,7 +86,7 @@ class CitizenConsumer(JsonConsumer):
 
     async def on_typing(self, request):
         self._require_hello()
-        await realtime.typing(self.conversation_id, side="citizen", active=bool(request.get("active")))
+        await realtime.typing(self.conversation_id, side="citizen", active=bool_field(request, "active"))
 
     async def on_resume(self, request):
         self._require_hello()

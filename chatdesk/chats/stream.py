@@ -18,7 +18,9 @@ from .access import official_may_write_sql
 from .models import Conversation, Message
 
 
-_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
+#: the whole string (``fullmatch``): a ``$`` anchor also matches before a final newline, and
+#: "abc\n" was stored as another key than "abc"
+_CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
 
 
 def _positive_int(value):
@@ -37,7 +39,7 @@ def _limits():
 
 
 def _validate_client_id(client_id):
-    if not isinstance(client_id, str) or not _CLIENT_ID_RE.match(client_id):
+    if not isinstance(client_id, str) or not _CLIENT_ID_RE.fullmatch(client_id):
         raise ValidationError("شناسه پیام نامعتبر است.", code="invalid_client_id", field="client_id")
     return client_id
 
