@@ -28,6 +28,7 @@ log = logging.getLogger("chatdesk.consumers")
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_TOO_MANY = 4429
 
 
 #: a socket's database connection is replaced after this many seconds (a fresh backend now and then)
@@ -253,6 +254,12 @@ class JsonConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("consumer error")
             await self.send_error(DomainError("خطای داخلی؛ لطفاً دوباره تلاش کنید.", code="server_error"), request=request)
+
+    def client_address(self):
+        """The peer's address as the ASGI server gives it (uvicorn and daphne take it from
+        ``X-Forwarded-For`` when run behind the proxy: ``serve --proxy-headers``)."""
+        client = self.scope.get("client") or ()
+        return client[0] if client else ""
 
     async def on_ping(self, request):
         await self.send_frame({"type": events.PONG})

@@ -9,9 +9,9 @@ from chatdesk.chats import selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.chats.models import Conversation
 from chatdesk.core import events, realtime
-from chatdesk.core.errors import DomainError, NotFound
+from chatdesk.core.errors import DomainError, NotFound, RateLimited
 
-from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, FrameError, JsonConsumer, bool_field, db, int_field
+from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, CLOSE_TOO_MANY, FrameError, JsonConsumer, bool_field, db, int_field
 
 
 class CitizenConsumer(JsonConsumer):
@@ -45,10 +45,16 @@ class CitizenConsumer(JsonConsumer):
         token = request.get("token")
         after = int_field(request, "last_seq") if "last_seq" in request else 0
         try:
-            conversation = await db(access_conversation_for_token)(token)
+            conversation = await db(access_conversation_for_token)(token, address=self.client_address())
         except NotFound as error:
             await self.send_error(error, request=request)
             await self.close(code=CLOSE_FORBIDDEN)
+            return
+        except RateLimited as error:
+            # Too many wrong tokens from this address: not 4403, which tells the client its chat
+            # is gone; it may come back after ``retry_after``.
+            await self.send_error(error, request=request)
+            await self.close(code=CLOSE_TOO_MANY)
             return
         self._hello_timer.cancel()
         self.conversation_id = conversation.pk

@@ -66,10 +66,11 @@ def session_cookie(user):
 class Socket:
     """A thin wrapper over WebsocketCommunicator speaking JSON frames."""
 
-    def __init__(self, path, *, user=None, origin=ORIGIN):
+    def __init__(self, path, *, user=None, origin=ORIGIN, client=("127.0.0.1", 50000)):
         self.path = path
         self.user = user
         self.origin = origin
+        self.client = client
         self.comm = None
 
     async def connect(self):
@@ -80,6 +81,8 @@ class Socket:
             cookie = await sync_to_async(session_cookie)(self.user)
             headers.append((b"cookie", f"sessionid={cookie}".encode()))
         self.comm = WebsocketCommunicator(application, self.path, headers=headers)
+        if self.client:  # the peer's address, as an ASGI server gives it (the communicator gives none)
+            self.comm.scope["client"] = list(self.client)
         connected, code = await self.comm.connect()
         return connected, code
 
