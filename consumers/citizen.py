@@ -14,6 +14,21 @@ from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, CLOSE_TOO_MANY, FrameError, JsonConsumer, bool_field, db, int_field
 
 
+class SeqAhead(FrameError):
+    """``hello`` with a ``last_seq`` above the conversation's: refused, with the server's
+    ``last_seq``; the client drops what it shows and sends ``hello`` again (docs/protocol.md)."""
+
+    code = "seq_ahead"
+    message = "شمارهٔ آخرین پیام دیده‌شده از شمارهٔ آخرین پیام گفتگو بیشتر است؛ گفتگو از نو بارگذاری می‌شود."
+
+    def __init__(self, last_seq):
+        super().__init__()
+        self.last_seq = last_seq
+
+    def as_dict(self):
+        return {**super().as_dict(), "last_seq": self.last_seq}
+
+
 class CitizenConsumer(JsonConsumer):
     handlers = {
         events.HELLO: "on_hello",
@@ -56,6 +71,10 @@ class CitizenConsumer(JsonConsumer):
             await self.send_error(error, request=request)
             await self.close(code=CLOSE_TOO_MANY)
             return
+        if after > conversation.last_seq:
+            # The client shows messages this conversation never had (its server's database was
+            # restored from a backup, or its storage mixed two chats): it must start over.
+            raise SeqAhead(conversation.last_seq)
         self._hello_timer.cancel()
         self.conversation_id = conversation.pk
         # Join before reading history: whatever is written after the read arrives live.

@@ -175,3 +175,30 @@ async def test_a_ping_at_the_hello_timeout_gets_no_answer_after_the_close(socket
     await sock.send({"type": "ping"})
     assert await sock.comm.receive_output(timeout=1) == {"type": "websocket.close", "code": 4408}
     assert await sock.comm.receive_nothing(timeout=0.3)  # a server raises on a send after close
+
+
+# --- a hello from the future ------------------------------------------------------------------
+async def test_a_hello_with_last_seq_above_the_servers_is_refused_and_may_be_sent_again(socket_factory, started):
+    await sync_to_async(services.message_send)(conversation_id=started.conversation.pk, sender="citizen", client_id="m1", body="سلام")
+    sock = socket_factory("/ws/chat/")
+    assert (await sock.connect())[0]
+    await sock.send({"type": "hello", "token": started.token, "last_seq": 5, "ref": "hello"})
+    error = await sock.recv()
+    assert (error["type"], error["code"], error["last_seq"], error["ref"]) == ("error", "seq_ahead", 1, "hello")
+    await sock.send({"type": "message.send", "client_id": "early", "body": "سلام"})
+    assert (await sock.recv())["code"] == "hello_required"  # not joined: nothing of the chat yet
+    await sock.send({"type": "hello", "token": started.token, "last_seq": 0})
+    welcome = await sock.recv_until("welcome")
+    assert [m["seq"] for m in welcome["messages"]] == [1]
+    await sock.close()
+
+
+@pytest.mark.parametrize("last_seq", [None, "1", -1, 1.5, True])
+async def test_a_hello_with_a_last_seq_that_is_not_a_count_is_a_bad_frame(socket_factory, started, last_seq):
+    sock = socket_factory("/ws/chat/")
+    assert (await sock.connect())[0]
+    await sock.send({"type": "hello", "token": started.token, "last_seq": last_seq})
+    assert (await sock.recv())["code"] == "bad_frame"
+    await sock.send({"type": "hello", "token": started.token})  # no last_seq: from the start
+    assert (await sock.recv_until("welcome"))["messages"] == []
+    await sock.close()
