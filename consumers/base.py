@@ -288,8 +288,13 @@ def bool_field(request, name):
     return value
 
 
+#: the largest id or count a frame may carry: a database's 64-bit integer (a larger one raised
+#: OverflowError in the database driver and was answered server_error)
+INT_MAX = 2**63 - 1
+
+
 def int_field(request, name):
     value = request.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT_MAX:
         raise FrameError(f"فیلد {name} باید عدد صحیح نامنفی باشد.", code="bad_frame")
     return value

@@ -200,7 +200,7 @@ class ConsoleConsumer(JsonConsumer):
     async def on_ticket_watch(self, request):
         """Follow a ticket page's changes (the same not_found for missing and forbidden)."""
         self._require_official()
-        ticket = await db(ticket_access.access_ticket_for_official)(self.official, request.get("ticket_id"))
+        ticket = await db(ticket_access.access_ticket_for_official)(self.official, int_field(request, "ticket_id"))
         await realtime.join(self, realtime.group_ticket_staff(ticket.pk))
         await self.send_frame({"type": events.TICKET_CHANGED, "ticket": ticket_wire.ticket_brief(ticket)})
 

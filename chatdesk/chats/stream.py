@@ -23,14 +23,19 @@ from .models import Conversation, Message
 _CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
 
 
+#: ids are 64-bit in every database: a larger one is no id (the driver raised OverflowError)
+_ID_MAX = 2**63 - 1
+
+
 def _positive_int(value):
-    """An id from the outside: an int or a string of digits; anything else (1.9, true) is 0."""
+    """An id from the outside: an int or a string of digits; anything else (1.9, true, a number
+    past 64 bits) is 0."""
     if isinstance(value, bool):
         return 0
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= _ID_MAX:
+        return value
     return 0
 
 

@@ -202,3 +202,39 @@ async def test_a_hello_with_a_last_seq_that_is_not_a_count_is_a_bad_frame(socket
     await sock.send({"type": "hello", "token": started.token})  # no last_seq: from the start
     assert (await sock.recv_until("welcome"))["messages"] == []
     await sock.close()
+
+
+# --- ids past 64 bits ----------------------------------------------------------------------------
+async def test_ids_past_64_bits_are_bad_frames_not_server_errors(socket_factory, unit, make_official):
+    official, started, sock = await taken_chat(unit, make_official, socket_factory)
+    cid, big = started.conversation.pk, 2**63
+    for frame in (
+        {"type": "message.send", "conversation_id": big, "client_id": "x", "body": "سلام"},
+        {"type": "note.add", "conversation_id": big, "client_id": "y", "body": "سلام"},
+        {"type": "chat.open", "conversation_id": big},
+        {"type": "resume", "conversation_id": cid, "after": 2**70},
+        {"type": "ticket.watch", "ticket_id": big},
+        {"type": "ticket.watch", "ticket_id": "1"},
+        {"type": "ticket.watch", "ticket_id": 1.5},
+        {"type": "ticket.watch"},
+    ):
+        await sock.send(frame)
+        error = await sock.recv_until("error")
+        assert error["code"] == "bad_frame", frame
+    await sock.send({"type": "ticket.watch", "ticket_id": 2**63 - 1})  # an integer: just no such ticket
+    assert (await sock.recv_until("error"))["code"] == "not_found"
+    assert await answers_ping(sock)
+    assert await sync_to_async(Message.objects.filter(sender="official").count)() == 0
+    await sock.close()
+
+
+def test_a_document_for_a_conversation_id_past_64_bits_is_not_found(unit, make_official):
+    official = make_official("rezaei", [unit])
+    client = Client()
+    client.force_login(official.user)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.support.documents import PDF
+
+    response = client.post("/api/chat/files/", {"file": SimpleUploadedFile("a.pdf", PDF), "client_id": "f1", "conversation_id": str(2**64)})
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"

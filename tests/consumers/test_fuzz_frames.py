@@ -85,7 +85,7 @@ FRAMES = st.fixed_dictionaries(
 # counts, ids of this world and others): these reach the services, not only the frame checks.
 CLEAN = st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60), ODD_TEXT)
 PLAIN_IDS = {
-    placeholder: st.one_of(st.just(placeholder), st.just(placeholder), st.just(placeholder), st.integers(-1, 10**6), st.just("1"), st.none(), st.booleans())
+    placeholder: st.one_of(st.just(placeholder), st.just(placeholder), st.just(placeholder), st.integers(-1, 10**6), st.integers(2**63 - 2, 2**70), st.just("1"), st.none(), st.booleans())
     for placeholder in (CID, UNIT, OFFICIAL, TICKET)
 }
 PLAIN = {
