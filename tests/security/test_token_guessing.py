@@ -5,7 +5,6 @@ out for a while (every token refused, a right one too); other addresses go on.""
 import json
 
 import pytest
-from asgiref.sync import sync_to_async
 from django.test import Client
 
 from chatdesk.chats import services
