@@ -29,7 +29,7 @@ from tests.conftest import Socket
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-EXAMPLES = 80
+EXAMPLES = 100
 FUZZ = hsettings(
     max_examples=EXAMPLES,
     deadline=dt.timedelta(seconds=5),
