@@ -200,6 +200,11 @@ CHAT = {
     "MESSAGES_PER_MINUTE": int(os.environ.get("CHAT_MESSAGES_PER_MINUTE", 30)),
     "CHATS_PER_HOUR_PER_ADDRESS": int(os.environ.get("CHAT_CHATS_PER_HOUR_PER_ADDRESS", 10)),
     "HELLO_TIMEOUT_SECONDS": 10,
+    # Wrong chat tokens from one address (a socket's hello, the chat's HTTP calls): this many
+    # within the window lock the address out for the lock time, as failed sign-ins do.
+    "TOKEN_FAILURES_PER_ADDRESS": int(os.environ.get("CHAT_TOKEN_FAILURES_PER_ADDRESS", 20)),
+    "TOKEN_FAILURE_WINDOW_SECONDS": 15 * 60,
+    "TOKEN_LOCK_SECONDS": int(os.environ.get("CHAT_TOKEN_LOCK_SECONDS", 15 * 60)),
     # How long an official whose console disconnected stays "on duty" before going offline.
     "PRESENCE_GRACE_SECONDS": int(os.environ.get("CHAT_PRESENCE_GRACE_SECONDS", 30)),
     # A console connection not heard from for this long is considered dead (process killed).

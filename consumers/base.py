@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from uvicorn.protocols.utils import ClientDisconnected
 
-from chatdesk.core import events, realtime
+from chatdesk.core import events, jsontext, realtime
 from chatdesk.core.errors import DomainError, RateLimited
 
 log = logging.getLogger("chatdesk.consumers")
@@ -28,6 +28,7 @@ log = logging.getLogger("chatdesk.consumers")
 CLOSE_UNAUTHORISED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_HELLO_TIMEOUT = 4408
+CLOSE_TOO_MANY = 4429
 
 
 #: a socket's database connection is replaced after this many seconds (a fresh backend now and then)
@@ -117,6 +118,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
         self.groups_joined = set()
         self._inbox = deque()
         self._inbox_task = None
+        self.closed = False
         await super().websocket_connect(message)
 
     async def websocket_receive(self, message):
@@ -125,6 +127,8 @@ class JsonConsumer(AsyncWebsocketConsumer):
         socket holds no task).  Channels handles a consumer's messages one at a time: without
         the inbox, a delivery to this socket (another side's message) waited until this socket's
         own database call was done (docs/performance.md)."""
+        if self.closed:
+            return  # the server has closed this socket: a frame still on its way gets no answer
         if len(self._inbox) >= INBOX_LIMIT:
             await self._refuse_busy(message.get("text"))
             return
@@ -134,9 +138,14 @@ class JsonConsumer(AsyncWebsocketConsumer):
 
     async def _drain_inbox(self):
         try:
-            while self._inbox:
+            while self._inbox and not self.closed:
                 message = self._inbox.popleft()
-                await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
+                try:
+                    await self.receive(text_data=message.get("text"), bytes_data=message.get("bytes"))
+                except Exception:
+                    # ``receive`` answers every error itself; if even that fails, the frames
+                    # behind this one must still be handled (and acknowledged).
+                    log.exception("frame not answered")
         finally:
             self._inbox_task = None
 
@@ -144,7 +153,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
         request = None
         try:
             request = json.loads(text_data) if text_data else None
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
         await self.send_error(ServerBusy(), request=request)
 
@@ -157,6 +166,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
     async def websocket_disconnect(self, message):
         # Frames still waiting are dropped with the socket: none was acknowledged, so the client
         # sends them again when it reconnects (client_id makes a resend safe).
+        self.closed = True
         await self._stop_inbox()
         await super().websocket_disconnect(message)
 
@@ -177,7 +187,21 @@ class JsonConsumer(AsyncWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def close(self, code=None, reason=None):
+        """Close from the server's side, once; nothing is sent after it (a server raises
+        ``websocket.send after websocket.close``), and frames still waiting are dropped: none was
+        acknowledged, so the client sends them again on its next socket."""
+        if getattr(self, "closed", False):
+            return
+        self.closed = True
+        if getattr(self, "_inbox", None):
+            self._inbox.clear()
+        await super().close(code=code, reason=reason)
+
     async def send_frame(self, frame):
+        if getattr(self, "closed", False):
+            log.debug("socket closed before a %s frame", frame.get("type"))
+            return
         try:
             await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
         except ClientDisconnected:
@@ -190,6 +214,8 @@ class JsonConsumer(AsyncWebsocketConsumer):
         if isinstance(request, dict):
             for key in ("client_id", "conversation_id", "ref"):
                 value = request.get(key)
+                if isinstance(value, str) and jsontext.has_lone_surrogate(value):
+                    continue  # no UTF-8 frame can carry it back
                 if isinstance(value, (str, int)) and not isinstance(value, bool):
                     frame[key] = value
         await self.send_frame(frame)
@@ -203,10 +229,16 @@ class JsonConsumer(AsyncWebsocketConsumer):
                 raise FrameError("پیام بزرگ‌تر از حد مجاز است.", code="frame_too_large")
             try:
                 request = json.loads(text_data)
-            except ValueError:
+            except (ValueError, RecursionError):  # thousands of "[" raise RecursionError
                 raise FrameError() from None
             if not isinstance(request, dict) or not isinstance(request.get("type"), str):
                 raise FrameError()
+            try:
+                # A lone surrogate fails far away (the database, the encoding of the answer);
+                # a frame nested deeper than any of protocol.md's is not one of them.
+                jsontext.check(request)
+            except jsontext.Refused as refused:
+                raise FrameError(refused.message, code="bad_frame") from None
             handler = self.handlers.get(request["type"])
             if handler is None:
                 raise FrameError("نوع پیام ناشناخته است.", code="unknown_type")
@@ -222,6 +254,12 @@ class JsonConsumer(AsyncWebsocketConsumer):
         except Exception:
             log.exception("consumer error")
             await self.send_error(DomainError("خطای داخلی؛ لطفاً دوباره تلاش کنید.", code="server_error"), request=request)
+
+    def client_address(self):
+        """The peer's address as the ASGI server gives it (uvicorn and daphne take it from
+        ``X-Forwarded-For`` when run behind the proxy: ``serve --proxy-headers``)."""
+        client = self.scope.get("client") or ()
+        return client[0] if client else ""
 
     async def on_ping(self, request):
         await self.send_frame({"type": events.PONG})
@@ -243,8 +281,20 @@ class JsonConsumer(AsyncWebsocketConsumer):
         await realtime.leave_all(self)
 
 
+def bool_field(request, name):
+    value = request.get(name)
+    if not isinstance(value, bool):
+        raise FrameError(f"فیلد {name} باید true یا false باشد.", code="bad_frame")
+    return value
+
+
+#: the largest id or count a frame may carry: a database's 64-bit integer (a larger one raised
+#: OverflowError in the database driver and was answered server_error)
+INT_MAX = 2**63 - 1
+
+
 def int_field(request, name):
     value = request.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= INT_MAX:
         raise FrameError(f"فیلد {name} باید عدد صحیح نامنفی باشد.", code="bad_frame")
     return value

@@ -9,9 +9,24 @@ from chatdesk.chats import selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.chats.models import Conversation
 from chatdesk.core import events, realtime
-from chatdesk.core.errors import DomainError, NotFound
+from chatdesk.core.errors import DomainError, NotFound, RateLimited
 
-from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, FrameError, JsonConsumer, db, int_field
+from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, CLOSE_TOO_MANY, FrameError, JsonConsumer, bool_field, db, int_field
+
+
+class SeqAhead(FrameError):
+    """``hello`` with a ``last_seq`` above the conversation's: refused, with the server's
+    ``last_seq``; the client drops what it shows and sends ``hello`` again (docs/protocol.md)."""
+
+    code = "seq_ahead"
+    message = "شمارهٔ آخرین پیام دیده‌شده از شمارهٔ آخرین پیام گفتگو بیشتر است؛ گفتگو از نو بارگذاری می‌شود."
+
+    def __init__(self, last_seq):
+        super().__init__()
+        self.last_seq = last_seq
+
+    def as_dict(self):
+        return {**super().as_dict(), "last_seq": self.last_seq}
 
 
 class CitizenConsumer(JsonConsumer):
@@ -45,11 +60,21 @@ class CitizenConsumer(JsonConsumer):
         token = request.get("token")
         after = int_field(request, "last_seq") if "last_seq" in request else 0
         try:
-            conversation = await db(access_conversation_for_token)(token)
+            conversation = await db(access_conversation_for_token)(token, address=self.client_address())
         except NotFound as error:
             await self.send_error(error, request=request)
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        except RateLimited as error:
+            # Too many wrong tokens from this address: not 4403, which tells the client its chat
+            # is gone; it may come back after ``retry_after``.
+            await self.send_error(error, request=request)
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        if after > conversation.last_seq:
+            # The client shows messages this conversation never had (its server's database was
+            # restored from a backup, or its storage mixed two chats): it must start over.
+            raise SeqAhead(conversation.last_seq)
         self._hello_timer.cancel()
         self.conversation_id = conversation.pk
         # Join before reading history: whatever is written after the read arrives live.
@@ -86,7 +111,7 @@ class CitizenConsumer(JsonConsumer):
 
     async def on_typing(self, request):
         self._require_hello()
-        await realtime.typing(self.conversation_id, side="citizen", active=bool(request.get("active")))
+        await realtime.typing(self.conversation_id, side="citizen", active=bool_field(request, "active"))
 
     async def on_resume(self, request):
         self._require_hello()

@@ -16,7 +16,7 @@ from chatdesk.tickets import access as ticket_access
 from chatdesk.tickets import escalation as ticket_escalation
 from chatdesk.tickets import wire as ticket_wire
 
-from .base import CLOSE_UNAUTHORISED, JsonConsumer, db, int_field
+from .base import CLOSE_UNAUTHORISED, JsonConsumer, bool_field, db, int_field
 
 HEARTBEAT_EVERY = 20  # seconds between presence writes on ping
 RECENT_MESSAGES = 200
@@ -210,7 +210,7 @@ class ConsoleConsumer(JsonConsumer):
     async def on_ticket_watch(self, request):
         """Follow a ticket page's changes (the same not_found for missing and forbidden)."""
         self._require_official()
-        ticket = await db(ticket_access.access_ticket_for_official)(self.official, request.get("ticket_id"))
+        ticket = await db(ticket_access.access_ticket_for_official)(self.official, int_field(request, "ticket_id"))
         await realtime.join(self, realtime.group_ticket_staff(ticket.pk))
         await self.send_frame({"type": events.TICKET_CHANGED, "ticket": ticket_wire.ticket_brief(ticket)})
 
@@ -231,9 +231,10 @@ class ConsoleConsumer(JsonConsumer):
     async def on_typing(self, request):
         self._require_official()
         conversation_id = int_field(request, "conversation_id")
+        active = bool_field(request, "active")
         if not await db(self._owns)(conversation_id):
             raise DomainError("این گفتگو به شما واگذار نشده است.", code="not_assigned")
-        await realtime.typing(conversation_id, side="official", active=bool(request.get("active")), name=self.official.display_name)
+        await realtime.typing(conversation_id, side="official", active=active, name=self.official.display_name)
 
     def _owns(self, conversation_id):
         return selectors.official_owns_active(self.official.pk, conversation_id)

@@ -1,8 +1,11 @@
 """Who may see a conversation.  "Does not exist" and "not yours" give the same NotFound."""
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from chatdesk.core.errors import NotFound
+from chatdesk.core import ratelimit
+from chatdesk.core.errors import NotFound, RateLimited
+from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.models import Official, Unit
 from chatdesk.directory.selectors import unit_ids_for_official
 
@@ -51,9 +54,30 @@ def official_may_write_sql(official, conversation_alias):
     return f"{active} AND {unit} AND {member}", [official.pk, official.pk]
 
 
-def access_conversation_for_token(token):
+TOKEN_SCOPE = "chat-token"
+TOKEN_LOCKED_MESSAGE = (
+    "از این نشانی چند بار پیاپی نشانی گفتگوی نادرست فرستاده شده است؛ لطفاً {minutes} دقیقهٔ دیگر دوباره تلاش کنید."
+)
+
+
+def access_conversation_for_token(token, *, address):
+    """The conversation a citizen's chat token opens (NotFound ``invalid_token`` otherwise).
+
+    ``address`` is the client's (``core.auth.client_address``, a socket's peer): wrong tokens
+    from one address are counted, and ``TOKEN_FAILURES_PER_ADDRESS`` of them within the window
+    lock it out for ``TOKEN_LOCK_SECONDS`` (RateLimited, right tokens too), as failed sign-ins
+    do.  None only where no client asks (a command, a test of something else)."""
+    limits = settings.CHAT
+    remaining = ratelimit.locked_for(TOKEN_SCOPE, address)
+    if remaining:
+        minutes = to_persian_digits(max(1, -(-remaining // 60)))
+        raise RateLimited(TOKEN_LOCKED_MESSAGE.format(minutes=minutes), retry_after=remaining)
     conversation = selectors.conversation_by_token(token)
     if conversation is None:
+        ratelimit.count_failure(
+            TOKEN_SCOPE, address, limit=limits["TOKEN_FAILURES_PER_ADDRESS"],
+            window=limits["TOKEN_FAILURE_WINDOW_SECONDS"], lock_seconds=limits["TOKEN_LOCK_SECONDS"],
+        )
         raise NotFound("نشانی گفتگو معتبر نیست.", code="invalid_token")
     return conversation
 

@@ -106,7 +106,7 @@ def access_attachment_for_request(request, attachment_id):
         raise NotFound()
     token = request.META.get(TOKEN_HEADER)
     if token:
-        conversation = access_conversation_for_token(token)
+        conversation = access_conversation_for_token(token, address=client_address(request))
         if conversation.pk != attachment.conversation_id:
             raise NotFound()
         return attachment
@@ -147,7 +147,7 @@ def upload_view(request):
             # Per address too (docs/security.md#rate-limits), on top of the per-conversation limit.
             ratelimit.hit("chat-file-address", client_address(request), limit=FILES_PER_HOUR_PER_ADDRESS, window=3600,
                           message="از این نشانی پرونده‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
-            conversation = access_conversation_for_token(token)
+            conversation = access_conversation_for_token(token, address=client_address(request))
             message, created = chat_file_send(
                 conversation_id=conversation.pk, sender=Conversation.Side.CITIZEN, uploaded=request.FILES.get("file"),
                 client_id=request.POST.get("client_id"),
@@ -177,6 +177,8 @@ def download_view(request, attachment_id):
         attachment = access_attachment_for_request(request, attachment_id)
     except NotFound as error:
         return _error(error, 404)
+    except RateLimited as error:  # too many wrong chat tokens from this address
+        return _error(error, 429)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

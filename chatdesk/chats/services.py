@@ -350,7 +350,9 @@ def note_add(*, conversation_id, official, client_id, body):
     client_id = _validate_client_id(client_id)
     with transaction.atomic():
         conversation = access_conversation_for_official(official, conversation_id, for_update=True)
-        existing = Note.objects.filter(conversation=conversation, official=official, client_id=client_id).first()
+        # The answer to a resend is built from the row on the event loop (wire.note reads its
+        # author): fetch the author with it, or the console's answer raised there.
+        existing = Note.objects.select_related("official").filter(conversation=conversation, official=official, client_id=client_id).first()
         if existing:
             return existing, False
         note = Note.objects.create(

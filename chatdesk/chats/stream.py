@@ -18,17 +18,24 @@ from .access import official_may_write_sql
 from .models import Conversation, Message
 
 
-_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_\-:.]{1,64}$")
+#: the whole string (``fullmatch``): a ``$`` anchor also matches before a final newline, and
+#: "abc\n" was stored as another key than "abc"
+_CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
+
+
+#: ids are 64-bit in every database: a larger one is no id (the driver raised OverflowError)
+_ID_MAX = 2**63 - 1
 
 
 def _positive_int(value):
-    """An id from the outside: an int or a string of digits; anything else (1.9, true) is 0."""
+    """An id from the outside: an int or a string of digits; anything else (1.9, true, a number
+    past 64 bits) is 0."""
     if isinstance(value, bool):
         return 0
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.isascii() and value.isdigit():
-        return int(value)
+        value = int(value)
+    if isinstance(value, int) and 0 <= value <= _ID_MAX:
+        return value
     return 0
 
 
@@ -37,7 +44,7 @@ def _limits():
 
 
 def _validate_client_id(client_id):
-    if not isinstance(client_id, str) or not _CLIENT_ID_RE.match(client_id):
+    if not isinstance(client_id, str) or not _CLIENT_ID_RE.fullmatch(client_id):
         raise ValidationError("شناسه پیام نامعتبر است.", code="invalid_client_id", field="client_id")
     return client_id
 

@@ -59,12 +59,12 @@ def format_time(moment):
     return to_persian_digits(f"{t.hour:02d}:{t.minute:02d}")
 
 
-_DATE_RE = re.compile(r"^\s*(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})\s*$")
+_DATE_RE = re.compile(r"\s*(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})\s*")
 
 
 def parse_date(text):
     """Parse ``1405/09/01`` (Persian or Latin digits) into a Gregorian ``date``; ValueError if bad."""
-    match = _DATE_RE.match(to_latin_digits(text or ""))
+    match = _DATE_RE.fullmatch(to_latin_digits(text or ""))
     if not match:
         raise ValueError("jalali_date")
     year, month, day = (int(g) for g in match.groups())

@@ -56,7 +56,7 @@ def search_key(text):
     return " ".join(text.lower().split())
 
 
-_MOBILE_RE = re.compile(r"^09[0-9]{9}$")
+_MOBILE_RE = re.compile(r"09[0-9]{9}")
 
 
 def normalize_mobile(value):
@@ -73,7 +73,7 @@ def normalize_mobile(value):
         raw = "0" + raw[2:]
     elif raw.startswith("9") and len(raw) == 10:
         raw = "0" + raw
-    if not _MOBILE_RE.match(raw):
+    if not _MOBILE_RE.fullmatch(raw):
         raise ValueError("mobile")
     return raw
 

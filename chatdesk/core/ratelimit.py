@@ -4,9 +4,15 @@ together; process memory in the embedded default, which runs one process).
     ratelimit.hit("track", ip_address, limit=10, window=600, message="...")
 
 raises ``RateLimited`` once ``limit`` hits were counted for the same key in the window.
+
+Failed guesses (of a chat token) lock an address out for a while, as failed sign-ins do:
+
+    if ratelimit.locked_for("chat-token", address): refuse, whatever the guess
+    on a wrong guess: ratelimit.count_failure("chat-token", address, limit=20, window=900, lock_seconds=900)
 """
 
 import hashlib
+import time
 
 from django.core.cache import cache
 
@@ -35,3 +41,35 @@ def hit(scope, key, *, limit, window, message=None):
 
 def reset(scope, key, *, window):
     cache.delete(_key(scope, key, window))
+
+
+# --- failed guesses: a lock-out, like the sign-in's (core/auth.py) --------------------------------
+def _lock_key(scope, key):
+    return _key(f"{scope}:lock", key, 0)
+
+
+def locked_for(scope, key):
+    """Seconds until ``key`` (an address) may try again in ``scope`` (0: not locked)."""
+    if not key:
+        return 0
+    until = cache.get(_lock_key(scope, key))
+    return max(0, int(until - time.time()) + 1) if until else 0
+
+
+def count_failure(scope, key, *, limit, window, lock_seconds):
+    """Count one failed guess; the ``limit``-th within ``window`` seconds locks ``key`` out of
+    ``scope`` for ``lock_seconds``.  Returns True when this failure locked it."""
+    if not key:
+        return False
+    cache_key = _key(f"{scope}:fail", key, window)
+    cache.add(cache_key, 0, timeout=window)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.add(cache_key, 1, timeout=window)
+        count = 1
+    if count < limit:
+        return False
+    cache.set(_lock_key(scope, key), time.time() + lock_seconds, timeout=lock_seconds)
+    cache.delete(cache_key)
+    return True

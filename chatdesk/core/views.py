@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -10,7 +9,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from chatdesk.core import realtime
+from chatdesk.core import jsontext, realtime
 from chatdesk.core.models import WorkerHeartbeat
 from chatdesk.directory.selectors import menu_units
 
@@ -94,8 +93,11 @@ async def healthz(request):
 
 
 def json_body(request):
+    """The request's JSON object, or None for anything else: no JSON, not an object, a lone
+    surrogate or nesting deeper than any request (core/jsontext.py), which used to fail later
+    as a 500 page."""
     try:
-        data = json.loads(request.body or b"{}")
+        data = jsontext.loads(request.body or b"{}")
     except ValueError:
         return None
     return data if isinstance(data, dict) else None

@@ -17,7 +17,7 @@ from chatdesk.directory.models import Unit
 
 # A government e-service identifier («شناسه خدمت»): 8 to 12 Latin digits (stored folded; shown
 # with Persian digits).
-IDENTIFIER_VALIDATOR = RegexValidator(r"^[0-9]{8,12}$", "شناسه خدمت باید ۸ تا ۱۲ رقم باشد.")
+IDENTIFIER_VALIDATOR = RegexValidator(r"^[0-9]{8,12}\Z", "شناسه خدمت باید ۸ تا ۱۲ رقم باشد.")
 
 
 class Service(models.Model):

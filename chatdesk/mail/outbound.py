@@ -77,12 +77,12 @@ def reply_address(ticket):
     return f"{settings.MAIL['REPLY_LOCALPART']}+{ticket.code}-{reply_token(ticket)}@{mail_domain()}"
 
 
-_REPLY_RE = re.compile(r"^(?P<local>[^+@\s]+)\+(?P<code>[0-9]{13})-(?P<token>[a-z2-7]+)@(?P<domain>[^@\s]+)$", re.IGNORECASE)
+_REPLY_RE = re.compile(r"(?P<local>[^+@\s]+)\+(?P<code>[0-9]{13})-(?P<token>[a-z2-7]+)@(?P<domain>[^@\s]+)", re.IGNORECASE)
 
 
 def parse_reply_address(address):
     """``(code, token)`` when ``address`` has the shape of our reply address, else None."""
-    match = _REPLY_RE.match((address or "").strip().strip("<>"))
+    match = _REPLY_RE.fullmatch((address or "").strip().strip("<>"))
     if not match or match["local"].lower() != settings.MAIL["REPLY_LOCALPART"].lower():
         return None
     return match["code"], match["token"].lower()

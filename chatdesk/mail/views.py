@@ -35,7 +35,7 @@ def transcript(request):
         # Per address too (docs/security.md#rate-limits): one address trying many tokens.
         ratelimit.hit("transcript-address", client_address(request), limit=TRANSCRIPTS_PER_ADDRESS, window=3600,
                       message="از این نشانی درخواست‌های زیادی برای فرستادن متن گفتگو ثبت شده است؛ لطفاً بعداً تلاش کنید.")
-        conversation = access_conversation_for_token(data["token"])
+        conversation = access_conversation_for_token(data["token"], address=client_address(request))
         services.transcript_request(conversation_id=conversation.pk)
     except NotFound as error:
         return _error(error, 404)

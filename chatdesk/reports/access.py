@@ -57,10 +57,10 @@ def rating_unit_ids_for_official(official):
 
 
 # --- citizens rating a case -------------------------------------------------------------------
-def access_conversation_for_rating(token):
+def access_conversation_for_rating(token, *, address):
     from chatdesk.chats.access import access_conversation_for_token
 
-    return access_conversation_for_token(token)
+    return access_conversation_for_token(token, address=address)
 
 
 def access_ticket_for_rating_session(session, code):

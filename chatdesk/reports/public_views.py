@@ -51,8 +51,8 @@ def rate_chat(request):
     if data is None or not isinstance(data.get("token"), str):
         return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
     try:
-        conversation = access_conversation_for_rating(data["token"])
-    except NotFound as error:
+        conversation = access_conversation_for_rating(data["token"], address=client_address(request))
+    except (NotFound, RateLimited) as error:  # RateLimited: too many wrong chat tokens (429)
         return _error(error, 404)
     if "score" in data:
         try:

@@ -167,8 +167,11 @@
      server could not take it just now (PASSING: the database restarting, an unexpected error, a
      full inbox, the citizen's pace): then the item stays, shown as pending with a notice, and is
      sent again with the same client_id after retry_after seconds when the server gives one,
-     otherwise after 2, 4, 8 … up to 30 s, and at once on a reconnect (flush). */
+     otherwise after 2, 4, 8 … up to 30 s, and at once on a reconnect (flush). An unexpected
+     error (server_error) may be a fault that meets the same frame every time: it is tried at
+     most SERVER_ERROR_TRIES times in all, then dropped like a final refusal (docs/protocol.md §9). */
   var PASSING = { unavailable: true, server_error: true, busy: true, rate_limited: true, hello_required: true };
+  var SERVER_ERROR_TRIES = 3;
   var RETRY_FIRST = 2000, RETRY_MAX = 30000, RETRY_AFTER_MAX = 60;
   function Outbox(key, options) {
     options = options || {};
@@ -179,6 +182,7 @@
     this.retries = {}; // client_id -> {attempts, timer, ticker}
   }
   Outbox.passing = function (code) { return PASSING.hasOwnProperty(code); };
+  Outbox.SERVER_ERROR_TRIES = SERVER_ERROR_TRIES;
   Outbox.retryDelay = function (attempt, retryAfter) {
     if (typeof retryAfter === "number" && retryAfter > 0) return Math.min(retryAfter, RETRY_AFTER_MAX) * 1000;
     return Math.min(RETRY_FIRST * Math.pow(2, Math.max(0, attempt - 1)), RETRY_MAX);
@@ -224,8 +228,9 @@
     if (id === undefined || id === null || !this.has(String(id))) return null;
     id = String(id);
     if (!Outbox.passing(frame.code)) { this.remove(id); return "dropped"; }
-    var retry = this.retries[id] || (this.retries[id] = { attempts: 0 });
+    var retry = this.retries[id] || (this.retries[id] = { attempts: 0, serverErrors: 0 });
     retry.attempts += 1;
+    if (frame.code === "server_error" && ++retry.serverErrors >= SERVER_ERROR_TRIES) { this.remove(id); return "dropped"; }
     this.stopRetry(id);
     var self = this, due = Date.now() + Outbox.retryDelay(retry.attempts, frame.retry_after);
     function tick() {

@@ -404,6 +404,15 @@
   });
 
   function onError(frame) {
+    if (frame.code === "seq_ahead") {
+      // This page shows messages the server does not have (its database was restored): start
+      // the stream over from the server's history; messages not yet acknowledged stay pending.
+      $("messages").textContent = "";
+      stream.lastSeq = 0;
+      outbox.items.forEach(renderPending);
+      socket.send({ type: "hello", token: state.token, last_seq: 0, ref: "hello" });
+      return;
+    }
     var passing = window.Outbox.passing(frame.code);
     // A message the server could not take just now stays pending and goes again by itself
     // (socket.js); its bubble says so. Only the citizen's pace is worth a word of its own.

@@ -161,3 +161,21 @@ async def test_text_is_sent_as_data_not_markup(socket_factory, started):
     assert ack["message"]["body"] == payload  # stored as typed; the clients render it as text
     assert json.loads(json.dumps(ack))["message"]["body"] == payload
     await sock.close()
+
+
+async def test_chat_end_of_an_unanswered_question_with_a_contact_ends_in_escalated(socket_factory, unit):
+    """docs/protocol.md §7: chat.end may end a chat as a ticket; the event carries its code."""
+    unit.always_open = True  # the ticket's SLA clock reads office hours: not the hour of the run
+    await sync_to_async(unit.save)()
+    started = await sync_to_async(services.conversation_start)(unit_id=unit.pk, name="سارا", mobile="09123456789")
+    sock, _ = await hello(socket_factory, started.token)
+    await sock.send({"type": "message.send", "client_id": "q1", "body": "سؤال من"})
+    await sock.recv_until("ack")
+    await sock.send({"type": "chat.end"})
+    while True:
+        frame = await sock.recv_until("message")
+        if frame["message"]["kind"] == "event":
+            break
+    assert frame["message"]["event"] == "escalated" and frame["message"]["tracking_code"] and frame["message"]["display_code"]
+    assert (await sock.recv_until("conversation"))["conversation"]["status"] == "closed"
+    await sock.close()
