@@ -17,13 +17,14 @@ from tests.security import world as W
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ANSWERS = {"error", "ack", "history", "take.ok", "transfer.ok", "ticket.changed", "chat.escalated", "overview", "welcome", "pong"}
+ANSWERS = {"error", "ack", "history", "take.ok", "transfer.ok", "ticket.changed", "chat.escalated", "overview", "welcome", "pong", "duty.info"}
 
 # frame type -> list of (label, frame with {id} for B's object / the missing id), or a reason
 CONSOLE = {
     "hello": "no object: the official's own snapshot (checked for B's data below)",
     "ping": "no object",
     "duty.set": "no object: the official's own status",
+    "duty.info": "no object: the official's own closed units and shifts (checked for B's data below)",
     "overview": "no object: the supervisor's own units (checked for B's data below)",
     "transfer.targets": "no object: every unit's public transfer list, the same for every official (tests/consumers/test_console.py)",
     "chat.take": [("take B's chat", {"type": "chat.take", "conversation_id": "{conv}"})],
@@ -127,6 +128,18 @@ async def test_supervisor_overview_and_welcome_show_nothing_of_unit_b(world):
     await comm.send_json_to({"type": "overview"})
     frame = await _answer(comm)
     assert frame["type"] == "overview"
+    assert W.MARK_B not in json.dumps(frame, ensure_ascii=False)
+    await comm.disconnect()
+
+
+async def test_duty_info_names_nothing_of_unit_b(world):
+    """An official of unit A asks which of their units are closed and what their shifts are: the
+    answer is about unit A only, whatever unit B's hours or roster."""
+    comm, welcome = await _console(world.a)
+    assert W.MARK_B not in json.dumps(welcome.get("duty_info"), ensure_ascii=False)
+    await comm.send_json_to({"type": "duty.info"})
+    frame = await _answer(comm)
+    assert frame["type"] == "duty.info"
     assert W.MARK_B not in json.dumps(frame, ensure_ascii=False)
     await comm.disconnect()
 
