@@ -45,6 +45,16 @@ def access_ticket_for_official(official, ticket_id, *, for_update=False):
     return ticket
 
 
+def official_may_see_ticket(official, ticket_id):
+    """True when ``access_ticket_for_official`` would open the ticket (after a referral the
+    official of the old unit no longer may)."""
+    try:
+        access_ticket_for_official(official, ticket_id)
+    except NotFound:
+        return False
+    return True
+
+
 def _contact_matches(ticket, contact):
     contact = (contact or "").strip()
     if not contact:

@@ -104,6 +104,7 @@ DONE = {
     "status": "وضعیت پرونده تغییر کرد.",
     "priority": "اولویت پرونده تغییر کرد.",
 }
+REFERRED_AWAY = "پرونده به «{unit}» ارجاع شد و از فهرست پرونده‌های شما خارج شد."
 
 
 def _ticket_context(official, ticket, now):
@@ -150,6 +151,11 @@ def console_ticket(request, ticket_id):
                 kept["files_lost"] = True
             status = 400
         else:
+            if not access.official_may_see_ticket(official, ticket.pk):
+                # Referred to a unit the official is not in: the case has left their list, so they
+                # land on the list with the news instead of on a page that now answers 404.
+                messages.success(request, REFERRED_AWAY.format(unit=selectors.unit_name_of_ticket(ticket.pk)))
+                return redirect("tickets:console-list")
             messages.success(request, DONE[action])
             return redirect("tickets:console-ticket", ticket_id=ticket.pk)
         ticket = access.access_ticket_for_official(official, ticket.pk)

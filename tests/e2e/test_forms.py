@@ -52,7 +52,7 @@ def expect_filed(page, screenshots, shot):
     code = page.locator("[data-role=tracking-code]")
     expect(code).to_have_attribute("dir", "ltr")
     assert CODE.match(code.inner_text().strip()), code.inner_text()
-    expect(page.locator("[data-role=track-link]")).to_have_attribute("href", "/track/")
+    expect(page.locator("[data-role=track-link]")).to_have_attribute("href", re.compile(r"^/track/[0-9]{13}/$"))
     page.screenshot(path=str(screenshots / shot), full_page=True)
     return code.get_attribute("data-code")
 
