@@ -94,3 +94,30 @@ def test_a_bad_online_form_is_refused(unit):
     with pytest.raises(ValidationError):
         catalogue.service_save(identifier="10040111009", name="خدمت", slug="x", unit=unit, online_form="elsewhere")
     assert not Service.objects.exists()
+
+
+def test_the_directory_leads_to_a_meeting_with_each_manager(unit, make_official):
+    manager = make_official("manager", [unit], name="دکتر رضا احمدی")
+    manager.position = "معاون درمان"
+    manager.save()
+    clerk = make_official("clerk", [unit], name="کارمند")
+    clerk.position = "کارشناس"
+    clerk.save()
+    unit.manager = manager
+    unit.save()
+    page = Client().get("/directory/").content.decode()
+    assert f'href="/meetings/new/?person={manager.pk}"' in page
+    assert f"person={clerk.pk}" not in page
+    form = Client().get(f"/meetings/new/?person={manager.pk}").content.decode()
+    assert re.search(rf'<option value="{manager.pk}" selected>', form)
+
+
+def test_the_contact_page_has_a_link_per_group(unit):
+    from chatdesk.desk.models_forms import ContactGroup
+
+    groups = [ContactGroup.objects.create(name=name, unit=unit, order=i) for i, name in enumerate(("پرسش‌های عمومی", "پیشنهاد و انتقاد"))]
+    page = Client().get("/contact/").content.decode()
+    for g in groups:
+        assert f'href="/contact/?group={g.pk}"' in page
+    chosen = Client().get(f"/contact/?group={groups[1].pk}").content.decode()
+    assert re.search(rf'<option value="{groups[1].pk}" selected>', chosen)
