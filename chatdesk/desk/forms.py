@@ -9,14 +9,18 @@ Every form has a honeypot field (``website``: hidden from people by CSS and from
 filled by bots) and a ``form_id`` (a random idempotency key: a form sent twice files one case).
 """
 
+import datetime as dt
 import secrets
+
+import jdatetime
 
 from django import forms
 
-from chatdesk.core import uploads
+from chatdesk.core import clock, jalali, uploads
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.forms import JalaliDateInput
 
+from . import meetings
 from .models_forms import MeetingRequest
 
 REQUIRED = "این بخش را پر کنید."
@@ -173,6 +177,12 @@ class ComplaintForm(DeskForm):
         self.fields["about_unit"].choices = [("", "انتخاب کنید…")] + [(str(u.pk), u.name) for u in units]
 
 
+def _picker_date(day):
+    """A Gregorian date as the picker's attributes want it: Jalali ``1405/09/10``, Latin digits."""
+    j = jdatetime.date.fromgregorian(date=day, locale=jalali.LOCALE)
+    return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+
+
 class MeetingForm(DeskForm):
     person = forms.ChoiceField(label="ملاقات با", error_messages={"required": "فردی را که می‌خواهید ملاقات کنید انتخاب کنید.",
                                                                   "invalid_choice": "فردی را که می‌خواهید ملاقات کنید انتخاب کنید."})
@@ -190,8 +200,14 @@ class MeetingForm(DeskForm):
         self.fields["person"].choices = [("", "انتخاب کنید…")] + [
             (str(o.pk), f"{o.display_name} — {o.position} ({u.name})") for o, u in people
         ]
+        # The picker offers only the days the service accepts (meetings._parse_days): from
+        # tomorrow (Tehran) to MAX_DAYS_AHEAD ahead; past days are greyed out, not refused later.
+        today = jalali.local(clock.now()).date()
+        first, last = today + dt.timedelta(days=1), today + dt.timedelta(days=meetings.MAX_DAYS_AHEAD)
         for name in ("day1", "day2", "day3"):
-            self.fields[name].widget.attrs["class"] = "form-control jalali-date"
+            attrs = self.fields[name].widget.attrs
+            attrs["class"] = "form-control jalali-date"
+            attrs["data-jdp-min-date"], attrs["data-jdp-max-date"] = _picker_date(first), _picker_date(last)
 
     def days(self):
         return [self.cleaned_data.get(n) for n in ("day1", "day2", "day3") if self.cleaned_data.get(n)]
@@ -220,7 +236,7 @@ class ContactForm(DeskForm):
 class OfferForm(forms.Form):
     """The office's slot for a meeting (console)."""
 
-    date = forms.CharField(label="تاریخ", max_length=20, widget=JalaliDateInput(attrs={"class": "form-control jalali-date"}))
+    date = forms.CharField(label="تاریخ", max_length=20, widget=JalaliDateInput(attrs={"class": "form-control jalali-date", "data-jdp-min-date": "today"}))
     time = forms.CharField(label="ساعت", max_length=5, widget=forms.TextInput(attrs={"class": "form-control", "dir": "ltr", "placeholder": "۱۰:۳۰", "inputmode": "numeric"}))
     minutes = forms.TypedChoiceField(label="مدت", coerce=int, initial=20, choices=[(m, f"{to_persian_digits(m)} دقیقه") for m in (10, 15, 20, 30, 45, 60)],
                                      widget=forms.Select(attrs={"class": "form-select"}))

@@ -121,3 +121,31 @@ def test_the_contact_page_has_a_link_per_group(unit):
         assert f'href="/contact/?group={g.pk}"' in page
     chosen = Client().get(f"/contact/?group={groups[1].pk}").content.decode()
     assert re.search(rf'<option value="{groups[1].pk}" selected>', chosen)
+
+
+def test_the_meeting_days_picker_offers_only_the_days_accepted_and_either_digits_are_taken(unit, make_official):
+    from chatdesk.core.persian import to_persian_digits
+    from chatdesk.tickets.models import Ticket
+
+    manager = make_official("manager", [unit], name="دکتر رضا احمدی")
+    manager.position = "معاون درمان"
+    manager.save()
+    unit.manager = manager
+    unit.save()
+    with clock.frozen_at(NOW):  # 10 Azar 1405: tomorrow is 11 Azar, the last day 90 days ahead
+        page = Client().get("/meetings/new/").content.decode()
+    for n in (1, 2, 3):
+        field = re.search(rf'<input[^>]*name="day{n}"[^>]*>', page).group(0)
+        assert 'data-jdp-min-date="1405/09/11"' in field and 'data-jdp-max-date="1405/12/10"' in field
+    base = {"name": "حمید متقاضی", "mobile": "09121234567", "person": manager.pk, "subject": "طرح نیروی انسانی",
+            "body": "درخواست ملاقات", "day_part": "any"}
+    for i, (day1, day2) in enumerate((("1405/09/12", to_persian_digits("1405/09/13")), (to_persian_digits("۱۴۰۵/۹/۱۴"), ""))):
+        client = Client()
+        with clock.frozen_at(NOW):
+            response = client.post("/meetings/new/", {**base, "form_id": f"{i}" * 32, "day1": day1, "day2": day2})
+        assert response.status_code == 302, response.content.decode()[-3000:]
+    assert Ticket.objects.filter(kind="meeting").count() == 2
+    with clock.frozen_at(NOW):  # a past day is refused with a Persian message and files nothing
+        refused = Client().post("/meetings/new/", {**base, "form_id": "p" * 32, "day1": to_persian_digits("1405/09/09")})
+    assert refused.status_code == 400 and "از فردا به بعد" in refused.content.decode()
+    assert Ticket.objects.filter(kind="meeting").count() == 2
