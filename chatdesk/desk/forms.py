@@ -16,11 +16,17 @@ import jdatetime
 
 from django import forms
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+
 from chatdesk.core import clock, jalali, uploads
+from chatdesk.core.errors import DomainError
+from chatdesk.core.persian import normalize_mobile
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.forms import JalaliDateInput
 
 from . import meetings
+from .requests import validate_national_code
 from .models_forms import MeetingRequest
 
 REQUIRED = "این بخش را پر کنید."
@@ -28,6 +34,15 @@ REQUIRED = "این بخش را پر کنید."
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+
+# Django's own words for a file field use «پرونده»; the desk says «فایل» for uploads.
+FILE_FIELD_MESSAGES = {
+    "empty": "فایل خالی است.",
+    "invalid": "فایل فرستاده نشد؛ دوباره انتخاب کنید.",
+    "missing": "فایلی فرستاده نشد.",
+    "max_length": "نام فایل بیش از اندازه بلند است.",
+}
 
 
 class MultipleFileField(forms.FileField):
@@ -38,16 +53,43 @@ class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
+        self.error_messages.update(FILE_FIELD_MESSAGES)
 
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
+        given = [d for d in data if d] if isinstance(data, (list, tuple)) else ([data] if data else [])
+        files, errors = [], []
+        for d in given:
+            try:
+                files.append(single(d, initial))
+            except forms.ValidationError as error:  # Django's own refusals (an empty file…), named
+                errors += [f"«{uploads.display_name(d)}»: {m}" for m in error.messages]
+        errors += uploads.file_errors(files)  # every refused file, each named
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+
+class CheckedFileField(forms.FileField):
+    """One document of a service's checklist, checked like every upload (core/uploads.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages.update(FILE_FIELD_MESSAGES)
+
+    def clean(self, data, initial=None):
+        uploaded = super().clean(data, initial)
+        if uploaded:
+            try:
+                uploads.check(uploaded)
+            except DomainError as error:  # named by its line, as requests.service_request_open does
+                raise forms.ValidationError(f"«{self.label}»: {error.message}") from None
+        return uploaded
 
 
 def _accept():
-    return {"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+    # data-file-pick: shown as the Persian chooser of templates/desk/forms/_file_input.html
+    return {"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png", "data-file-pick": ""}
 
 
 class DeskForm(forms.Form):
@@ -74,6 +116,49 @@ class DeskForm(forms.Form):
             elif not isinstance(widget, forms.HiddenInput):
                 widget.attrs.setdefault("class", "form-control")
         self.fields["website"].widget.attrs["class"] = "form-control"
+
+    # The services validate again before they write; these give every error of the form at once
+    # (the service stops at its first) with the same Persian messages.
+    def clean_mobile(self):
+        value = (self.cleaned_data.get("mobile") or "").strip()
+        if value:
+            try:
+                normalize_mobile(value)
+            except ValueError:
+                raise forms.ValidationError("شماره همراه باید به شکل ۰۹xxxxxxxxx باشد.") from None
+        return value
+
+    def clean_email(self):
+        value = (self.cleaned_data.get("email") or "").strip()
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise forms.ValidationError("نشانی ایمیل معتبر نیست.") from None
+        return value
+
+    def clean_national_code(self):
+        value = self.cleaned_data.get("national_code") or ""
+        try:
+            validate_national_code(value, required=self.fields["national_code"].required)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        contact_ok = "mobile" not in self.errors and "email" not in self.errors
+        if contact_ok and not data.get("mobile") and not data.get("email") and not self.fields["email"].required:
+            self.add_error("mobile", "برای پیگیری، شماره همراه یا ایمیل خود را وارد کنید.")
+        return data
+
+    def error_list(self):
+        """``[(field id or None, label, message)]``: every error, for the summary above the form."""
+        rows = [(None, "", e) for e in self.non_field_errors()]
+        for name in self.fields:
+            for e in self.errors.get(name, []):
+                rows.append((self[name].id_for_label, self.fields[name].label, e))
+        return rows
 
     @property
     def is_bot(self):
@@ -134,13 +219,21 @@ class ServiceRequestForm(DeskForm):
         super().__init__(*args, **kwargs)
         self.documents = list(service.documents.all())
         for document in self.documents:
-            self.fields[f"doc_{document.pk}"] = forms.FileField(
+            self.fields[f"doc_{document.pk}"] = CheckedFileField(
                 label=document.title, required=False, widget=forms.ClearableFileInput(attrs={**_accept(), "class": "form-control"}),
                 help_text=document.note,
             )
             self.fields[f"na_{document.pk}"] = forms.BooleanField(
                 label="شامل من نمی‌شود", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
             )
+
+    def clean(self):
+        data = super().clean()
+        for d in self.documents:  # every missing line of the checklist at once
+            name = f"doc_{d.pk}"
+            if name not in self.errors and not data.get(name) and not data.get(f"na_{d.pk}"):
+                self.add_error(name, f"فایل «{d.title}» را بارگذاری کنید، یا اگر این مدرک شامل حال شما نمی‌شود گزینه «شامل من نمی‌شود» را بزنید.")
+        return data
 
     def checklist(self):
         """[(document, file field, not-applicable field)] for the template."""

@@ -46,13 +46,10 @@ def _form_page(request, *, form, template, context, submit):
             form.add_error(None, guard_error)
         else:
             valid = form.is_valid()
-            refused = uploads.refused_files(request)
-            if refused:
-                try:
-                    uploads.raise_if_refused(request)
-                except DomainError as error:
-                    form.apply_error(error)
-            elif valid:
+            refused = uploads.refused_errors(request)  # parts too big to keep: each on its field
+            for field, message in refused:
+                form.add_error(field if field in form.fields else None, message)
+            if valid and not refused:
                 try:
                     opened = submit(form)
                 except RateLimited as error:

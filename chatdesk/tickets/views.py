@@ -255,7 +255,7 @@ def track_case(request, code):
                 ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
             )
         except DomainError as error:
-            messages.error(request, error.message + (" پرونده‌ها را دوباره انتخاب کنید." if request.FILES else ""))
+            messages.error(request, error.message + (" فایل‌ها را دوباره انتخاب کنید." if request.FILES else ""))
             kept = request.POST.get("body", "")
             status = 429 if isinstance(error, RateLimited) else 400
         else:

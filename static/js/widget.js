@@ -379,7 +379,7 @@
         a.remove();
         setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
       })
-      .catch(function () { fileError("دریافت پرونده ممکن نشد؛ لطفاً دوباره تلاش کنید."); });
+      .catch(function () { fileError("دریافت فایل ممکن نشد؛ لطفاً دوباره تلاش کنید."); });
   }
   function uploadFile(file) {
     if (!state || !state.token) return;
