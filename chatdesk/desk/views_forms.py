@@ -65,7 +65,8 @@ def _form_page(request, *, form, template, context, submit):
         "challenge": challenge.new() if challenge.enabled() else None,
         "form": form,
         "upload_limits": uploads.limits_display(),
-        "files_lost": request.method == "POST" and bool(form.file_fields()),
+        # Only when files were chosen: the browser does not keep them across the answer.
+        "files_lost": request.method == "POST" and bool(form.file_fields()) and (bool(request.FILES) or bool(uploads.refused_files(request))),
     }
     return render(request, template, context, status=status)
 

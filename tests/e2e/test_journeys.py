@@ -334,3 +334,26 @@ def test_the_tracking_page_and_the_way_back_from_a_wrong_turn(open_home, shot, v
         expect(page.locator(f'[data-role="track-more"] a[href="{href}"]')).to_have_count(1)
     page.locator('[data-role="track-more"] a[href="/complaints/new/"]').click()
     expect(page.locator("h1")).to_have_text("ثبت شکایت")
+
+
+def test_a_wrong_address_and_an_expired_form_end_on_persian_pages_with_a_way_back(open_home, shot, viewport, browser_log):
+    browser_log.allow(r"status of (404|403)")  # the two refusals below, on purpose
+    page = open_home()
+    page.goto("/services/nope/")  # a mistyped address: the one place a URL is typed on purpose
+    error = page.locator('[data-role="error-page"]')
+    expect(error).to_have_attribute("data-status", "404")
+    expect(page.locator("h1")).to_have_text("صفحه یافت نشد")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    shot(page, "error-404")
+    page.locator('[data-role="back-home"]').click()
+    expect(page.locator('[data-role="desk-links"]')).to_be_visible()
+    # a form whose session cookie is gone (a long pause, cookies cleared): Persian, not Django's page
+    nav(page, "contact")
+    page.context.clear_cookies()
+    contact_fields(page, "لیلا پرسشگر")
+    submit(page)
+    expect(page.locator('[data-role="error-page"]')).to_have_attribute("data-status", "403")
+    expect(page.locator("h1")).to_contain_text("فرم منقضی شده")
+    shot(page, "error-csrf")
+    page.locator('[data-role="back-home"]').click()
+    expect(page.locator('[data-role="desk-links"]')).to_be_visible()
