@@ -61,3 +61,12 @@ def test_403_400_and_500_pages_are_persian():
     assert_persian_error_page(defaults.bad_request(request, Exception()), 400, back="/")
     # a real bad request: a host the desk does not serve
     assert_persian_error_page(Client().get("/", HTTP_HOST="evil.example"), 400, back="/")
+
+
+def test_the_console_for_an_account_that_is_not_an_official(django_user_model):
+    user = django_user_model.objects.create_user(username="citizen", password="x-12345678")
+    client = Client()
+    client.force_login(user)
+    for url in ("/console/", "/console/tickets/", "/console/meetings/"):
+        page = assert_persian_error_page(client.get(url), 403, back="/")
+        assert "این حساب به هیچ کارمندی متصل نیست" in page and 'data-role="logout"' in page

@@ -277,7 +277,10 @@ def test_a_meeting_request_from_the_directory(open_home, shot, viewport):
     page.locator("#id_day1").click()
     picker = page.locator("jdp-container")
     expect(picker).to_be_visible()
-    assert picker.locator(".jdp-day.disabled-day, .jdp-day.not-in-range").count() >= 0
+    # today and the days before it are greyed out (the meeting is from tomorrow on)
+    expect(picker.locator(".jdp-day.today")).to_have_class(re.compile(r"disabled-day"))
+    expect(picker.locator(".jdp-day.not-in-month.disabled-day, .jdp-day.disabled-day").first).to_be_visible()
+    page.wait_for_timeout(400)  # the picker fades in
     shot(page, "meeting-picker")
     picker.locator(".jdp-icon-plus").first.click()  # next month: every day there is ahead
     picker.locator(".jdp-day:not(.not-in-month):not(.disabled-day)").first.click()
