@@ -173,6 +173,11 @@ def test_a_chat_with_a_name_only_becomes_a_case_the_citizen_can_open(open_home, 
     page.fill("#chat-name", "نرگس بی‌شماره")  # no mobile, no email
     page.locator('#chat form[data-role="start"] button[type="submit"]').click()
     question = "برای کارت بهداشت چه مدارکی لازم است؟"
+    # the attach button shows its whole label «پیوست» beside the message box
+    attach = page.locator("#chat .chat-attach")
+    expect(attach).to_be_visible()
+    assert attach.evaluate("n => n.scrollWidth <= n.clientWidth + 1 && n.getBoundingClientRect().width >= 40"), attach.bounding_box()
+    shot(page, "chat-compose")
     page.locator('#chat [data-role="input"]').fill(question)
     page.locator('#chat [data-role="input"]').press("Enter")
     # nobody answers within the unit's limit: the chat becomes a ticket, with its code and PIN
