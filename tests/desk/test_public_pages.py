@@ -149,3 +149,21 @@ def test_the_meeting_days_picker_offers_only_the_days_accepted_and_either_digits
         refused = Client().post("/meetings/new/", {**base, "form_id": "p" * 32, "day1": to_persian_digits("1405/09/09")})
     assert refused.status_code == 400 and "از فردا به بعد" in refused.content.decode()
     assert Ticket.objects.filter(kind="meeting").count() == 2
+
+
+def test_the_success_page_names_what_was_filed_shows_one_persian_code_and_opens_the_case(unit):
+    from chatdesk.desk.models_forms import ContactGroup
+    from chatdesk.tickets.models import Ticket
+
+    group = ContactGroup.objects.create(name="پرسش‌های عمومی", unit=unit)
+    client = Client()
+    response = client.post("/contact/", {"form_id": "f" * 32, "name": "لیلا پرسشگر", "email": "leila@example.com", "group": group.pk,
+                                         "subject": "ساعت کاری", "body": "ساعت کاری درمانگاه چیست؟"})
+    assert response.status_code == 302 and response["Location"] == "/forms/filed/"
+    page = client.get("/forms/filed/").content.decode()
+    ticket = Ticket.objects.get(kind="contact")
+    assert "پیام شما ثبت شد" in page and "تماس با ما شما ثبت شد" not in page
+    main = page[page.index('data-role="filed"'):page.index("</article>")]
+    assert not LATIN_DIGIT.search(visible_text(main)), visible_text(main)  # the code once, in Persian digits
+    assert f'href="/track/{ticket.code}/" data-role="track-link"' in page
+    assert client.get(f"/track/{ticket.code}/").status_code == 200  # this browser opens its case at once
