@@ -61,7 +61,7 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
 
     client_id = _validate_client_id(client_id)
     if uploaded is None:
-        raise ValidationError("پرونده‌ای انتخاب نشده است.", code="file_missing", field="file")
+        raise ValidationError("فایلی انتخاب نشده است.", code="file_missing", field="file")
     checked = uploads.check(uploaded)
     now = clock.now()
     with transaction.atomic():
@@ -71,7 +71,7 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
             return existing, False
         changes = _check_writable(conversation, sender=sender, official=official, now=now)
         ratelimit.hit("chat-file", f"{conversation.pk}:{sender}", limit=FILES_PER_HOUR, window=3600,
-                      message="در این گفتگو پرونده‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
+                      message="در این گفتگو فایل‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
         attachment = Attachment(
             conversation=conversation, name=checked.name, content_type=checked.content_type, size=checked.size,
             sha256=checked.sha256, uploaded_by=sender, official=official if sender == Conversation.Side.OFFICIAL else None,
@@ -146,7 +146,7 @@ def upload_view(request):
         if token:
             # Per address too (docs/security.md#rate-limits), on top of the per-conversation limit.
             ratelimit.hit("chat-file-address", client_address(request), limit=FILES_PER_HOUR_PER_ADDRESS, window=3600,
-                          message="از این نشانی پرونده‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
+                          message="از این نشانی فایل‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
             conversation = access_conversation_for_token(token, address=client_address(request))
             message, created = chat_file_send(
                 conversation_id=conversation.pk, sender=Conversation.Side.CITIZEN, uploaded=request.FILES.get("file"),

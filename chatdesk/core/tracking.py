@@ -90,3 +90,48 @@ def ticket_token(ticket, purpose):
 
 def check_ticket_token(ticket, purpose, token):
     return isinstance(token, str) and hmac.compare_digest(ticket_token(ticket, purpose), token.strip().lower())
+
+
+# --- the tracking PIN («رمز پیگیری») ----------------------------------------------------------
+# A chat can become a ticket although the citizen gave only a name; the tracking code alone opens
+# nothing, so the widget also shows this PIN (and the secret link): the code and the PIN open the
+# case on /track/ from any browser.  Derived from the ticket's secret like the link token (nothing
+# more is stored; replacing ``Ticket.secret`` revokes it); eight digits, 10^8 possibilities, behind
+# the lookup's limits per address and per code (docs/tickets.md).
+TRACKING_PIN_DIGITS = 8
+
+
+def ticket_pin(ticket):
+    """The ticket's eight-digit PIN (Latin digits)."""
+    mac = hmac.new(settings_secret(), f"chatdesk.ticket.pin:{ticket.code}:{ticket.secret}".encode(), hashlib.sha256).digest()
+    return str(int.from_bytes(mac[:8], "big") % 10**TRACKING_PIN_DIGITS).zfill(TRACKING_PIN_DIGITS)
+
+
+def parse_tracking_pin(text):
+    """The PIN's eight Latin digits from what a person typed (any digits, with or without a
+    separator), or None when it cannot be one."""
+    from .persian import to_latin_digits
+
+    if not isinstance(text, str):
+        return None
+    digits = "".join(ch for ch in to_latin_digits(text) if not (ch.isspace() or ch in "-_–—/.\u200c"))
+    return digits if len(digits) == TRACKING_PIN_DIGITS and digits.isascii() and digits.isdigit() else None
+
+
+def check_ticket_pin(ticket, text):
+    pin = parse_tracking_pin(text)
+    return pin is not None and hmac.compare_digest(ticket_pin(ticket), pin)
+
+
+def format_tracking_pin(pin, persian=False):
+    """``1234-5678``, in Persian digits on Persian pages."""
+    from .persian import to_persian_digits
+
+    text = f"{pin[:4]}-{pin[4:]}" if len(pin or "") == TRACKING_PIN_DIGITS else (pin or "")
+    return to_persian_digits(text) if persian else text
+
+
+def settings_secret():
+    from django.conf import settings
+
+    return settings.SECRET_KEY.encode()

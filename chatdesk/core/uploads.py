@@ -48,11 +48,11 @@ KINDS = {
 }
 CHUNK = 64 * 1024
 MESSAGES = {
-    "file_type": "فقط پرونده‌های PDF، JPEG و PNG پذیرفته می‌شوند (نوع پرونده از محتوای آن تشخیص داده می‌شود، نه از نامش).",
-    "file_damaged": "این پرونده آسیب‌دیده است یا ساختار {kind} درستی ندارد.",
+    "file_type": "فقط فایل‌های PDF، JPEG و PNG پذیرفته می‌شوند (نوع فایل از محتوای آن تشخیص داده می‌شود، نه از نامش).",
+    "file_damaged": "این فایل آسیب‌دیده است یا ساختار {kind} درستی ندارد.",
     "file_active_content": "این PDF محتوای اجرایی (اسکریپت یا فرمان) دارد و پذیرفته نمی‌شود.",
-    "file_polyglot": "این پرونده محتوای دیگری (مانند صفحه وب یا پرونده فشرده) در خود دارد و پذیرفته نمی‌شود.",
-    "file_empty": "پرونده خالی است.",
+    "file_polyglot": "این فایل محتوای دیگری (مانند صفحه وب یا فایل فشرده) در خود دارد و پذیرفته نمی‌شود.",
+    "file_empty": "فایل خالی است.",
 }
 KIND_NAMES = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG"}
 
@@ -93,8 +93,8 @@ def max_files():
 
 
 def limits_display():
-    """For forms: «PDF، JPEG یا PNG، هر پرونده تا ۱۰ مگابایت»."""
-    return f"PDF، JPEG یا PNG، هر پرونده حداکثر {to_persian_digits(max_bytes() // (1024 * 1024))} مگابایت"
+    """For forms: «PDF، JPEG یا PNG، هر فایل تا ۱۰ مگابایت»."""
+    return f"PDF، JPEG یا PNG، هر فایل حداکثر {to_persian_digits(max_bytes() // (1024 * 1024))} مگابایت"
 
 
 def _refuse(code, kind=None):
@@ -103,7 +103,7 @@ def _refuse(code, kind=None):
 
 
 def _too_big(limit):
-    return f"حجم پرونده بیش از {to_persian_digits(limit // (1024 * 1024))} مگابایت است."
+    return f"حجم فایل بیش از {to_persian_digits(limit // (1024 * 1024))} مگابایت است."
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ def check_many(files):
     files = [f for f in (files or []) if f is not None]
     if len(files) > max_files():
         raise ValidationError(
-            f"حداکثر {to_persian_digits(max_files())} پرونده در هر بار می‌توان فرستاد.",
+            f"حداکثر {to_persian_digits(max_files())} فایل در هر بار می‌توان فرستاد.",
             code="too_many_files", field="file",
         )
     checked = []
@@ -311,7 +311,7 @@ def check_many(files):
         try:
             checked.append(check(f))
         except ValidationError as error:
-            shown = clean_name(getattr(f, "name", ""), "") or "پرونده"
+            shown = clean_name(getattr(f, "name", ""), "") or "فایل"
             error.message = f"«{shown}»: {error.message}"
             raise
     return checked
@@ -361,5 +361,37 @@ def raise_if_refused(request):
     error ``check`` gives."""
     refused = refused_files(request)
     if refused:
-        name = clean_name(refused[0][1], "") or "پرونده"
+        name = clean_name(refused[0][1], "") or "فایل"
         raise ValidationError(f"«{name}»: {_too_big(max_bytes())}", code="file_too_large", field=refused[0][0] or "file")
+
+
+def refused_errors(request):
+    """Every part of this request dropped for its size, as ``[(field, Persian message)]`` (a form
+    shows them all at once, each on its field)."""
+    return [
+        (field or "file", f"«{clean_name(name, '') or 'فایل'}»: {_too_big(max_bytes())}")
+        for field, name in refused_files(request)
+    ]
+
+
+def file_errors(files):
+    """The Persian refusal of each file that ``check_many`` would refuse: all of them, not only the
+    first (forms show every error at once; the service still checks before it stores)."""
+    files = [f for f in (files or []) if f is not None]
+    errors = []
+    if len(files) > max_files():
+        errors.append(f"حداکثر {to_persian_digits(max_files())} فایل در هر بار می‌توان فرستاد.")
+    for f in files:
+        try:
+            check(f)
+        except ValidationError as error:
+            errors.append(f"«{display_name(f)}»: {error.message}")
+    return errors
+
+
+def display_name(uploaded):
+    """The name the person chose, cleaned (``clean_name``) but with its own extension, to name a
+    refused file in a message."""
+    name = getattr(uploaded, "name", "") or ""
+    extension = os.path.splitext(name)[1][:10]
+    return clean_name(name, extension) or "فایل"

@@ -101,3 +101,9 @@ def json_body(request):
     except ValueError:
         return None
     return data if isinstance(data, dict) else None
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: the refused form in Persian, in the portal's layout (Django's own
+    page is English and left to right).  The reason stays in the log, not on the page."""
+    return render(request, "403_csrf.html", status=403)

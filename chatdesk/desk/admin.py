@@ -101,7 +101,7 @@ class ServiceForm(forms.ModelForm):
         model = Service
         fields = (
             "identifier", "name", "slug", "unit", "summary", "description", "recipient", "cost_rials", "cost_note",
-            "delivery_time", "in_person_visits", "channels", "availability", "access_url", "is_active", "order",
+            "delivery_time", "in_person_visits", "channels", "availability", "access_url", "online_form", "is_active", "order",
         )
 
     def clean_identifier(self):
@@ -120,7 +120,7 @@ class ServiceAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ("identifier", "name", "slug", "unit", "recipient", "summary", "description")}),
         ("هزینه و زمان", {"fields": ("cost_rials", "cost_note", "delivery_time", "in_person_visits")}),
-        ("دسترسی", {"fields": ("channels", "availability", "access_url")}),
+        ("دسترسی", {"fields": ("channels", "availability", "access_url", "online_form")}),
         ("نمایش", {"fields": ("is_active", "order")}),
     ]
 

@@ -86,6 +86,16 @@ def visible(at):
     )
 
 
+def past(at):
+    """Published announcements that have ended by ``at``, the latest ended first (the public
+    announcements page: «اطلاعیه‌های گذشته»)."""
+    return (
+        Announcement.objects.filter(is_published=True, ends_at__isnull=False, ends_at__lte=at)
+        .prefetch_related("units", "services")
+        .order_by("-ends_at", "-id")
+    )
+
+
 def period_display(announcement):
     """``دوشنبه ۳ آذر ۱۴۰۵ از ساعت ۲۲:۰۰ تا ۲۳:۳۰`` or ``از … ساعت … تا … ساعت …``."""
     start, end = announcement.starts_at, announcement.ends_at

@@ -7,6 +7,8 @@ summary, description, documents and rules, and the same text with its spaces rem
 (``__contains``: a LIKE on SQLite, and on PostgreSQL a trigram index can serve it; stack notes).
 """
 
+from urllib.parse import quote
+
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -72,7 +74,7 @@ def _key_for(service, documents, rules):
 @transaction.atomic
 def service_save(*, service=None, identifier, name, slug, unit, summary="", description="", recipient=Service.Recipient.G2C,
                  cost_rials=None, cost_note="", delivery_time="", in_person_visits=0, channels=(), availability="",
-                 access_url="", is_active=True, order=0, documents=None, rules=None):
+                 access_url="", is_active=True, order=0, documents=None, rules=None, online_form=Service.OnlineForm.REQUEST):
     """Create or update a service.  ``documents`` (list of ``(title, note)``) and ``rules`` (list of
     dicts with title, kind, number, date, url, text) replace the existing rows when given.
     Validates first; keeps ``search_key`` in step."""
@@ -85,6 +87,9 @@ def service_save(*, service=None, identifier, name, slug, unit, summary="", desc
     unknown = [c for c in channels if c not in Service.Channel.values]
     if unknown:
         raise ValidationError("شیوه دسترسی نامعتبر است.", field="channels")
+    online_form = online_form or Service.OnlineForm.REQUEST
+    if online_form not in Service.OnlineForm.values:
+        raise ValidationError("فرم درخواست آنلاین نامعتبر است.", field="online_form")
     clash = Service.objects.filter(identifier=identifier)
     if service is not None and service.pk:
         clash = clash.exclude(pk=service.pk)
@@ -101,6 +106,7 @@ def service_save(*, service=None, identifier, name, slug, unit, summary="", desc
     service.channels = [c for c in Service.Channel.values if c in channels]  # the catalogue's order
     service.availability, service.access_url = clean_line(availability), access_url
     service.is_active, service.order, service.updated_at = is_active, order, clock.now()
+    service.online_form = online_form
     service.save()
     if documents is not None:
         service.documents.all().delete()
@@ -169,3 +175,18 @@ def service_for_public(identifier):
         .filter(identifier=raw)
         .first()
     )
+
+
+_FORM_URLS = {
+    Service.OnlineForm.COMPLAINT: ("/complaints/new/", "ثبت شکایت آنلاین"),
+    Service.OnlineForm.CONTACT: ("/contact/", "ارسال پیام آنلاین"),
+    Service.OnlineForm.MEETING: ("/meetings/new/", "درخواست ملاقات آنلاین"),
+}
+
+
+def online_form_link(service):
+    """``(url, label)`` of the public form a service's «ثبت درخواست آنلاین» opens: the online
+    request with its checklist, or the complaint, contact or meeting form (``Service.online_form``)."""
+    if service.online_form in _FORM_URLS:
+        return _FORM_URLS[service.online_form]
+    return f"/requests/new/?service={quote(service.identifier)}", "ثبت درخواست آنلاین"

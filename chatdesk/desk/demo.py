@@ -108,6 +108,7 @@ OTHERS = [
     {
         "identifier": "10040111001",
         "slug": "public-complaints",
+        "online_form": "complaint",  # «رسیدگی به شکایات» opens the complaint form
         "unit": "public-relations",
         "name": "رسیدگی به شکایات و درخواست‌های مردمی",
         "summary": "ثبت شکایت یا درخواست، ارجاع به واحد مسئول و پاسخ با کد پیگیری.",

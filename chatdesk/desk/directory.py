@@ -19,6 +19,7 @@ class PublicPerson:
     phone: str
     email: str
     is_manager: bool
+    meet_id: int | None = None  # set when a citizen may ask to meet this person (meetings.meetable_people)
 
 
 @dataclass
@@ -34,9 +35,10 @@ class PublicUnit:
     people: list = field(default_factory=list)
 
 
-def public_directory():
+def public_directory(meetable_ids=frozenset()):
     """Active units depth first under their parents (menu order), each with its active people who
-    have a position; the unit's manager first."""
+    have a position; the unit's manager first.  ``meetable_ids``: the officials a citizen may ask
+    to meet (their entry links to the meeting form)."""
     units = list(Unit.objects.filter(is_active=True).order_by("menu_order", "id"))
     by_id = {u.pk: u for u in units}
     children = {}
@@ -66,7 +68,8 @@ def public_directory():
             )
             rows = sorted(people.get(u.pk, []), key=lambda r: r["pk"] != u.manager_id)  # stable: manager first
             entry.people = [
-                PublicPerson(r["display_name"], r["position"], r["public_phone"], r["public_email"], r["pk"] == u.manager_id)
+                PublicPerson(r["display_name"], r["position"], r["public_phone"], r["public_email"], r["pk"] == u.manager_id,
+                             r["pk"] if r["pk"] in meetable_ids else None)
                 for r in rows
             ]
             result.append(entry)

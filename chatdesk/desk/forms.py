@@ -9,14 +9,24 @@ Every form has a honeypot field (``website``: hidden from people by CSS and from
 filled by bots) and a ``form_id`` (a random idempotency key: a form sent twice files one case).
 """
 
+import datetime as dt
 import secrets
+
+import jdatetime
 
 from django import forms
 
-from chatdesk.core import uploads
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+
+from chatdesk.core import clock, jalali, uploads
+from chatdesk.core.errors import DomainError
+from chatdesk.core.persian import normalize_mobile
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.forms import JalaliDateInput
 
+from . import meetings
+from .requests import validate_national_code
 from .models_forms import MeetingRequest
 
 REQUIRED = "این بخش را پر کنید."
@@ -24,6 +34,15 @@ REQUIRED = "این بخش را پر کنید."
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
+
+
+# Django's own words for a file field use «پرونده»; the desk says «فایل» for uploads.
+FILE_FIELD_MESSAGES = {
+    "empty": "فایل خالی است.",
+    "invalid": "فایل فرستاده نشد؛ دوباره انتخاب کنید.",
+    "missing": "فایلی فرستاده نشد.",
+    "max_length": "نام فایل بیش از اندازه بلند است.",
+}
 
 
 class MultipleFileField(forms.FileField):
@@ -34,16 +53,43 @@ class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
+        self.error_messages.update(FILE_FIELD_MESSAGES)
 
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
+        given = [d for d in data if d] if isinstance(data, (list, tuple)) else ([data] if data else [])
+        files, errors = [], []
+        for d in given:
+            try:
+                files.append(single(d, initial))
+            except forms.ValidationError as error:  # Django's own refusals (an empty file…), named
+                errors += [f"«{uploads.display_name(d)}»: {m}" for m in error.messages]
+        errors += uploads.file_errors(files)  # every refused file, each named
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+
+class CheckedFileField(forms.FileField):
+    """One document of a service's checklist, checked like every upload (core/uploads.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.error_messages.update(FILE_FIELD_MESSAGES)
+
+    def clean(self, data, initial=None):
+        uploaded = super().clean(data, initial)
+        if uploaded:
+            try:
+                uploads.check(uploaded)
+            except DomainError as error:  # named by its line, as requests.service_request_open does
+                raise forms.ValidationError(f"«{self.label}»: {error.message}") from None
+        return uploaded
 
 
 def _accept():
-    return {"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+    # data-file-pick: shown as the Persian chooser of templates/desk/forms/_file_input.html
+    return {"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png", "data-file-pick": ""}
 
 
 class DeskForm(forms.Form):
@@ -70,6 +116,49 @@ class DeskForm(forms.Form):
             elif not isinstance(widget, forms.HiddenInput):
                 widget.attrs.setdefault("class", "form-control")
         self.fields["website"].widget.attrs["class"] = "form-control"
+
+    # The services validate again before they write; these give every error of the form at once
+    # (the service stops at its first) with the same Persian messages.
+    def clean_mobile(self):
+        value = (self.cleaned_data.get("mobile") or "").strip()
+        if value:
+            try:
+                normalize_mobile(value)
+            except ValueError:
+                raise forms.ValidationError("شماره همراه باید به شکل ۰۹xxxxxxxxx باشد.") from None
+        return value
+
+    def clean_email(self):
+        value = (self.cleaned_data.get("email") or "").strip()
+        if value:
+            try:
+                validate_email(value)
+            except DjangoValidationError:
+                raise forms.ValidationError("نشانی ایمیل معتبر نیست.") from None
+        return value
+
+    def clean_national_code(self):
+        value = self.cleaned_data.get("national_code") or ""
+        try:
+            validate_national_code(value, required=self.fields["national_code"].required)
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        contact_ok = "mobile" not in self.errors and "email" not in self.errors
+        if contact_ok and not data.get("mobile") and not data.get("email") and not self.fields["email"].required:
+            self.add_error("mobile", "برای پیگیری، شماره همراه یا ایمیل خود را وارد کنید.")
+        return data
+
+    def error_list(self):
+        """``[(field id or None, label, message)]``: every error, for the summary above the form."""
+        rows = [(None, "", e) for e in self.non_field_errors()]
+        for name in self.fields:
+            for e in self.errors.get(name, []):
+                rows.append((self[name].id_for_label, self.fields[name].label, e))
+        return rows
 
     @property
     def is_bot(self):
@@ -130,13 +219,21 @@ class ServiceRequestForm(DeskForm):
         super().__init__(*args, **kwargs)
         self.documents = list(service.documents.all())
         for document in self.documents:
-            self.fields[f"doc_{document.pk}"] = forms.FileField(
+            self.fields[f"doc_{document.pk}"] = CheckedFileField(
                 label=document.title, required=False, widget=forms.ClearableFileInput(attrs={**_accept(), "class": "form-control"}),
                 help_text=document.note,
             )
             self.fields[f"na_{document.pk}"] = forms.BooleanField(
                 label="شامل من نمی‌شود", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
             )
+
+    def clean(self):
+        data = super().clean()
+        for d in self.documents:  # every missing line of the checklist at once
+            name = f"doc_{d.pk}"
+            if name not in self.errors and not data.get(name) and not data.get(f"na_{d.pk}"):
+                self.add_error(name, f"فایل «{d.title}» را بارگذاری کنید، یا اگر این مدرک شامل حال شما نمی‌شود گزینه «شامل من نمی‌شود» را بزنید.")
+        return data
 
     def checklist(self):
         """[(document, file field, not-applicable field)] for the template."""
@@ -173,6 +270,12 @@ class ComplaintForm(DeskForm):
         self.fields["about_unit"].choices = [("", "انتخاب کنید…")] + [(str(u.pk), u.name) for u in units]
 
 
+def _picker_date(day):
+    """A Gregorian date as the picker's attributes want it: Jalali ``1405/09/10``, Latin digits."""
+    j = jdatetime.date.fromgregorian(date=day, locale=jalali.LOCALE)
+    return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+
+
 class MeetingForm(DeskForm):
     person = forms.ChoiceField(label="ملاقات با", error_messages={"required": "فردی را که می‌خواهید ملاقات کنید انتخاب کنید.",
                                                                   "invalid_choice": "فردی را که می‌خواهید ملاقات کنید انتخاب کنید."})
@@ -190,8 +293,14 @@ class MeetingForm(DeskForm):
         self.fields["person"].choices = [("", "انتخاب کنید…")] + [
             (str(o.pk), f"{o.display_name} — {o.position} ({u.name})") for o, u in people
         ]
+        # The picker offers only the days the service accepts (meetings._parse_days): from
+        # tomorrow (Tehran) to MAX_DAYS_AHEAD ahead; past days are greyed out, not refused later.
+        today = jalali.local(clock.now()).date()
+        first, last = today + dt.timedelta(days=1), today + dt.timedelta(days=meetings.MAX_DAYS_AHEAD)
         for name in ("day1", "day2", "day3"):
-            self.fields[name].widget.attrs["class"] = "form-control jalali-date"
+            attrs = self.fields[name].widget.attrs
+            attrs["class"] = "form-control jalali-date"
+            attrs["data-jdp-min-date"], attrs["data-jdp-max-date"] = _picker_date(first), _picker_date(last)
 
     def days(self):
         return [self.cleaned_data.get(n) for n in ("day1", "day2", "day3") if self.cleaned_data.get(n)]
@@ -220,7 +329,7 @@ class ContactForm(DeskForm):
 class OfferForm(forms.Form):
     """The office's slot for a meeting (console)."""
 
-    date = forms.CharField(label="تاریخ", max_length=20, widget=JalaliDateInput(attrs={"class": "form-control jalali-date"}))
+    date = forms.CharField(label="تاریخ", max_length=20, widget=JalaliDateInput(attrs={"class": "form-control jalali-date", "data-jdp-min-date": "today"}))
     time = forms.CharField(label="ساعت", max_length=5, widget=forms.TextInput(attrs={"class": "form-control", "dir": "ltr", "placeholder": "۱۰:۳۰", "inputmode": "numeric"}))
     minutes = forms.TypedChoiceField(label="مدت", coerce=int, initial=20, choices=[(m, f"{to_persian_digits(m)} دقیقه") for m in (10, 15, 20, 30, 45, 60)],
                                      widget=forms.Select(attrs={"class": "form-select"}))

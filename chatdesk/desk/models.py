@@ -36,6 +36,14 @@ class Service(models.Model):
         CHAT = "chat", "گفتگوی زنده"
         MAIL = "mail", "پست"
 
+    class OnlineForm(models.TextChoices):
+        """Which public form the service's «ثبت درخواست آنلاین» opens."""
+
+        REQUEST = "request", "درخواست آنلاین با مدارک لازم"
+        COMPLAINT = "complaint", "فرم ثبت شکایت"
+        CONTACT = "contact", "فرم تماس با ما"
+        MEETING = "meeting", "فرم درخواست ملاقات"
+
     identifier = models.CharField("شناسه خدمت", max_length=12, unique=True, validators=[IDENTIFIER_VALIDATOR])
     name = models.CharField("عنوان خدمت", max_length=200)
     slug = models.SlugField("کلید لاتین", max_length=80, unique=True, help_text="حروف و رقم لاتین و خط تیره، برای پیوندها.")
@@ -51,6 +59,10 @@ class Service(models.Model):
     channels = models.JSONField("شیوه‌های دسترسی", default=list, blank=True)
     availability = models.CharField("زمان دسترسی", max_length=200, blank=True)
     access_url = models.URLField("نشانی سامانه خدمت", blank=True)
+    online_form = models.CharField(
+        "فرم درخواست آنلاین", max_length=10, choices=OnlineForm.choices, default=OnlineForm.REQUEST, blank=True,
+        help_text="مثلاً خدمت «رسیدگی به شکایات» فرم ثبت شکایت را باز می‌کند.",
+    )
     is_active = models.BooleanField("فعال", default=True)
     order = models.PositiveIntegerField("ترتیب", default=0)
     search_key = models.TextField(editable=False, default="")

@@ -87,7 +87,7 @@ def service_request_open(*, service, name, mobile="", email="", national_code=""
             checklist.append({"id": document.pk, "title": document.title, "state": "not_applicable"})
         else:
             raise ValidationError(
-                f"پرونده «{document.title}» را بارگذاری کنید، یا اگر این مدرک شامل حال شما نمی‌شود گزینه «شامل من نمی‌شود» را بزنید.",
+                f"فایل «{document.title}» را بارگذاری کنید، یا اگر این مدرک شامل حال شما نمی‌شود گزینه «شامل من نمی‌شود» را بزنید.",
                 code="document_required", field=f"doc_{document.pk}",
             )
     files += [f for f in extra_files if f is not None]

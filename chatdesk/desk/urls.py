@@ -9,6 +9,7 @@ urlpatterns = [
     path("services/", views_public.service_catalogue, name="service-catalogue"),
     path("services/<str:identifier>/", views_public.service_detail, name="service-detail"),
     path("directory/", views_public.public_directory, name="public-directory"),
+    path("announcements/", views_public.announcement_list, name="announcements"),
 ]
 
 # requests, complaints, meetings, contact forms (views_forms.py)

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chatdesk.core import challenge, uploads
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
+from chatdesk.core.tracking import format_tracking_code
 from chatdesk.directory.selectors import official_for_user
 from chatdesk.tickets.access import access_ticket_for_session, remember_in_session
 
-from . import complaints, meetings, requests
+from . import catalogue, complaints, meetings, requests
 from .forms import ComplaintForm, ContactForm, MeetingForm, OfferForm, ServiceRequestForm
 
 FILED_KEY = "chatdesk.desk.filed"
@@ -45,13 +46,10 @@ def _form_page(request, *, form, template, context, submit):
             form.add_error(None, guard_error)
         else:
             valid = form.is_valid()
-            refused = uploads.refused_files(request)
-            if refused:
-                try:
-                    uploads.raise_if_refused(request)
-                except DomainError as error:
-                    form.apply_error(error)
-            elif valid:
+            refused = uploads.refused_errors(request)  # parts too big to keep: each on its field
+            for field, message in refused:
+                form.add_error(field if field in form.fields else None, message)
+            if valid and not refused:
                 try:
                     opened = submit(form)
                 except RateLimited as error:
@@ -67,7 +65,8 @@ def _form_page(request, *, form, template, context, submit):
         "challenge": challenge.new() if challenge.enabled() else None,
         "form": form,
         "upload_limits": uploads.limits_display(),
-        "files_lost": request.method == "POST" and bool(form.file_fields()),
+        # Only when files were chosen: the browser does not keep them across the answer.
+        "files_lost": request.method == "POST" and bool(form.file_fields()) and (bool(request.FILES) or bool(uploads.refused_files(request))),
     }
     return render(request, template, context, status=status)
 
@@ -93,17 +92,28 @@ def _filed(request, ticket):
     return HttpResponseRedirect("/forms/filed/")
 
 
+#: the success page's heading per kind of ticket («تماس با ما شما ثبت شد» is not Persian)
+FILED_HEADINGS = {
+    "request": "درخواست شما ثبت شد",
+    "complaint": "شکایت شما ثبت شد",
+    "meeting": "درخواست ملاقات شما ثبت شد",
+    "contact": "پیام شما ثبت شد",
+}
+
+
 @require_GET
 def filed(request):
-    from chatdesk.core.tracking import format_tracking_code
-
     data = request.session.get(FILED_KEY)
     if not data:
         return HttpResponseRedirect("/track/")
     context = {
         **data,
+        "heading": FILED_HEADINGS.get(data["kind"], "ثبت شد"),
+        # One code on the page, in Persian digits; the Latin form is only in data-code (the copy button).
         "display_code": format_tracking_code(data["code"], persian=True),
         "latin_code": format_tracking_code(data["code"]),
+        # The session remembers what it filed (_filed), so the tracking page opens the case at once.
+        "track_url": f"/track/{data['code']}/",
     }
     return render(request, "desk/forms/filed.html", context)
 
@@ -113,7 +123,9 @@ def filed(request):
 def request_new(request):
     service = requests.service_for_request(request.GET.get("service") or request.POST.get("service"))
     if service is None:
-        return render(request, "desk/forms/no_service.html", status=404)
+        raise Http404("خدمتی با این شناسه برای درخواست آنلاین یافت نشد.")  # templates/404.html
+    if service.online_form != service.OnlineForm.REQUEST:  # e.g. «رسیدگی به شکایات»: the complaint form
+        return HttpResponseRedirect(catalogue.online_form_link(service)[0])
     form = ServiceRequestForm(request.POST or None, request.FILES or None, service=service)
 
     def submit(form):
@@ -130,7 +142,8 @@ def request_new(request):
 @require_http_methods(["GET", "POST"])
 def complaint_new(request):
     units = complaints.complaint_units()
-    form = ComplaintForm(request.POST or None, request.FILES or None, units=units)
+    initial = {"about_unit": request.GET.get("unit", "")} if request.method == "GET" else None  # «شکایت از این خدمت»
+    form = ComplaintForm(request.POST or None, request.FILES or None, units=units, initial=initial)
 
     def submit(form):
         data = form.cleaned_data

@@ -1,5 +1,7 @@
-"""Public pages of the service desk: the catalogue of e-services, one service, the directory."""
+"""Public pages of the service desk: the catalogue of e-services, one service, the directory, the
+announcements (current and past outages and maintenance)."""
 
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -7,7 +9,7 @@ from django.views.decorators.http import require_GET
 from chatdesk.core import clock
 from chatdesk.core.persian import to_persian_digits
 
-from . import announcements, catalogue, directory
+from . import announcements, catalogue, directory, meetings
 
 
 def _decorate(service, notices):
@@ -17,6 +19,7 @@ def _decorate(service, notices):
     service.cost_display = catalogue.cost_display(service)
     service.channels_display = catalogue.channels_display(service)
     service.visits_display = catalogue.visits_display(service)
+    service.online_url, service.online_label = catalogue.online_form_link(service)
     return service
 
 
@@ -54,4 +57,19 @@ def service_detail(request, identifier):
 
 @require_GET
 def public_directory(request):
-    return render(request, "desk/directory/list.html", {"units": directory.public_directory()})
+    meetable = {official.pk for official, _unit in meetings.meetable_people()}
+    return render(request, "desk/directory/list.html", {"units": directory.public_directory(meetable_ids=meetable)})
+
+
+PAST_PER_PAGE = 20
+
+
+@require_GET
+def announcement_list(request):
+    """``/announcements/``: what is announced now (in effect or ahead) and, page by page, the
+    notices that have ended (the seed: outages are announced to the public)."""
+    now = clock.now()
+    current = announcements.banners(now)
+    page = Paginator(announcements.past(now), PAST_PER_PAGE).get_page(request.GET.get("page"))
+    past = [announcements.announcement_wire(a, now) for a in page.object_list]
+    return render(request, "desk/announcements/list.html", {"current": current, "past": past, "page": page, "query": ""})

@@ -1,15 +1,17 @@
 """Who may see a ticket.  "Does not exist" and "not yours" give the same NotFound (rule 3).
 
 - Officials: tickets of their own units (an administrator: all units).
-- Citizens: the tracking code with the mobile or email given when filing, or the link token
-  from an email (tracking.ticket_token), or a browser session that already proved one of these.
+- Citizens: the tracking code with the mobile or email given when filing or with the ticket's PIN
+  (tracking.ticket_pin, shown in the chat widget), or the link token from an email or the widget
+  (tracking.ticket_token), or a browser session that already proved one of these.
 """
 
 import hmac
 
+from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.core.errors import NotFound
 from chatdesk.core.persian import normalize_mobile, to_latin_digits
-from chatdesk.core.tracking import check_ticket_token, parse_tracking_code
+from chatdesk.core.tracking import check_ticket_pin, check_ticket_token, parse_tracking_code, parse_tracking_pin
 from chatdesk.directory.models import Official
 from chatdesk.directory.selectors import unit_ids_for_official
 
@@ -45,10 +47,22 @@ def access_ticket_for_official(official, ticket_id, *, for_update=False):
     return ticket
 
 
+def official_may_see_ticket(official, ticket_id):
+    """True when ``access_ticket_for_official`` would open the ticket (after a referral the
+    official of the old unit no longer may)."""
+    try:
+        access_ticket_for_official(official, ticket_id)
+    except NotFound:
+        return False
+    return True
+
+
 def _contact_matches(ticket, contact):
     contact = (contact or "").strip()
     if not contact:
         return False
+    if parse_tracking_pin(contact):  # the PIN a chat's ticket shows in the widget (core/tracking.py)
+        return check_ticket_pin(ticket, contact)
     if "@" in contact:
         return bool(ticket.citizen_email) and hmac.compare_digest(ticket.citizen_email.lower(), contact.lower())
     try:
@@ -90,4 +104,14 @@ def access_ticket_for_session(session, code):
     ticket = Ticket.objects.select_related("unit").filter(code=code).first()
     if ticket is None:
         raise NotFound()
+    return ticket
+
+
+def access_ticket_for_conversation_token(token):
+    """The ticket a chat became, for the citizen holding the chat's token (the widget asks for its
+    PIN and link); NotFound for a bad token and for a chat that is not a ticket alike."""
+    conversation = access_conversation_for_token(token)
+    ticket = Ticket.objects.select_related("unit").filter(conversation_id=conversation.pk).first()
+    if ticket is None:
+        raise NotFound("این گفتگو هنوز به پرونده تبدیل نشده است.", code="not_found")
     return ticket

@@ -206,3 +206,8 @@ def counts_for_official(official, now):
         "warning": base.filter(_sla_q(SLA.WARNING, now)).count(),
         "breached": base.filter(_sla_q(SLA.BREACHED, now)).count(),
     }
+
+
+def unit_name_of_ticket(ticket_id):
+    """The name of the unit a ticket is in now (the console's message after a referral)."""
+    return Ticket.objects.filter(pk=ticket_id).values_list("unit__name", flat=True).first() or ""

@@ -6,15 +6,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from chatdesk.core.auth import client_address
 from chatdesk.core import challenge, clock, ratelimit
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
-from chatdesk.core.tracking import parse_tracking_code
+from chatdesk.core.tracking import format_tracking_code, format_tracking_pin, parse_tracking_code, ticket_pin, ticket_token
+from chatdesk.core.views import json_body
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
 from . import access, selectors, services
@@ -104,6 +105,7 @@ DONE = {
     "status": "وضعیت پرونده تغییر کرد.",
     "priority": "اولویت پرونده تغییر کرد.",
 }
+REFERRED_AWAY = "پرونده به «{unit}» ارجاع شد و از فهرست پرونده‌های شما خارج شد."
 
 
 def _ticket_context(official, ticket, now):
@@ -153,6 +155,11 @@ def console_ticket(request, ticket_id):
                 kept["files_lost"] = True
             status = 400
         else:
+            if not access.official_may_see_ticket(official, ticket.pk):
+                # Referred to a unit the official is not in: the case has left their list, so they
+                # land on the list with the news instead of on a page that now answers 404.
+                messages.success(request, REFERRED_AWAY.format(unit=selectors.unit_name_of_ticket(ticket.pk)))
+                return redirect("tickets:console-list")
             messages.success(request, DONE[action])
             return redirect("tickets:console-ticket", ticket_id=ticket.pk)
         ticket = access.access_ticket_for_official(official, ticket.pk)
@@ -251,7 +258,7 @@ def track_case(request, code):
                 ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
             )
         except DomainError as error:
-            messages.error(request, error.message + (" پرونده‌ها را دوباره انتخاب کنید." if request.FILES else ""))
+            messages.error(request, error.message + (" فایل‌ها را دوباره انتخاب کنید." if request.FILES else ""))
             kept = request.POST.get("body", "")
             status = 429 if isinstance(error, RateLimited) else 400
         else:
@@ -289,3 +296,44 @@ def _form_key(value):
     if isinstance(value, str) and value.startswith("web:") and len(value) == 28 and value[4:].isalnum():
         return value
     return ""
+
+
+# --- the chat widget: how a citizen opens the ticket their chat became -------------------------
+CHAT_TICKET_LOOKUPS_PER_ADDRESS = 60  # an hour
+
+
+def _json_error(error, status):
+    response = JsonResponse({"error": error.as_dict()}, status=status, json_dumps_params={"ensure_ascii": False})
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@require_POST
+def chat_ticket(request):
+    """``POST /api/chat/ticket/`` with JSON ``{"token": <conversation token>}`` (CSRF like every
+    form) → ``{tracking_code, display_code, pin, pin_display, track_url}``: the ticket a chat
+    became, with the secret link and the PIN that open it on /track/ (a chat may have given no
+    mobile or email).  404 for a bad token and for a chat that is not a ticket alike."""
+    data = json_body(request)
+    if data is None or not isinstance(data.get("token"), str):
+        return _json_error(DomainError("درخواست نامعتبر است.", code="bad_request"), 400)
+    try:
+        ratelimit.hit("chat-ticket-address", client_address(request) or None, limit=CHAT_TICKET_LOOKUPS_PER_ADDRESS, window=3600,
+                      message="از این نشانی درخواست‌های زیادی ثبت شده است؛ لطفاً بعداً تلاش کنید.")
+        ticket = access.access_ticket_for_conversation_token(data["token"])
+    except NotFound as error:
+        return _json_error(error, 404)
+    except RateLimited as error:
+        return _json_error(error, 429)
+    pin = ticket_pin(ticket)
+    return JsonResponse(
+        {
+            "tracking_code": ticket.code,
+            "display_code": format_tracking_code(ticket.code, persian=True),
+            "pin": pin,
+            "pin_display": format_tracking_pin(pin, persian=True),
+            "track_url": reverse("tickets:track-link", kwargs={"code": ticket.code, "token": ticket_token(ticket, "link")}),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

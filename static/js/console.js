@@ -379,11 +379,11 @@
   }
   function attachControl(chat) {
     var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "پیوست پرونده");
-    label.title = "فرستادن پرونده (PDF، JPEG یا PNG)";
+    label.title = "فرستادن فایل (PDF، JPEG یا PNG)";
     var input = Fa.el("input");
     input.type = "file";
     input.accept = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png";
-    input.setAttribute("aria-label", "فرستادن پرونده");
+    input.setAttribute("aria-label", "فرستادن فایل");
     input.setAttribute("data-role", "file");
     label.appendChild(input);
     input.addEventListener("change", function () {

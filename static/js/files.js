@@ -1,4 +1,5 @@
-/* File choosers in Persian (templates/core/_file_pick.html): the chosen names, or how many. */
+/* File choosers in Persian (templates/core/_file_pick.html, templates/desk/forms/_file_input.html):
+   the chosen names, or how many. */
 (function () {
   "use strict";
   var FA = "۰۱۲۳۴۵۶۷۸۹";
@@ -7,7 +8,7 @@
     var names = input.closest(".file-pick").querySelector("[data-file-names]");
     input.addEventListener("change", function () {
       var files = Array.prototype.map.call(input.files, function (f) { return f.name; });
-      names.textContent = !files.length ? "پرونده‌ای انتخاب نشده است" : files.length <= 2 ? files.join("، ") : fa(files.length) + " پرونده";
+      names.textContent = !files.length ? "فایلی انتخاب نشده است" : files.length <= 2 ? files.join("، ") : fa(files.length) + " فایل";
     });
   });
 })();

@@ -315,10 +315,10 @@
       var error = (data && data.error) || {};
       if (status && status < 500 && status !== 429 && !window.Outbox.passing(error.code)) {
         node.remove();
-        o.onError(error.message || "ارسال پرونده ممکن نشد.");
+        o.onError(error.message || "ارسال فایل ممکن نشد.");
         return;
       }
-      mark(true, autoRetry ? "پرونده فرستاده نشد؛ به‌زودی به‌طور خودکار دوباره فرستاده می‌شود" : "پرونده فرستاده نشد؛ اتصال را بررسی کنید و دوباره بفرستید");
+      mark(true, autoRetry ? "فایل فرستاده نشد؛ به‌زودی به‌طور خودکار دوباره فرستاده می‌شود" : "فایل فرستاده نشد؛ اتصال را بررسی کنید و دوباره بفرستید");
       if (autoRetry) timer = setTimeout(send, window.Outbox.retryDelay(1, error.retry_after));
       autoRetry = false;
     }

@@ -333,13 +333,38 @@
     link.href = "/track/?code=" + encodeURIComponent(m.tracking_code);
     link.target = "_blank";
     link.rel = "noopener";
+    link.setAttribute("data-role", "track-link");
     box.appendChild(link);
+    ticketAccess(box, link);
     var ended = root.querySelector("[data-role=ended-ticket]");
     if (ended) {
       ended.replaceChildren(Fa.el("span", "", "کد پیگیری شما: "), code.cloneNode(true));
       ended.hidden = false;
     }
     return box;
+  }
+
+  // The code alone opens nothing on /track/ and the citizen may have given no mobile or email:
+  // ask (with the chat's token) for the case's secret link and PIN (POST /api/chat/ticket/,
+  // docs/tickets.md), so the button opens the case and the PIN opens it from any browser.
+  function ticketAccess(box, link) {
+    if (!state || !state.token) return;
+    fetch("/api/chat/ticket/", {
+      method: "POST", credentials: "same-origin", body: JSON.stringify({ token: state.token }),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") }
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      if (!data || !data.track_url) return;
+      link.href = data.track_url;
+      var pin = Fa.el("div", "small mt-1 ticket-pin");
+      pin.setAttribute("data-role", "ticket-pin");
+      pin.appendChild(Fa.el("span", "", "رمز پیگیری: "));
+      var digits = Fa.el("strong", "", data.pin_display);
+      digits.setAttribute("dir", "ltr");
+      digits.setAttribute("data-role", "pin");
+      pin.appendChild(digits);
+      pin.appendChild(Fa.el("div", "text-secondary", "کد پیگیری و این رمز را یادداشت کنید: با آن‌ها در صفحه «پیگیری» از هر مرورگری پاسخ را می‌بینید."));
+      box.insertBefore(pin, link);
+    }).catch(function () { /* the code and the tracking page remain */ });
   }
 
   function renderPending(item) {
@@ -388,7 +413,7 @@
         a.remove();
         setTimeout(function () { URL.revokeObjectURL(url); }, 30000);
       })
-      .catch(function () { fileError("دریافت پرونده ممکن نشد؛ لطفاً دوباره تلاش کنید."); });
+      .catch(function () { fileError("دریافت فایل ممکن نشد؛ لطفاً دوباره تلاش کنید."); });
   }
   function uploadFile(file) {
     if (!state || !state.token) return;

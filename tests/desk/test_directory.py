@@ -63,7 +63,8 @@ def test_directory_page_shows_public_contacts_and_leaks_nothing_private(client, 
 
 def test_the_selector_hands_out_public_fields_only(tree):
     person = public_directory()[1].people[0]
-    assert set(vars(person)) == {"name", "position", "phone", "email", "is_manager"}
+    # meet_id: the person's id in the public meeting form's list (None unless a citizen may ask to meet them)
+    assert set(vars(person)) == {"name", "position", "phone", "email", "is_manager", "meet_id"}
     unit = public_directory()[1]
     assert set(vars(unit)) == {"id", "name", "kind", "description", "phone", "email", "depth", "chat", "people"}
 

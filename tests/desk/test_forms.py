@@ -95,15 +95,15 @@ def test_a_missing_document_keeps_what_was_typed_and_says_files_must_be_chosen_a
     page = response.content.decode()
     assert "«تصویر کارت ملی» را بارگذاری کنید" in page
     assert 'value="مریم کاظمی"' in page and "متن من" in page
-    assert "پرونده‌ها را باید دوباره انتخاب کنید" in page
+    assert "فایل‌ها را باید دوباره انتخاب کنید" in page
     assert not Ticket.objects.exists()
 
 
 @pytest.mark.parametrize(
     "content,name,needle",
     [
-        (b"<html><script>alert(1)</script></html>", "نامه.pdf", "فقط پرونده‌های PDF، JPEG و PNG"),
-        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "image.pdf", "فقط پرونده‌های PDF، JPEG و PNG"),
+        (b"<html><script>alert(1)</script></html>", "نامه.pdf", "فقط فایل‌های PDF، JPEG و PNG"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "image.pdf", "فقط فایل‌های PDF، JPEG و PNG"),
         (PDF.replace(b"/Type /Catalog", b"/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>"), "a.pdf", "محتوای اجرایی"),
     ],
 )
@@ -202,3 +202,48 @@ def test_bad_mobile_from_the_service_lands_on_its_field(client, unit):
     page = client.post("/contact/", {**CITIZEN, "mobile": "12345", "group": group.pk, "subject": "موضوع پیام", "body": "سلام"}).content.decode()
     assert "شماره همراه باید به شکل" in page
     assert re.search(r'name="mobile"[^>]*is-invalid|is-invalid[^>]*name="mobile"', page)
+
+
+# --- every error of a form at once (issue #16) ---------------------------------------------------
+def test_every_error_of_a_complaint_is_shown_at_once(client, unit):
+    from chatdesk.desk import forms_demo  # noqa: F401  (the complaint unit comes from the settings below)
+    from chatdesk.desk.complaints import complaint_settings_set
+
+    complaint_settings_set(unit=unit)
+    response = client.post("/complaints/new/", {
+        "form_id": "e" * 32, "name": "رضا شاکی", "mobile": "۰۹۱۲", "email": "not-an-email", "national_code": "1234567890",
+        "about_unit": unit.pk, "subject": "", "body": "شرح",
+        "files": [SimpleUploadedFile("page.pdf", b"<html><script>alert(1)</script></html>"), SimpleUploadedFile("ok.pdf", PDF),
+                  SimpleUploadedFile("empty.png", b"")],
+    })
+    assert response.status_code == 400
+    page = response.content.decode()
+    summary = page[page.index('data-role="error-list"'):page.index("</ul>", page.index('data-role="error-list"'))]
+    for text in ("شماره همراه باید به شکل", "نشانی ایمیل معتبر نیست", "کد ملی معتبر نیست", "موضوع را بنویسید",
+                 "«page.pdf»: فقط فایل‌های PDF، JPEG و PNG", "«empty.png»: فایل خالی است"):
+        assert text in summary, (text, summary)
+        assert text in page[page.index("</ul>", page.index('data-role="error-list"')):]  # and under its field
+    assert not Ticket.objects.exists()
+
+
+def test_a_request_lists_every_missing_document_at_once(client, service):
+    response = client.post(f"/requests/new/?service={service.identifier}", {**CITIZEN, "mobile": "", "email": "", "service": service.identifier})
+    assert response.status_code == 400
+    page = response.content.decode()
+    for d in docs(service):
+        assert f"فایل «{d.title}» را بارگذاری کنید" in page
+    assert "برای پیگیری، شماره همراه یا ایمیل خود را وارد کنید." in page
+    assert not Ticket.objects.exists()
+
+
+def test_the_desk_forms_use_the_persian_file_chooser(client, service, unit):
+    from chatdesk.desk.complaints import complaint_settings_set
+
+    complaint_settings_set(unit=unit)
+    ContactGroup.objects.create(name="پرسش‌ها", unit=unit)
+    for url in (f"/requests/new/?service={service.identifier}", "/complaints/new/", "/meetings/new/", "/contact/"):
+        page = client.get(url).content.decode()
+        inputs = re.findall(r'<input type="file"[^>]*>', page)
+        assert inputs, url
+        assert all("data-file-pick" in i for i in inputs), url
+        assert page.count('data-role="file-pick"') == len(inputs) and "انتخاب فایل" in page and "/static/js/files.js" in page

@@ -50,7 +50,7 @@ def test_documents_go_both_ways_in_the_chat(new_page, screenshots, tmp_path, bro
     fake = tmp_path / "fake.pdf"
     fake.write_bytes(b"<html><script>alert(1)</script></html>")
     widget(citizen, "file").set_input_files(str(fake))
-    expect(widget(citizen, "chat-error")).to_contain_text("فقط پرونده‌های PDF، JPEG و PNG")
+    expect(widget(citizen, "chat-error")).to_contain_text("فقط فایل‌های PDF، JPEG و PNG")
     expect(citizen.locator("#chat [data-role=file-link]")).to_have_count(2)
     expect(citizen.locator("#chat [data-role=upload]")).to_have_count(0)
     citizen.screenshot(path=str(screenshots / "chat-files-citizen.png"))

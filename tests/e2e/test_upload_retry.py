@@ -83,7 +83,7 @@ def test_a_document_that_did_not_go_up_is_kept_and_sent_again_once(new_page, ser
     expect(bubble.locator("progress")).to_be_hidden()
     expect(bubble.locator(".msg-time")).to_have_attribute("role", "status")
     # It goes again once by itself (2 s later), fails again, and then waits for the citizen.
-    expect(bubble.locator(".msg-time")).to_have_text("پرونده فرستاده نشد؛ اتصال را بررسی کنید و دوباره بفرستید")
+    expect(bubble.locator(".msg-time")).to_have_text("فایل فرستاده نشد؛ اتصال را بررسی کنید و دوباره بفرستید")
     assert len(uploads.client_ids) == 2
     citizen.wait_for_timeout(2500)  # no third try on its own
     assert len(uploads.client_ids) == 2
@@ -116,7 +116,7 @@ def test_a_document_that_did_not_go_up_is_kept_and_sent_again_once(new_page, ser
     panel.locator("[data-role=file]").set_input_files(str(answer))
     pending = panel.locator("[data-role=upload]", has_text="پاسخ.jpg")
     expect(pending.locator("[data-role=upload-retry]")).to_be_visible()
-    expect(pending.locator(".msg-time")).to_have_text("پرونده فرستاده نشد؛ به‌زودی به‌طور خودکار دوباره فرستاده می‌شود")
+    expect(pending.locator(".msg-time")).to_have_text("فایل فرستاده نشد؛ به‌زودی به‌طور خودکار دوباره فرستاده می‌شود")
     panel.screenshot(path=str(screenshots / "upload-retry-console.png"))
     expect(panel.locator(".msg-me[data-seq] [data-role=file-link]", has_text="پاسخ.jpg")).to_have_count(1)
     expect(pending).to_have_count(0)
@@ -131,7 +131,7 @@ def test_a_document_that_did_not_go_up_is_kept_and_sent_again_once(new_page, ser
     with citizen.expect_response(re.compile(r"/api/chat/files/$")) as refused:
         widget(citizen, "file").set_input_files(str(text))
     assert refused.value.status == 400
-    expect(widget(citizen, "chat-error")).to_contain_text("فقط پرونده‌های PDF، JPEG و PNG")
+    expect(widget(citizen, "chat-error")).to_contain_text("فقط فایل‌های PDF، JPEG و PNG")
     expect(citizen.locator("#chat [data-role=upload]")).to_have_count(0)
     expect(citizen.locator("#chat [data-role=upload-retry]")).to_have_count(0)
     assert stored(server, citizen_name, "یادداشت.txt") == ([], 0)

@@ -209,3 +209,19 @@ def test_the_status_selector_shows_the_true_current_status(ticket, officials):
     selected = re.findall(r'<option value="(\w+)"[^>]*\bselected\b[^>]*>([^<]*)<', select)
     assert selected == [("waiting", "در انتظار پاسخ شما (وضعیت کنونی)")]
     assert 'value="open"' in select and 'value="resolved"' in select
+
+
+def test_a_referral_away_lands_on_the_list_with_a_persian_message(ticket, officials, other_unit):
+    """The referring official may no longer see the case: the console sends them to their list
+    with the news, not back to the ticket (which now answers 404 for them)."""
+    client = console_client(officials["a"])
+    response = client.post(f"/console/tickets/{ticket.pk}/", {"action": "refer", "to_unit": other_unit.pk, "reason": "مربوط به واحد دیگر"})
+    assert response.status_code == 302 and response["Location"] == "/console/tickets/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert f"پرونده به «{other_unit.name}» ارجاع شد" in page.content.decode()
+    ticket.refresh_from_db()
+    assert ticket.unit_id == other_unit.pk
+    # an action that keeps the case in the official's units still goes back to the ticket
+    back = console_client(officials["other"]).post(f"/console/tickets/{ticket.pk}/", {"action": "note", "body": "دیده شد"})
+    assert back.status_code == 302 and back["Location"] == f"/console/tickets/{ticket.pk}/"
