@@ -107,10 +107,11 @@ def access_ticket_for_session(session, code):
     return ticket
 
 
-def access_ticket_for_conversation_token(token):
+def access_ticket_for_conversation_token(token, *, address):
     """The ticket a chat became, for the citizen holding the chat's token (the widget asks for its
-    PIN and link); NotFound for a bad token and for a chat that is not a ticket alike."""
-    conversation = access_conversation_for_token(token)
+    PIN and link); NotFound for a bad token and for a chat that is not a ticket alike.  Wrong
+    tokens count against ``address`` as on every path that takes a chat token."""
+    conversation = access_conversation_for_token(token, address=address)
     ticket = Ticket.objects.select_related("unit").filter(conversation_id=conversation.pk).first()
     if ticket is None:
         raise NotFound("این گفتگو هنوز به پرونده تبدیل نشده است.", code="not_found")

@@ -321,7 +321,7 @@ def chat_ticket(request):
     try:
         ratelimit.hit("chat-ticket-address", client_address(request) or None, limit=CHAT_TICKET_LOOKUPS_PER_ADDRESS, window=3600,
                       message="از این نشانی درخواست‌های زیادی ثبت شده است؛ لطفاً بعداً تلاش کنید.")
-        ticket = access.access_ticket_for_conversation_token(data["token"])
+        ticket = access.access_ticket_for_conversation_token(data["token"], address=client_address(request))
     except NotFound as error:
         return _json_error(error, 404)
     except RateLimited as error:

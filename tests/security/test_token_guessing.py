@@ -88,6 +88,10 @@ def _rating(client, token, document):
     return client.post("/rate/chat/", json.dumps({"token": token}), content_type="application/json")
 
 
+def _chat_ticket(client, token, document):
+    return client.post("/api/chat/ticket/", json.dumps({"token": token}), content_type="application/json")
+
+
 def _upload(client, token, document):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -98,13 +102,13 @@ def _download(client, token, document):
     return client.get(f"/api/chat/files/{document}/", HTTP_X_CHAT_TOKEN=token)
 
 
-@pytest.mark.parametrize("call", [_transcript, _rating, _upload, _download], ids=["transcript", "rating", "upload", "download"])
+@pytest.mark.parametrize("call", [_transcript, _rating, _chat_ticket, _upload, _download], ids=["transcript", "rating", "chat-ticket", "upload", "download"])
 def test_wrong_tokens_over_http_lock_the_address_out(started, document, call):
     guesser = Client(REMOTE_ADDR="198.51.100.7")
     for n in range(FAILURES):
         assert call(guesser, f"wrong-token-{n}", document).status_code in (400, 404)
     # locked: every call that takes a chat token refuses this address, with the time to wait
-    for each in (_transcript, _rating, _upload, _download):
+    for each in (_transcript, _rating, _chat_ticket, _upload, _download):
         locked = each(guesser, started.token, document)
         assert locked.status_code == 429 and 500 < int(locked["Retry-After"]) <= 601, each
         assert locked.json()["error"]["code"] == "rate_limited" and "دقیقه" in locked.json()["error"]["message"]
