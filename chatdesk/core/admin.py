@@ -18,6 +18,7 @@ class PasswordSetWidget(ReadOnlyPasswordHashWidget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         unusable = not value or value.startswith("!")
+        context["button_label"] = "تغییر گذرواژه"
         context["summary"] = [{"label": "گذرواژه‌ای تنظیم نشده است." if unusable else "گذرواژه تنظیم شده است (خود آن نگه‌داری نمی‌شود)."}]
         return context
 
@@ -27,6 +28,7 @@ class PersianUserChangeForm(UserChangeForm):
         super().__init__(*args, **kwargs)
         if "password" in self.fields:
             self.fields["password"].widget = PasswordSetWidget()
+            self.fields["password"].help_text = "گذرواژه‌ها خام نگه‌داری نمی‌شوند؛ برای گذرواژه تازه دکمه بالا را بزنید."
 
 
 class PersianPasswordChangeForm(AdminPasswordChangeForm):

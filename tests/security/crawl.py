@@ -4,8 +4,8 @@
 ``aria-label``, ``alt``, the value of text inputs and buttons), without what is not shown
 (``<script>``, ``<style>``, ``<template>``, hidden inputs) and without the **machine fields**:
 text inside an element marked ``dir="ltr"`` (an email address, a URL, an IP address, a
-Message-ID, a tracking code in its Latin form, raw JSON, a file name: the desk marks each of
-them left-to-right, as the RTL layout needs anyway) and, in free text, email addresses and URLs.
+Message-ID, a code, raw JSON: the desk marks each of them left-to-right, as the RTL layout needs
+anyway) and, in free text, email addresses, URLs, tracking codes and file names.
 
 ``problems(text)`` names what a Persian page must not show: Latin digits, Gregorian dates and
 month names, and English words (beyond the few names listed in ``ALLOWED_WORDS``).
@@ -23,9 +23,13 @@ TEXT_INPUTS = {"", "text", "search", "submit", "button", "reset", "tel", "number
 # Machine fields in free text.
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 URL = re.compile(r"(https?|wss?)://\S+")
+# A tracking code (1234-5678-90123, either digits) and a file name with its extension.
+TRACKING_CODE = re.compile(r"(?<![0-9۰-۹])[0-9۰-۹]{4}-[0-9۰-۹]{4}-[0-9۰-۹]{5}(?![0-9۰-۹])")
+FILE_NAME = re.compile(r"\S+\.(pdf|jpe?g|png|gif|webp|docx?|xlsx?|txt|zip|eml)\b", re.I)
 # Names a Persian page may show in Latin letters: product and format names a reader knows so
 # (the G2C/G2B/G2G classes of government e-services as the national catalogue writes them).
-ALLOWED_WORDS = {"G2C", "G2B", "G2G", "SLA", "CSV", "PDF"}
+ALLOWED_WORDS = {"G2C", "G2B", "G2G", "SLA", "CSV", "PDF", "JPEG", "PNG"}
+_ALLOWED = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(sorted(ALLOWED_WORDS)) + r")(?![A-Za-z0-9])")
 
 LATIN_DIGIT = re.compile(r"[0-9]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -109,7 +113,9 @@ def parse(html):
 
 
 def strip_machine(text):
-    return URL.sub(" ", EMAIL.sub(" ", text))
+    for pattern in (EMAIL, URL, TRACKING_CODE, FILE_NAME):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def visible_text(html):
@@ -119,6 +125,7 @@ def visible_text(html):
 def problems(text):
     """What a Persian reader should not see, each with a little context."""
     found = []
+    text = _ALLOWED.sub(" ", text)
 
     def note(kind, match):
         start, end = max(match.start() - 30, 0), min(match.end() + 30, len(text))
