@@ -126,6 +126,7 @@ class PersianNumberInput(forms.TextInput):
 
 
 FORM_FIELDS[models.IntegerField] = {"widget": PersianNumberInput}
+FORM_FIELDS[models.BigIntegerField] = {"widget": PersianNumberInput}  # Django has its own entry for it
 
 _django_boolean_icon = admin_list._boolean_icon
 BOOLEAN_WORDS = {True: "بله", False: "خیر", None: "نامعلوم"}
@@ -203,6 +204,8 @@ def name_through_models():
         left, right = (f.related_model._meta for f in fks)
         opts.verbose_name = f"پیوند {left.verbose_name} و {right.verbose_name}"
         opts.verbose_name_plural = f"پیوندهای {left.verbose_name} و {right.verbose_name}"
+        for fk in fks:
+            fk.verbose_name = fk.related_model._meta.verbose_name
         names = [f.name for f in fks]
         model.__str__ = lambda self, names=names: " و ".join(str(getattr(self, n)) for n in names)
 
