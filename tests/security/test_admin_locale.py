@@ -22,14 +22,21 @@ def test_an_admin_form_error_is_in_persian(db):
     assert "Please correct" not in page
 
 
-def test_the_compiled_catalogue_matches_its_source():
-    source = (LOCALE / "django.po").read_text(encoding="utf-8")
-    with open(LOCALE / "django.mo", "rb") as fh:
+def _catalogue(domain):
+    source = (LOCALE / f"{domain}.po").read_text(encoding="utf-8")
+    with open(LOCALE / f"{domain}.mo", "rb") as fh:
         catalogue = gettext.GNUTranslations(fh)._catalog
     keys = {k[0] if isinstance(k, tuple) else k for k in catalogue}
-    msgids = [m for m in re.findall(r'^msgid "(.+)"$', source, flags=re.M)]
+    msgids = [m.replace('\\"', '"') for m in re.findall(r'^msgid "(.+)"$', source, flags=re.M)]
     assert msgids and all(m in keys for m in msgids), [m for m in msgids if m not in keys]
+    return catalogue
+
+
+def test_the_compiled_catalogue_matches_its_source():
+    catalogue = _catalogue("django")
     assert catalogue[("Please correct the error below.", 0)] == "لطفاً خطای زیر را برطرف کنید."
+    scripts = _catalogue("djangojs")
+    assert scripts["Choose all %s"] == "انتخاب همه %s"
 
 
 # --- issue #16: the admin speaks of the desk, in Persian, with Jalali dates ----------------------
