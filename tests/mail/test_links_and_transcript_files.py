@@ -28,3 +28,53 @@ def test_serve_sets_the_links_to_its_own_port(settings):
     settings.CHATDESK_PUBLIC_URL_CONFIGURED = True
     settings.CHATDESK_PUBLIC_URL = "https://desk.example.ir"
     assert use_listening_address_for_links("0.0.0.0", 9300) == "https://desk.example.ir"
+
+
+# --- what the mails say (issue #16) -------------------------------------------------------------
+import pytest  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+
+from chatdesk.chats import services as chat_services  # noqa: E402
+from chatdesk.chats import stream  # noqa: E402
+from chatdesk.chats.files import chat_file_send  # noqa: E402
+from chatdesk.mail import services as mail_services  # noqa: E402
+from chatdesk.mail.models import OutboundMail  # noqa: E402
+from chatdesk.tickets import services as ticket_services  # noqa: E402
+from chatdesk.tickets.models import Ticket  # noqa: E402
+from tests.support.documents import PDF  # noqa: E402
+
+CITIZEN = "maryam.ahmadi@example.ir"
+
+
+@pytest.fixture
+def open_unit(make_unit, make_official, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    cache.clear()
+    unit = make_unit("روابط عمومی", code="pr", always_open=True)
+    return unit, make_official("reza", [unit], name="رضا کارشناس")
+
+
+def test_the_transcript_lists_the_chats_files(open_unit):
+    unit, official = open_unit
+    started = chat_services.conversation_start(unit_id=unit.pk, name="مریم احمدی", email=CITIZEN, message="سلام")
+    chat_id = started.conversation.pk
+    chat_services.conversation_take(conversation_id=chat_id, official=official)
+    chat_file_send(conversation_id=chat_id, sender="citizen", client_id="f1",
+                   uploaded=SimpleUploadedFile("گواهی.pdf", PDF, content_type="application/pdf"))
+    stream.message_send(conversation_id=chat_id, sender="official", official=official, client_id="o1", body="دریافت شد")
+    mail_services.transcript_request(conversation_id=chat_id)
+    mail = OutboundMail.objects.get(kind="transcript")
+    assert "فایل‌های این گفتگو:" in mail.text and "گواهی.pdf" in mail.text and "کیلوبایت" in mail.text
+    assert 'data-role="transcript-files"' in mail.html and "گواهی.pdf" in mail.html
+    assert "نزد روابط عمومی نگه‌داری می‌شوند" in mail.text  # no ticket: where the files are
+
+
+def test_case_mails_say_reply_in_persian_only(open_unit, settings):
+    unit, official = open_unit
+    settings.CHATDESK_PUBLIC_URL = "http://127.0.0.1:9123"
+    ticket = ticket_services.ticket_open(kind=Ticket.Kind.CONTACT, unit=unit, subject="پرسش", body="متن", name="مریم احمدی",
+                                         email=CITIZEN, rate_limit=False).ticket
+    mail = OutboundMail.objects.get(kind="created", ticket=ticket)
+    assert "(Reply)" not in mail.text + mail.html and "همین نامه را پاسخ دهید" in mail.text
+    assert "http://127.0.0.1:9123/track/" in mail.text and ":8000" not in mail.text + mail.html
