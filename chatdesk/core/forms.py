@@ -22,7 +22,7 @@ TIME_ERROR = "ساعت را به شکل ۲۲:۰۰ وارد کنید."
 class JalaliDateInput(forms.TextInput):
     class Media:
         css = {"all": ["vendor/jalalidatepicker/jalalidatepicker.min.css"]}
-        js = ["vendor/jalalidatepicker/jalalidatepicker.min.js", "js/admin-jalali.js"]
+        js = ["js/jalali-digits.js", "vendor/jalalidatepicker/jalalidatepicker.min.js", "js/admin-jalali.js"]
 
     def __init__(self, attrs=None):
         base = {

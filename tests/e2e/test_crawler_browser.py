@@ -127,3 +127,24 @@ def test_pages_in_a_browser_are_persian_and_load_nothing_from_another_host(brows
         context.close()
     assert not foreign, foreign
     assert not report, "\n".join(f"{path}\n    " + "\n    ".join(found[:8]) for path, found in report.items())
+
+
+def test_a_date_field_shows_persian_digits_and_the_picker_still_reads_and_writes_it(new_page, screenshots):
+    """Report filters show ۱۴۰۵/۰۹/۱۰; the picker (which reads and writes Latin digits) opens on that
+    month, and the day picked comes back in Persian digits and is accepted by the server."""
+    page = new_page("supervisor")
+    _login(page, "/console/login/", "moradi", "demo-1405", r"/console/$")
+    page.goto("/console/reports/?period=day&date=1405/09/10")
+    field = page.locator("#f-date")
+    assert field.input_value() == "۱۴۰۵/۰۹/۱۰"
+    field.click()
+    picker = page.locator("jdp-container")
+    expect(picker).to_be_visible()
+    expect(picker.locator(".jdp-day:not(.not-in-month)", has_text="۱۲").first).to_be_visible()
+    page.screenshot(path=str(screenshots / "crawler-reports-picker-desktop.png"))
+    picker.locator(".jdp-day:not(.not-in-month)", has_text="۱۲").first.click()
+    page.locator("h1").click()  # leave the field
+    expect(field).to_have_value("۱۴۰۵/۰۹/۱۲")
+    page.locator('[data-role="report-filters"] button[type=submit]').click()
+    expect(page.locator('[data-role="period-label"]')).to_contain_text("۱۲ آذر ۱۴۰۵")
+    expect(page.locator("#f-date")).to_have_value("۱۴۰۵/۰۹/۱۲")
