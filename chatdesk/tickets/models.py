@@ -28,6 +28,11 @@ ACTION_LABELS = {
 }
 
 
+def ltr_isolate(code):
+    """A code kept left to right inside Persian text (its digit groups would otherwise swap)."""
+    return f"\u2066{code}\u2069"
+
+
 def action_label(action):
     return ACTION_LABELS.get(action, action)
 
@@ -116,7 +121,7 @@ class Ticket(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.display_code} — {self.subject}"
+        return f"{ltr_isolate(self.display_code)} — {self.subject}"
 
     @property
     def display_code(self):
@@ -158,7 +163,7 @@ class Entry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} — {format_tracking_code(self.ticket.code, persian=True)}"
+        return f"{self.get_kind_display()} — {ltr_isolate(format_tracking_code(self.ticket.code, persian=True))}"
 
 
 class AuditEvent(models.Model):
@@ -178,7 +183,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = "رویدادهای ممیزی"
 
     def __str__(self):
-        return f"{action_label(self.action)} — {format_tracking_code(self.ticket.code, persian=True)}"
+        return f"{action_label(self.action)} — {ltr_isolate(format_tracking_code(self.ticket.code, persian=True))}"
 
 
 class PrivateStorage(FileSystemStorage):

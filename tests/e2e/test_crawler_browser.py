@@ -15,6 +15,15 @@ from playwright.sync_api import expect
 
 from tests.security import crawl
 
+A_TICKET = """
+from chatdesk.directory.models import Unit
+from chatdesk.tickets import services
+from chatdesk.tickets.models import Ticket
+if not Ticket.objects.filter(subject="پرسش خزنده").exists():
+    t = services.ticket_open(kind=Ticket.Kind.REQUEST, unit=Unit.objects.get(code="treatment"), subject="پرسش خزنده",
+                             body="متن پرسش", name="مریم احمدی", mobile="09121234567", email="maryam@example.ir",
+                             data={"service": "گواهی پایان تعهد", "documents": ["نامه", "گواهی"]}, rate_limit=False).ticket
+"""
 ADMIN_PAGES = [
     "/admin/",
     "/admin/directory/holiday/",
@@ -24,6 +33,8 @@ ADMIN_PAGES = [
     "/admin/auth/user/add/",
     "/admin/reports/agencytoken/add/",
     "/admin/directory/unit/",
+    "/admin/tickets/ticket/",
+    "/admin/mail/outboundmail/",
 ]
 CONSOLE_PAGES = ["/console/reports/", "/console/reports/ratings/", "/console/tickets/"]
 PUBLIC_PAGES = ["/", "/services/", "/directory/", "/track/"]
@@ -78,6 +89,7 @@ def _login(page, path, username, password, then):
 
 
 def test_pages_in_a_browser_are_persian_and_load_nothing_from_another_host(browser, server, screenshots):
+    server.shell(A_TICKET)
     host = urlsplit(server.url).hostname
     foreign, report = [], {}
     context = browser.new_context(base_url=server.url, locale="fa-IR", timezone_id="UTC", viewport={"width": 1280, "height": 800})
@@ -95,6 +107,10 @@ def test_pages_in_a_browser_are_persian_and_load_nothing_from_another_host(brows
         names = login_names()
         for path in ADMIN_PAGES:
             _check(page, path, report, names)
+        page.goto("/admin/tickets/ticket/")
+        page.locator("#result_list tbody a").first.click()
+        _check(page, page.url.replace(server.url, ""), report, names)
+        page.screenshot(path=str(screenshots / "crawler-admin-ticket-desktop.png"), full_page=True)
         # The action counter is written by the admin's script: «۰ از … انتخاب شده‌اند».
         page.goto("/admin/directory/holiday/")
         counter = page.locator(".action-counter").inner_text()
