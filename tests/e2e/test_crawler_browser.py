@@ -36,7 +36,7 @@ ADMIN_PAGES = [
     "/admin/tickets/ticket/",
     "/admin/mail/outboundmail/",
 ]
-CONSOLE_PAGES = ["/console/reports/", "/console/reports/ratings/", "/console/tickets/"]
+CONSOLE_PAGES = ["/console/", "/console/reports/", "/console/reports/ratings/", "/console/tickets/", "/console/audit/", "/console/mail/held/"]
 PUBLIC_PAGES = ["/", "/services/", "/directory/", "/track/"]
 
 # What a person sees: the body's text without scripts, styles and machine fields (dir="ltr").
