@@ -11,6 +11,7 @@ import datetime as dt
 
 import jdatetime
 from django import forms
+from django.utils.dateparse import parse_datetime
 
 from . import jalali
 from .persian import to_latin_digits, to_persian_digits
@@ -97,6 +98,10 @@ class JalaliDateTimeWidget(forms.MultiWidget):
         super().__init__([JalaliDateInput(), PersianTimeInput()], attrs)
 
     def decompress(self, value):
+        if isinstance(value, str):  # the hidden initial of a field with a callable default
+            value = parse_datetime(value) if value else None
+            if value is not None and value.tzinfo is None:
+                value = value.replace(tzinfo=jalali.TEHRAN)
         if value is None:
             return [None, None]
         local = jalali.local(value)

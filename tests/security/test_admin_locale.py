@@ -148,3 +148,70 @@ def unit(db):
     from chatdesk.directory.models import Unit
 
     return Unit.objects.create(name="معاونت درمان", code="treatment", always_open=True)
+
+
+def _form_data(html, form_id):
+    """What a browser would post back from the form, unchanged."""
+    from html.parser import HTMLParser
+
+    class Form(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.data, self.inside, self.select, self.textarea = {}, False, None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form" and a.get("id") == form_id:
+                self.inside = True
+            if not self.inside:
+                return
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "button", "file"):
+                if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+                    return
+                self.data.setdefault(a["name"], []).append(a.get("value", "on" if a.get("type") == "checkbox" else ""))
+            elif tag == "select" and a.get("name"):
+                self.select = a["name"]
+                self.data.setdefault(a["name"], [])
+            elif tag == "option" and self.select and "selected" in a:
+                self.data[self.select].append(a.get("value", ""))
+            elif tag == "textarea" and a.get("name"):
+                self.textarea = a["name"]
+                self.data[a["name"]] = [""]
+
+        def handle_data(self, data):
+            if self.textarea:
+                self.data[self.textarea] = [data.lstrip("\n")]
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            elif tag == "textarea":
+                self.textarea = None
+            elif tag == "form":
+                self.inside = False
+
+    parser = Form()
+    parser.feed(html)
+    return parser.data
+
+
+@pytest.mark.parametrize("path", ["/admin/auth/user/{user}/change/", "/admin/reports/agencytoken/{token}/change/"])
+def test_a_form_with_jalali_datetimes_saves_back_unchanged(db, path):
+    """The Jalali date-and-time fields (Persian digits) post back what they show."""
+    from chatdesk.reports.models import AgencyToken
+
+    client = _admin_client()
+    user = get_user_model().objects.get(username="boss")
+    with clock.frozen_at(NOW):
+        token = AgencyToken.objects.create(name="دستگاه", token_digest="d" * 64, prefix="abcd1234", expires_at=NOW)
+    joined = user.date_joined
+    url = path.format(user=user.pk, token=token.pk)
+    page = client.get(url).content.decode()
+    assert "۱۴۰۵/۰۹/۱۵" in page
+    form_id = "user_form" if "user" in url else "agencytoken_form"
+    response = client.post(url, _form_data(page, form_id))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    token.refresh_from_db()
+    user.refresh_from_db()
+    assert token.expires_at == NOW.replace(second=0)
+    assert abs((user.date_joined - joined).total_seconds()) < 60  # kept (to the minute the form shows)
