@@ -17,15 +17,20 @@ values), ``<script>``/``<style>``/``<textarea>``/``<pre>``/``<code>``, elements 
 admin's JavaScript catalogue gets an ``interpolate`` that does the same to the texts scripts write.
 """
 
+import datetime as dt
 import json
 import re
 
 from django import forms
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin import helpers, options
 from django.contrib.admin import utils as admin_utils
 from django.contrib.admin.templatetags import admin_list
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import translation
 from django.utils.html import format_html
 from django.views.i18n import JavaScriptCatalog
 
@@ -82,8 +87,6 @@ def display_for_field(value, field, empty_value_display, avoid_link=False):
 
 def display_for_value(value, empty_value_display, boolean=False):
     """For columns computed by a ModelAdmin method."""
-    import datetime as dt
-
     if not boolean and isinstance(value, dt.datetime) and value.tzinfo is not None:
         return jalali.format_datetime(value)
     if not boolean and isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -174,11 +177,6 @@ def persian_permission_names(**kwargs):
     """post_migrate: Django names the built-in permissions «Can add <verbose_name>» in English
     whatever the language; name them in Persian («افزودن یادداشت داخلی»).  Runs after Django's
     own handler (core is listed after auth), on every migrate, so new models are named too."""
-    from django.apps import apps
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
-    from django.utils import translation
-
     with translation.override("fa"):
         for model in apps.get_models():
             opts = model._meta
@@ -192,8 +190,6 @@ def name_through_models():
     """The tables Django creates behind a many-to-many field are named «Announcement-service
     relationship» and their rows «Announcement_services object (1)» (the delete page lists them):
     give them Persian names."""
-    from django.apps import apps
-
     for model in apps.get_models(include_auto_created=True):
         opts = model._meta
         if not opts.auto_created:

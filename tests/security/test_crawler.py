@@ -30,7 +30,7 @@ from chatdesk.core import clock
 from chatdesk.desk import demo as desk_demo
 from chatdesk.desk import forms_demo, meetings
 from chatdesk.directory import demo
-from chatdesk.directory.models import Official, Unit
+from chatdesk.directory.models import Official
 from chatdesk.mail import services as mail_services
 from chatdesk.mail.models import OutboundMail
 from chatdesk.reports import services as report_services
