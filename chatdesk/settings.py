@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "chatdesk.core.auth.SessionLifetimeMiddleware",  # idle and absolute session limits
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "chatdesk.core.admin_locale.persian_digits_middleware",  # Persian digits in admin pages' text
 ]
 
 ROOT_URLCONF = "chatdesk.urls"
@@ -286,8 +287,22 @@ WORKER_JOBS = [
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "730"))
 
 # --- email (issue #5; docs/email.md) ----------------------------------------------------------
-# Absolute links in emails (the tracking page) are built on this address.
-CHATDESK_PUBLIC_URL = os.environ.get("CHATDESK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+# Absolute links in emails (the tracking page, the rating link) are built on this address.  Set it
+# in production (https://desk.example.ir).  Unset, it is the address `manage.py serve` listens on:
+# HOST/PORT here (so `PORT=9000 make run` mails links to port 9000), and `serve --port` sets it
+# again for its own process (docs/operations.md#links-in-emails).
+CHATDESK_PUBLIC_URL_CONFIGURED = bool(os.environ.get("CHATDESK_PUBLIC_URL", "").strip())
+
+
+def local_public_url(host, port):
+    """The address a person on this machine opens for a server bound to ``host``:``port``."""
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "::", "[::]") else host
+    return f"http://{host}:{port}"
+
+
+CHATDESK_PUBLIC_URL = (
+    os.environ.get("CHATDESK_PUBLIC_URL", "").strip() or local_public_url(os.environ.get("HOST", "127.0.0.1"), os.environ.get("PORT", "8000"))
+).rstrip("/")
 # Outbound goes through Django's SMTP backend when EMAIL_HOST is set.  Without it (the embedded
 # default of `make run`) mails are written to files in var/sent-mail/ instead, so a demo sends
 # nothing to anybody; EMAIL_BACKEND overrides either choice.

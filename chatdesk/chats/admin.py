@@ -16,8 +16,12 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ("id", "citizen_name", "unit", "status", "official", "created_at")
+    list_display = ("number", "citizen_name", "unit", "status", "official", "created_at")
     list_filter = ("status", "unit")
     exclude = ("token_digest",)
     readonly_fields = ("last_seq", "created_at", "taken_at", "first_response_at", "closed_at", "closed_by", "last_activity_at", "ip_address")
     inlines = [MessageInline]
+
+    @admin.display(description="شماره", ordering="id")
+    def number(self, obj):
+        return obj.pk

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.models import Official, Unit
 
 
@@ -16,26 +17,26 @@ class Conversation(models.Model):
         SYSTEM = "system", "سامانه"
 
     unit = models.ForeignKey(Unit, verbose_name="واحد", on_delete=models.PROTECT, related_name="conversations")
-    token_digest = models.CharField(max_length=64, unique=True)
+    token_digest = models.CharField("چکیده رمز دسترسی شهروند", max_length=64, unique=True)
     citizen_name = models.CharField("نام", max_length=80)
     citizen_mobile = models.CharField("تلفن همراه", max_length=11, blank=True)
     citizen_email = models.EmailField("ایمیل", blank=True)
     status = models.CharField("وضعیت", max_length=10, choices=Status.choices, default=Status.WAITING)
     official = models.ForeignKey(Official, verbose_name="کارشناس", null=True, blank=True, on_delete=models.PROTECT, related_name="conversations")
     created_at = models.DateTimeField("زمان شروع")
-    taken_at = models.DateTimeField(null=True, blank=True)
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.CharField(max_length=10, choices=Side.choices, blank=True)
-    last_activity_at = models.DateTimeField()
-    last_seq = models.PositiveIntegerField(default=0)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    taken_at = models.DateTimeField("زمان پذیرش", null=True, blank=True)
+    first_response_at = models.DateTimeField("زمان نخستین پاسخ", null=True, blank=True)
+    closed_at = models.DateTimeField("زمان پایان", null=True, blank=True)
+    closed_by = models.CharField("پایان‌دهنده", max_length=10, choices=Side.choices, blank=True)
+    last_activity_at = models.DateTimeField("آخرین فعالیت")
+    last_seq = models.PositiveIntegerField("شماره آخرین پیام", default=0)
+    ip_address = models.GenericIPAddressField("نشانی آی‌پی", null=True, blank=True)
     # Left while the unit was closed or nobody was on duty (a message to be answered later).
     started_offline = models.BooleanField("ثبت در ساعت غیرکاری", default=False)
     # When this chat becomes a ticket unless an official has answered by then (the timer lives
     # in the database: a worker sweeps it, so restarts lose nothing).  Cleared by the first
     # answer and by closing.
-    escalate_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    escalate_at = models.DateTimeField("زمان تبدیل به پرونده", null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -49,7 +50,7 @@ class Conversation(models.Model):
         ]
 
     def __str__(self):
-        return f"گفتگو {self.pk} ({self.citizen_name})"
+        return to_persian_digits(f"گفتگو {self.pk}") + f" ({self.citizen_name})"
 
     @property
     def is_open(self):
@@ -67,18 +68,20 @@ class Message(models.Model):
         EVENT = "event", "رویداد"
         FILE = "file", "پرونده"  # a document: data has attachment_id, name, size, content_type (chats/files.py)
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
-    seq = models.PositiveIntegerField()
-    sender = models.CharField(max_length=10, choices=Conversation.Side.choices)
-    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
-    body = models.TextField()
-    data = models.JSONField(default=dict, blank=True)
-    client_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField()
+    conversation = models.ForeignKey(Conversation, verbose_name="گفتگو", on_delete=models.CASCADE, related_name="messages")
+    seq = models.PositiveIntegerField("شماره")
+    sender = models.CharField("فرستنده", max_length=10, choices=Conversation.Side.choices)
+    official = models.ForeignKey(Official, verbose_name="کارشناس", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField("نوع", max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = models.TextField("متن")
+    data = models.JSONField("داده‌ها", default=dict, blank=True)
+    client_id = models.CharField("شناسه پیام نزد فرستنده", max_length=64, blank=True)
+    created_at = models.DateTimeField("زمان")
 
     class Meta:
         ordering = ["conversation", "seq"]
+        verbose_name = "پیام"
+        verbose_name_plural = "پیام‌ها"
         constraints = [
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_unique"),
             models.UniqueConstraint(
@@ -89,20 +92,28 @@ class Message(models.Model):
         ]
         indexes = [models.Index(fields=["conversation", "sender", "created_at"])]
 
+    def __str__(self):
+        return to_persian_digits(f"پیام {self.seq} از گفتگوی {self.conversation_id}")
+
 
 class Note(models.Model):
     """An internal note on a conversation: staff only."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
-    official = models.ForeignKey(Official, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField()
-    client_id = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField()
+    conversation = models.ForeignKey(Conversation, verbose_name="گفتگو", on_delete=models.CASCADE, related_name="notes")
+    official = models.ForeignKey(Official, verbose_name="کارشناس", on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("متن")
+    client_id = models.CharField("شناسه پیام نزد فرستنده", max_length=64, blank=True)
+    created_at = models.DateTimeField("زمان")
 
     class Meta:
         ordering = ["conversation", "created_at", "id"]
+        verbose_name = "یادداشت داخلی"
+        verbose_name_plural = "یادداشت‌های داخلی"
         constraints = [
             models.UniqueConstraint(
                 fields=["conversation", "official", "client_id"], condition=~Q(client_id=""), name="note_client_id_unique"
             )
         ]
+
+    def __str__(self):
+        return to_persian_digits(f"یادداشت گفتگوی {self.conversation_id}")

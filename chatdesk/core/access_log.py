@@ -33,15 +33,15 @@ class AccessLog(models.Model):
         TICKET_VIEW = "ticket_view", "دیدن پرونده"
         FILE_DOWNLOAD = "file_download", "دریافت پیوست"
 
-    official = models.ForeignKey("directory.Official", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    official = models.ForeignKey("directory.Official", verbose_name="کارمند", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     official_name = models.CharField("کارمند", max_length=120)
-    unit = models.ForeignKey("directory.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unit = models.ForeignKey("directory.Unit", verbose_name="واحد", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     action = models.CharField("کار", max_length=20, choices=Action.choices)
-    conversation_id = models.BigIntegerField(null=True, blank=True)
-    ticket_id = models.BigIntegerField(null=True, blank=True)
-    attachment_id = models.BigIntegerField(null=True, blank=True)
+    conversation_id = models.BigIntegerField("شماره گفتگو", null=True, blank=True)
+    ticket_id = models.BigIntegerField("شماره پرونده", null=True, blank=True)
+    attachment_id = models.BigIntegerField("شماره فایل", null=True, blank=True)
     case_label = models.CharField("پرونده", max_length=40)  # «گفتگو ۱۲» or the tracking code
-    citizen_key = models.TextField(blank=True)  # search_key of name, mobile, email, national code, code
+    citizen_key = models.TextField("کلید جست‌وجوی شهروند", blank=True)  # search_key of name, mobile, email, national code, code
     created_at = models.DateTimeField("زمان", db_index=True)
 
     class Meta:
@@ -50,6 +50,9 @@ class AccessLog(models.Model):
         verbose_name = "ثبت دسترسی"
         verbose_name_plural = "گزارش دسترسی‌ها"
         indexes = [models.Index(fields=["unit", "created_at"]), models.Index(fields=["official", "created_at"])]
+
+    def __str__(self):
+        return f"{self.official_name}: {self.get_action_display()} {self.case_label}"
 
 
 def _citizen_key(*parts):

@@ -11,6 +11,12 @@ class CoreConfig(AppConfig):
 
         connection_created.connect(_sqlite_pragmas)
         from . import auth  # noqa: F401  (connects the sign-in and sign-out receivers)
+        from django.db.models.signals import post_migrate
+
+        from . import admin_locale
+
+        post_migrate.connect(admin_locale.persian_permission_names, dispatch_uid="chatdesk-persian-permissions")
+        admin_locale.name_through_models()
 
 
 def _sqlite_pragmas(sender, connection, **kwargs):

@@ -8,12 +8,11 @@ so a mistake comes back as a Persian error on its field.  Dates and times are ty
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import widgets
 
 from chatdesk.core import clock, jalali
 from chatdesk.core.errors import DomainError
 from chatdesk.core.persian import search_key, to_latin_digits, to_persian_digits
-from chatdesk.directory.forms import JalaliDateField, JalaliDateInput
+from chatdesk.core.forms import JalaliDateField, JalaliDateTimeField
 
 from . import announcements, catalogue
 from .models import Announcement, Service, ServiceDocument, ServiceRule
@@ -21,49 +20,6 @@ from .models import Announcement, Service, ServiceDocument, ServiceRule
 
 def _add_domain_error(form, error):
     form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
-# --- Jalali date and time -----------------------------------------------------------------------
-
-
-class PersianTimeField(forms.TimeField):
-    """HH:MM in Persian or Latin digits."""
-
-    def to_python(self, value):
-        return super().to_python(to_latin_digits(value) if isinstance(value, str) else value)
-
-
-class JalaliDateTimeWidget(forms.MultiWidget):
-    def __init__(self, attrs=None):
-        super().__init__([JalaliDateInput(), widgets.AdminTimeWidget(format="%H:%M")], attrs)
-
-    def decompress(self, value):
-        if value is None:
-            return [None, None]
-        local = jalali.local(value)
-        return [local.date(), local.time().replace(second=0, microsecond=0)]
-
-
-class JalaliDateTimeField(forms.MultiValueField):
-    """An aware datetime typed as a Jalali date (``۱۴۰۵/۰۹/۰۱``) and a Tehran time (``۲۲:۰۰``)."""
-
-    widget = JalaliDateTimeWidget
-    default_error_messages = {"required": "تاریخ و ساعت را وارد کنید.", "incomplete": "تاریخ و ساعت را هر دو وارد کنید."}
-
-    def __init__(self, **kwargs):
-        fields = (
-            JalaliDateField(required=False),
-            PersianTimeField(required=False, input_formats=["%H:%M", "%H:%M:%S"], error_messages={"invalid": "ساعت را به شکل ۲۲:۰۰ وارد کنید."}),
-        )
-        super().__init__(fields=fields, require_all_fields=False, **kwargs)
-
-    def compress(self, data_list):
-        if not data_list or all(v in (None, "") for v in data_list):
-            return None
-        date, time = data_list
-        if date is None or time is None:
-            raise forms.ValidationError(self.error_messages["incomplete"], code="incomplete")
-        return jalali.local_datetime(date, time)
 
 
 # --- catalogue ----------------------------------------------------------------------------------

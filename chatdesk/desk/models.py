@@ -65,7 +65,7 @@ class Service(models.Model):
     )
     is_active = models.BooleanField("فعال", default=True)
     order = models.PositiveIntegerField("ترتیب", default=0)
-    search_key = models.TextField(editable=False, default="")
+    search_key = models.TextField("کلید جست‌وجو", editable=False, default="")
     updated_at = models.DateTimeField("آخرین تغییر", null=True, blank=True, editable=False)
 
     class Meta:
@@ -84,7 +84,7 @@ class Service(models.Model):
 class ServiceDocument(models.Model):
     """A document the applicant must provide, in the order the service lists them."""
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="documents")
+    service = models.ForeignKey(Service, verbose_name="خدمت", on_delete=models.CASCADE, related_name="documents")
     order = models.PositiveSmallIntegerField("ردیف", default=0)
     title = models.CharField("مدرک", max_length=200)
     note = models.CharField("توضیح", max_length=300, blank=True)
@@ -107,7 +107,7 @@ class ServiceRule(models.Model):
         DIRECTIVE = "directive", "دستورالعمل"
         CIRCULAR = "circular", "ابلاغیه / بخشنامه"
 
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="rules")
+    service = models.ForeignKey(Service, verbose_name="خدمت", on_delete=models.CASCADE, related_name="rules")
     order = models.PositiveSmallIntegerField("ردیف", default=0)
     kind = models.CharField("نوع", max_length=12, choices=Kind.choices, default=Kind.CIRCULAR)
     title = models.CharField("عنوان", max_length=300)

@@ -69,7 +69,7 @@ class MeetingRequest(models.Model):
         MORNING = "morning", "صبح"
         NOON = "noon", "نزدیک ظهر"
 
-    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, related_name="meeting")
+    ticket = models.OneToOneField("tickets.Ticket", verbose_name="پرونده", on_delete=models.CASCADE, related_name="meeting")
     person = models.ForeignKey(Official, verbose_name="ملاقات با", on_delete=models.PROTECT, related_name="meeting_requests")
     # Preferred days: Gregorian ISO dates (shown in Jalali), in the order the citizen gave them.
     preferred_days = models.JSONField("روزهای پیشنهادی", default=list)
@@ -78,16 +78,16 @@ class MeetingRequest(models.Model):
     slot_start = models.DateTimeField("زمان ملاقات", null=True, blank=True)
     slot_minutes = models.PositiveSmallIntegerField("مدت (دقیقه)", default=20)
     location = models.CharField("محل ملاقات", max_length=200, blank=True)
-    offered_by = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    offered_at = models.DateTimeField(null=True, blank=True)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancelled_by = models.CharField(max_length=10, blank=True)  # citizen, official
-    cancel_reason = models.CharField(max_length=300, blank=True)
+    offered_by = models.ForeignKey(Official, verbose_name="پیشنهاددهنده", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    offered_at = models.DateTimeField("زمان پیشنهاد", null=True, blank=True)
+    confirmed_at = models.DateTimeField("زمان قطعی شدن", null=True, blank=True)
+    cancelled_at = models.DateTimeField("زمان لغو", null=True, blank=True)
+    cancelled_by = models.CharField("لغوکننده", max_length=10, blank=True)  # citizen, official
+    cancel_reason = models.CharField("علت لغو", max_length=300, blank=True)
     # Set once by the reminder job (a conditional update: any number of workers remind once).
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    reminded_at = models.DateTimeField("زمان یادآوری", null=True, blank=True)
+    created_at = models.DateTimeField("زمان ثبت")
+    updated_at = models.DateTimeField("آخرین تغییر")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,13 +10,13 @@ import datetime as dt
 import jdatetime
 from django import forms
 from django.contrib import admin
-from django.contrib.admin import widgets
 from django.db import models
 from django.db.models import Max, Min
 from django.utils.html import format_html
 
 from chatdesk.core import clock, jalali
 from chatdesk.core.errors import DomainError
+from chatdesk.core.forms import PersianTimeField, PersianTimeInput
 from chatdesk.core.persian import to_persian_digits
 
 from . import schedule, services
@@ -24,8 +24,8 @@ from .forms import JalaliDateField, jalali_display, time_display
 from .models import DutyShift, Holiday, OfficeHours, Official, Unit
 
 
-# Hours and minutes are enough for office hours, closures and shifts.
-HH_MM = {models.TimeField: {"widget": widgets.AdminTimeWidget(format="%H:%M")}}
+# Hours and minutes are enough for office hours, closures and shifts (Persian digits, no clock menu).
+HH_MM = {models.TimeField: {"form_class": PersianTimeField, "widget": PersianTimeInput}}
 
 
 def _add_domain_error(form, error):

@@ -83,7 +83,7 @@ class Official(models.Model):
         AWAY = "away", "موقتاً دور"
         OFFLINE = "offline", "خارج از کشیک"
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="official")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name="حساب کاربری", on_delete=models.CASCADE, related_name="official")
     display_name = models.CharField("نام نمایشی", max_length=120)
     position = models.CharField("سمت", max_length=120, blank=True)
     public_phone = models.CharField("تلفن عمومی", max_length=40, blank=True)
@@ -91,11 +91,11 @@ class Official(models.Model):
     role = models.CharField("نقش", max_length=20, choices=Role.choices, default=Role.OFFICIAL)
     units = models.ManyToManyField(Unit, verbose_name="واحدها", related_name="officials", blank=True)
     status = models.CharField("وضعیت", max_length=10, choices=Status.choices, default=Status.OFFLINE)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField("زمان تغییر وضعیت", null=True, blank=True)
     max_chats = models.PositiveSmallIntegerField("حداکثر گفتگوی هم‌زمان", default=5)
     # Set when the last console socket closes; the worker turns the official offline once it
     # passes with no socket back (a grace period, so a quick reconnect does not flap).
-    offline_after = models.DateTimeField(null=True, blank=True)
+    offline_after = models.DateTimeField("خروج از کشیک پس از", null=True, blank=True)
 
     class Meta:
         ordering = ["display_name"]
@@ -117,10 +117,17 @@ class Official(models.Model):
 class ConsoleConnection(models.Model):
     """One open console WebSocket, for presence across processes."""
 
-    official = models.ForeignKey(Official, on_delete=models.CASCADE, related_name="connections")
-    channel_name = models.CharField(max_length=200, unique=True)
-    connected_at = models.DateTimeField()
-    last_seen = models.DateTimeField(db_index=True)
+    official = models.ForeignKey(Official, verbose_name="کارمند", on_delete=models.CASCADE, related_name="connections")
+    channel_name = models.CharField("نام کانال", max_length=200, unique=True)
+    connected_at = models.DateTimeField("زمان اتصال")
+    last_seen = models.DateTimeField("آخرین نشانه حضور", db_index=True)
+
+    class Meta:
+        verbose_name = "اتصال کنسول"
+        verbose_name_plural = "اتصال‌های کنسول"
+
+    def __str__(self):
+        return f"اتصال کنسول {self.official}"
 
 
 class OfficeHours(models.Model):
@@ -191,7 +198,7 @@ class Holiday(models.Model):
     source = models.CharField("منبع", max_length=20, choices=Source.choices, default=Source.STAFF)
     # The date the package gave when the row was seeded: the seed finds its rows by it even
     # after a person moved one to another day.
-    seeded_date = models.DateField(null=True, blank=True, editable=False, db_index=True)
+    seeded_date = models.DateField("تاریخ در تقویم رسمی", null=True, blank=True, editable=False, db_index=True)
     updated_at = models.DateTimeField("آخرین تغییر", null=True, blank=True, editable=False)
 
     class Meta:

@@ -26,7 +26,9 @@ class OutboundMailAdmin(ReadOnly):
     list_display = ("to", "subject", "kind", "status", "attempts", "created", "sent", "last_error_short")
     list_filter = ("status", "kind")
     search_fields = ("to", "subject", "message_id", "ticket__code")
-    readonly_fields = [f.name for f in OutboundMail._meta.fields]
+    # The HTML part is the same letter as the text part, with its markup: not shown here.
+    readonly_fields = [f.name for f in OutboundMail._meta.fields if f.name not in ("id", "html")]
+    exclude = ("html",)
     actions = ["retry"]
 
     @admin.display(description="ایجاد")
@@ -55,7 +57,7 @@ class InboundMailAdmin(ReadOnly):
     list_display = ("from_address", "subject", "status", "reason", "routed_by", "ticket", "unit", "received")
     list_filter = ("status", "reason", "source")
     search_fields = ("from_address", "subject", "message_id", "ticket__code")
-    readonly_fields = [f.name for f in InboundMail._meta.fields]
+    readonly_fields = [f.name for f in InboundMail._meta.fields if f.name != "id"]
 
     @admin.display(description="دریافت")
     def received(self, obj):

@@ -33,28 +33,28 @@ class OutboundMail(models.Model):
         SENT = "sent", "ارسال شد"
         FAILED = "failed", "ناموفق"
 
-    message_id = models.CharField(max_length=255, unique=True)  # "<hex@domain>", fixed at creation
+    message_id = models.CharField("شناسه پیام", max_length=255, unique=True)  # "<hex@domain>", fixed at creation
     kind = models.CharField("نوع", max_length=12, choices=Kind.choices)
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_mails")
-    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    ticket = models.ForeignKey(Ticket, verbose_name="پرونده", null=True, blank=True, on_delete=models.CASCADE, related_name="outbound_mails")
+    entry = models.ForeignKey(Entry, verbose_name="رویداد پرونده", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    conversation = models.ForeignKey(Conversation, verbose_name="گفتگو", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
     to = models.EmailField("گیرنده", max_length=254)
     subject = models.CharField("موضوع", max_length=400)
-    text = models.TextField()
-    html = models.TextField(blank=True)
-    headers = models.JSONField(default=dict, blank=True)  # Reply-To, In-Reply-To, References, …
+    text = models.TextField("متن ساده")
+    html = models.TextField("متن قالب‌دار", blank=True)
+    headers = models.JSONField("سرآیندها", default=dict, blank=True)  # Reply-To, In-Reply-To, References, …
     # One mail per cause: "created:<ticket>", "reply:<entry>", "status:<ticket>:<entry>", …
-    dedup_key = models.CharField(max_length=200, blank=True)
+    dedup_key = models.CharField("کلید یکتایی", max_length=200, blank=True)
 
     status = models.CharField("وضعیت", max_length=10, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    locked_until = models.DateTimeField(null=True, blank=True)  # the lease of the sending worker
-    lease = models.CharField(max_length=32, blank=True)  # who holds it (checked when marking)
-    last_error = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField("تعداد تلاش", default=0)
+    next_attempt_at = models.DateTimeField("تلاش بعدی")
+    locked_until = models.DateTimeField("در دست ارسال تا", null=True, blank=True)  # the lease of the sending worker
+    lease = models.CharField("شناسه ارسال‌کننده", max_length=32, blank=True)  # who holds it (checked when marking)
+    last_error = models.TextField("آخرین خطا", blank=True)
     created_at = models.DateTimeField("زمان ایجاد")
     sent_at = models.DateTimeField("زمان ارسال", null=True, blank=True)
-    bounced_at = models.DateTimeField(null=True, blank=True)
+    bounced_at = models.DateTimeField("زمان برگشت", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -82,26 +82,26 @@ class InboundMail(models.Model):
         REJECTED = "rejected", "رد شد"  # nothing to route by, unknown token, invalid
         DISCARDED = "discarded", "کنار گذاشته شد"  # a held mail an official discarded
 
-    message_id = models.CharField(max_length=255, unique=True)  # dedup: the same message is stored once
-    source = models.CharField(max_length=10)  # lmtp, smtp, imap
-    raw = models.FileField(storage=private_storage, upload_to=_raw_upload_to, max_length=200)
-    size = models.PositiveIntegerField(default=0)
-    sha256 = models.CharField(max_length=64)
+    message_id = models.CharField("شناسه پیام", max_length=255, unique=True)  # dedup: the same message is stored once
+    source = models.CharField("راه دریافت", max_length=10)  # lmtp, smtp, imap
+    raw = models.FileField("پیام خام", storage=private_storage, upload_to=_raw_upload_to, max_length=200)
+    size = models.PositiveIntegerField("اندازه (بایت)", default=0)
+    sha256 = models.CharField("چکیده محتوا", max_length=64)
     from_address = models.CharField("فرستنده", max_length=254, blank=True)
-    from_name = models.CharField(max_length=200, blank=True)
-    recipients = models.JSONField(default=list, blank=True)  # envelope (LMTP) or header addresses (IMAP)
+    from_name = models.CharField("نام فرستنده", max_length=200, blank=True)
+    recipients = models.JSONField("گیرندگان", default=list, blank=True)  # envelope (LMTP) or header addresses (IMAP)
     subject = models.CharField("موضوع", max_length=400, blank=True)
-    body = models.TextField(blank=True)  # what went (or would go) to the timeline: quotes stripped
+    body = models.TextField("متن", blank=True)  # what went (or would go) to the timeline: quotes stripped
     status = models.CharField("وضعیت", max_length=12, choices=Status.choices)
     reason = models.CharField("علت", max_length=40, blank=True)
-    routed_by = models.CharField(max_length=20, blank=True)  # token, in_reply_to, subject_code, unit_address
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails")
-    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    data = models.JSONField(default=dict, blank=True)  # refused attachments, references, …
+    routed_by = models.CharField("راه یافتن پرونده", max_length=20, blank=True)  # token, in_reply_to, subject_code, unit_address
+    ticket = models.ForeignKey(Ticket, verbose_name="پرونده", null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_mails")
+    unit = models.ForeignKey(Unit, verbose_name="واحد", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    entry = models.ForeignKey(Entry, verbose_name="رویداد پرونده", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    data = models.JSONField("داده‌ها", default=dict, blank=True)  # refused attachments, references, …
     received_at = models.DateTimeField("زمان دریافت")
-    handled_by = models.ForeignKey(Official, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(Official, verbose_name="رسیدگی‌کننده", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField("زمان رسیدگی", null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

@@ -13,7 +13,8 @@ Reply-To of that ticket's mails, the link token only in their links.
 
 from chatdesk.core import jalali
 from chatdesk.core.tracking import format_tracking_code
-from chatdesk.tickets.models import Entry, Ticket
+from chatdesk.core.persian import to_persian_digits
+from chatdesk.tickets.models import Attachment, Entry, Ticket
 
 from chatdesk.reports.public_views import rating_link_path
 
@@ -141,7 +142,15 @@ def transcript(conversation, messages, *, dedup_key):
         for m in messages
     ]
     ticket = Ticket.objects.filter(conversation=conversation).first()
+    # The chat's documents are listed (never attached: the outbox keeps text only); a chat that
+    # became a ticket carries them into it, so the case's link opens them (docs/email.md).
+    files = [
+        {"name": a.name, "size": _size_display(a.size), "time": jalali.format_datetime(a.created_at),
+         "who": conversation.citizen_name if a.uploaded_by == "citizen" else "کارشناس"}
+        for a in Attachment.objects.filter(conversation=conversation, message__isnull=False).order_by("created_at", "id")
+    ]
     context = {
+        "files": files,
         "conversation": conversation,
         "unit_name": conversation.unit.name,
         "rows": rows,
@@ -156,6 +165,12 @@ def transcript(conversation, messages, *, dedup_key):
         kind=OutboundMail.Kind.TRANSCRIPT, to=conversation.citizen_email, subject=subject, text=text, html=html,
         conversation=conversation, ticket=ticket if headers else None, headers=headers, dedup_key=dedup_key,
     )
+
+
+def _size_display(size):
+    if size >= 1024 * 1024:
+        return to_persian_digits(f"{size / (1024 * 1024):.1f}".replace(".", "٫")) + " مگابایت"
+    return to_persian_digits(max(1, round(size / 1024))) + " کیلوبایت"
 
 
 MEETING_EVENTS = {

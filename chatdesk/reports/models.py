@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from chatdesk.chats.models import Conversation
+from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.models import Official, Unit
 from chatdesk.tickets.models import Ticket
 
@@ -53,7 +54,7 @@ class Rating(models.Model):
         indexes = [models.Index(fields=["unit", "created_at"]), models.Index(fields=["official", "created_at"]), models.Index(fields=["created_at"])]
 
     def __str__(self):
-        return f"امتیاز {self.score}"
+        return to_persian_digits(f"امتیاز {self.score}")
 
 
 class CaseMetrics(models.Model):
@@ -64,15 +65,15 @@ class CaseMetrics(models.Model):
     computed again by the next sweep.
     """
 
-    conversation = models.OneToOneField(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="metrics")
-    ticket = models.OneToOneField(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="metrics")
+    conversation = models.OneToOneField(Conversation, verbose_name="گفتگو", null=True, blank=True, on_delete=models.CASCADE, related_name="metrics")
+    ticket = models.OneToOneField(Ticket, verbose_name="پرونده", null=True, blank=True, on_delete=models.CASCADE, related_name="metrics")
     # Chats: wall-clock seconds from the start until an official took the chat.
-    wait_seconds = models.PositiveIntegerField(null=True, blank=True)
+    wait_seconds = models.PositiveIntegerField("انتظار در صف (ثانیه)", null=True, blank=True)
     # Office-hours seconds from the start until the first answer / until resolved.
-    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
-    resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
-    source_at = models.DateTimeField()
-    computed_at = models.DateTimeField()
+    first_response_seconds = models.PositiveIntegerField("نخستین پاسخ (ثانیه کاری)", null=True, blank=True)
+    resolution_seconds = models.PositiveIntegerField("رسیدگی (ثانیه کاری)", null=True, blank=True)
+    source_at = models.DateTimeField("زمان مبنا")
+    computed_at = models.DateTimeField("زمان محاسبه")
 
     class Meta:
         verbose_name = "شاخص پرونده"
@@ -84,13 +85,16 @@ class CaseMetrics(models.Model):
             )
         ]
 
+    def __str__(self):
+        return to_persian_digits(f"شاخص پرونده {self.ticket_id}" if self.ticket_id else f"شاخص گفتگو {self.conversation_id}")
+
 
 class AgencyToken(models.Model):
     """Another agency's key to the statistics API.  ``units`` empty and ``all_units`` off opens
     nothing: the scope is always explicit."""
 
     name = models.CharField("نام دستگاه", max_length=150)
-    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    token_digest = models.CharField("چکیده توکن", max_length=64, unique=True, editable=False)
     prefix = models.CharField("آغاز توکن", max_length=8, editable=False, help_text="برای شناختن توکن؛ خود توکن نگه‌داری نمی‌شود.")
     all_units = models.BooleanField("همه واحدها", default=False)
     units = models.ManyToManyField(Unit, blank=True, related_name="+", verbose_name="واحدهای مجاز")

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from chatdesk.core.templatetags.fa import jdatetime
 
-from .models import AuditEvent, Entry, Ticket
+from .models import AuditEvent, Entry, Ticket, action_label
 
 
 class ReadOnly:
@@ -21,14 +21,28 @@ class ReadOnly:
 
 class EntryInline(ReadOnly, admin.TabularInline):
     model = Entry
-    fields = ("kind", "public", "official", "channel", "body")
+    fields = ("kind", "public", "official", "channel", "body", "when")
+    readonly_fields = ("when",)
     extra = 0
+
+    @admin.display(description="زمان")
+    def when(self, obj):
+        return jdatetime(obj.created_at)
 
 
 class AuditInline(ReadOnly, admin.TabularInline):
     model = AuditEvent
-    fields = ("action", "actor", "official", "changes")
+    fields = ("action_display", "actor", "official", "changes", "when")
+    readonly_fields = ("action_display", "when")
     extra = 0
+
+    @admin.display(description="کار")
+    def action_display(self, obj):
+        return action_label(obj.action)
+
+    @admin.display(description="زمان")
+    def when(self, obj):
+        return jdatetime(obj.created_at)
 
 
 @admin.register(Ticket)

@@ -19,6 +19,24 @@ from chatdesk.core.tracking import format_tracking_code
 from chatdesk.directory.models import Official, Unit
 
 
+# What an audit row's ``action`` code means, for people (the admin, the console's history).
+ACTION_LABELS = {
+    "created": "ثبت پرونده", "follow_up": "پیگیری شهروند", "reply": "پاسخ", "note": "یادداشت داخلی", "assign": "واگذاری",
+    "priority": "تغییر اولویت", "refer": "ارجاع", "status": "تغییر وضعیت", "viewed": "مشاهده", "rated": "ثبت نظر",
+    "anonymised": "ناشناس‌سازی", "meeting_offer": "پیشنهاد وقت ملاقات", "meeting_confirmed": "قطعی شدن ملاقات",
+    "meeting_cancelled": "لغو ملاقات", "meeting_done": "انجام ملاقات", "meeting_reminder": "یادآوری ملاقات",
+}
+
+
+def ltr_isolate(code):
+    """A code kept left to right inside Persian text (its digit groups would otherwise swap)."""
+    return f"\u2066{code}\u2069"
+
+
+def action_label(action):
+    return ACTION_LABELS.get(action, action)
+
+
 def new_secret():
     return secrets.token_urlsafe(32)
 
@@ -64,30 +82,30 @@ class Ticket(models.Model):
     hide_identity = models.BooleanField("پنهان بودن هویت", default=False)
     # An escalated chat: unique, so a chat can never become two tickets (any number of workers).
     conversation = models.OneToOneField(
-        Conversation, null=True, blank=True, on_delete=models.PROTECT, related_name="ticket"
+        Conversation, verbose_name="گفتگو", null=True, blank=True, on_delete=models.PROTECT, related_name="ticket"
     )
     # Per-ticket secret behind the email link and the reply address (tracking.ticket_token);
     # replacing it revokes every link sent so far.
-    secret = models.CharField(max_length=64, default=new_secret, editable=False)
-    data = models.JSONField(default=dict, blank=True)  # kind-specific fields (service, meeting, …)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    secret = models.CharField("رمز پیوندها", max_length=64, default=new_secret, editable=False)
+    data = models.JSONField("داده‌ها", default=dict, blank=True)  # kind-specific fields (service, meeting, …)
+    ip_address = models.GenericIPAddressField("نشانی آی‌پی", null=True, blank=True)
 
     created_at = models.DateTimeField("زمان ثبت")
     updated_at = models.DateTimeField("آخرین تغییر")
-    first_response_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField("زمان نخستین پاسخ", null=True, blank=True)
+    resolved_at = models.DateTimeField("زمان پاسخ نهایی", null=True, blank=True)
+    closed_at = models.DateTimeField("زمان بستن", null=True, blank=True)
     # SLA moments, computed in the unit's office hours when the clock starts (services.py):
     # "warn" is when three quarters of the target have passed.
-    first_response_due = models.DateTimeField(null=True, blank=True)
-    first_response_warn_at = models.DateTimeField(null=True, blank=True)
-    resolution_due = models.DateTimeField(null=True, blank=True)
-    resolution_warn_at = models.DateTimeField(null=True, blank=True)
+    first_response_due = models.DateTimeField("مهلت نخستین پاسخ", null=True, blank=True)
+    first_response_warn_at = models.DateTimeField("هشدار مهلت نخستین پاسخ", null=True, blank=True)
+    resolution_due = models.DateTimeField("مهلت رسیدگی", null=True, blank=True)
+    resolution_warn_at = models.DateTimeField("هشدار مهلت رسیدگی", null=True, blank=True)
     # What the SLA sweep has already announced for the current clock: 0 nothing, 1 warning, 2 breach.
-    sla_alerted = models.PositiveSmallIntegerField(default=0)
+    sla_alerted = models.PositiveSmallIntegerField("هشدارهای مهلت", default=0)
 
     # Normalised text of the code, subject, contact and every entry (persian.search_key).
-    search_key = models.TextField(blank=True, editable=False)
+    search_key = models.TextField("کلید جست‌وجو", blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -103,7 +121,7 @@ class Ticket(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.display_code} — {self.subject}"
+        return f"{ltr_isolate(self.display_code)} — {self.subject}"
 
     @property
     def display_code(self):
@@ -123,17 +141,17 @@ class Entry(models.Model):
         NOTE = "note", "یادداشت داخلی"
         EVENT = "event", "رویداد"
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    public = models.BooleanField(default=True)  # False: staff only (notes, assignments)
-    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    ticket = models.ForeignKey(Ticket, verbose_name="پرونده", on_delete=models.CASCADE, related_name="entries")
+    kind = models.CharField("نوع", max_length=10, choices=Kind.choices)
+    public = models.BooleanField("دیده‌شدن برای شهروند", default=True)  # False: staff only (notes, assignments)
+    official = models.ForeignKey(Official, verbose_name="کارشناس", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("متن", blank=True)
+    data = models.JSONField("داده‌ها", default=dict, blank=True)
     # What arrived through another channel: "chat" (transcript), "web", "email".
-    channel = models.CharField(max_length=10, default="web")
+    channel = models.CharField("راه رسیدن", max_length=10, default="web")
     # Idempotency: a resent form or a mail delivered twice is stored once.
-    dedup_key = models.CharField(max_length=255, blank=True)
-    created_at = models.DateTimeField()
+    dedup_key = models.CharField("کلید یکتایی", max_length=255, blank=True)
+    created_at = models.DateTimeField("زمان")
 
     class Meta:
         ordering = ["ticket", "created_at", "id"]
@@ -144,22 +162,28 @@ class Entry(models.Model):
             models.CheckConstraint(condition=~Q(kind="note") | Q(public=False), name="entry_note_never_public"),
         ]
 
+    def __str__(self):
+        return f"{self.get_kind_display()} — {ltr_isolate(format_tracking_code(self.ticket.code, persian=True))}"
+
 
 class AuditEvent(models.Model):
     """Who changed what, when: written in the same transaction as the change."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="audit")
-    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    actor = models.CharField(max_length=10)  # citizen, official, system
-    action = models.CharField(max_length=30)
-    changes = models.JSONField(default=dict, blank=True)  # {"field": [old, new]} or details
-    created_at = models.DateTimeField()
+    ticket = models.ForeignKey(Ticket, verbose_name="پرونده", on_delete=models.CASCADE, related_name="audit")
+    official = models.ForeignKey(Official, verbose_name="کارشناس", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.CharField("انجام‌دهنده", max_length=10)  # citizen, official, system
+    action = models.CharField("کار", max_length=30)
+    changes = models.JSONField("تغییرها", default=dict, blank=True)  # {"field": [old, new]} or details
+    created_at = models.DateTimeField("زمان")
 
     class Meta:
         ordering = ["ticket", "created_at", "id"]
         indexes = [models.Index(fields=["official", "created_at"]), models.Index(fields=["action", "created_at"])]
         verbose_name = "رویداد ممیزی"
         verbose_name_plural = "رویدادهای ممیزی"
+
+    def __str__(self):
+        return f"{action_label(self.action)} — {ltr_isolate(format_tracking_code(self.ticket.code, persian=True))}"
 
 
 class PrivateStorage(FileSystemStorage):
@@ -183,20 +207,23 @@ class Attachment(models.Model):
     """A document sent by a citizen or an official, in a chat or on a ticket (or both: a chat's
     attachments follow it into its ticket)."""
 
-    ticket = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    entry = models.ForeignKey(Entry, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
-    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
-    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to=_upload_to, max_length=200)
+    ticket = models.ForeignKey(Ticket, verbose_name="پرونده", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    entry = models.ForeignKey(Entry, verbose_name="رویداد پرونده", null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    conversation = models.ForeignKey(Conversation, verbose_name="گفتگو", null=True, blank=True, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(Message, verbose_name="پیام", null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments")
+    file = models.FileField("فایل", storage=private_storage, upload_to=_upload_to, max_length=200)
     name = models.CharField("نام پرونده", max_length=150)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.CharField(max_length=10)  # citizen or official
-    official = models.ForeignKey(Official, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
+    content_type = models.CharField("نوع فایل", max_length=100)
+    size = models.PositiveIntegerField("اندازه (بایت)")
+    sha256 = models.CharField("چکیده محتوا", max_length=64)
+    uploaded_by = models.CharField("فرستنده", max_length=10)  # citizen or official
+    official = models.ForeignKey(Official, verbose_name="کارشناس", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("زمان")
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = "پیوست"
         verbose_name_plural = "پیوست‌ها"
+
+    def __str__(self):
+        return self.name

@@ -219,7 +219,7 @@ def test_admin_adds_a_service_with_persian_digits_documents_and_a_jalali_circula
     listing = admin_client.get("/admin/desk/service/", {"q": "كارت"}).content.decode()
     assert "خدمت آزمایشی" in listing and "۱۰۰۴۰۲۱۱۰۲۰" in listing
     page = admin_client.get(f"/admin/desk/service/{service.pk}/change/").content.decode()
-    assert 'value="1395/05/06"' in page and "شناسه خدمت" in page
+    assert 'value="۱۳۹۵/۰۵/۰۶"' in page and "شناسه خدمت" in page
 
 
 # --- demo ---------------------------------------------------------------------------------------

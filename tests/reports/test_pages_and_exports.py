@@ -175,3 +175,24 @@ def test_plain_official_exports_only_their_cases(week):
 def test_unknown_export_is_404(week):
     assert client_for(week.admin).get("/console/reports/export/users.csv").status_code == 404
     assert client_for(week.admin).get("/console/reports/export/chats.pdf").status_code == 404
+
+
+# --- issue #16: the console's menu, Persian digits in the filters, «اکسل» ----------------------
+def test_the_reports_page_keeps_the_console_menu(week):
+    html = client_for(week.supervisor).get(f"/console/reports/?{WEEK}").content.decode()
+    nav = html.split('aria-label="بخش‌های کنسول"', 1)[1].split("</nav>", 1)[0]
+    for href in ('href="/console/"', 'href="/console/tickets/"', 'href="/console/mail/held/"', 'href="/console/reports/"'):
+        assert href in nav
+    assert 'class="active">گزارش‌ها' in nav.replace('href="/console/reports/" ', "")
+    ratings = client_for(week.supervisor).get(f"/console/reports/ratings/?{WEEK}").content.decode()
+    assert 'aria-label="بخش‌های کنسول"' in ratings
+
+
+def test_the_filters_show_persian_digits_and_accept_both(week):
+    latin = client_for(week.admin).get("/console/reports/?period=custom&from=1405/02/12&to=1405/02/18").content.decode()
+    persian = client_for(week.admin).get("/console/reports/?period=custom&from=۱۴۰۵/۰۲/۱۲&to=۱۴۰۵/۰۲/۱۸").content.decode()
+    for html in (latin, persian):
+        assert 'name="from" value="۱۴۰۵/۰۲/۱۲"' in html and 'name="to" value="۱۴۰۵/۰۲/۱۸"' in html
+        assert 'placeholder="۱۴۰۵/۰۱/۰۱"' in html and 'placeholder="1405' not in html
+        assert "۱۴۰۵/۰۲/۱۲ تا ۱۴۰۵/۰۲/۱۸" in html
+    assert "(Excel)" not in latin and "خلاصه (اکسل)" in latin

@@ -13,9 +13,18 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from chatdesk.settings import env_bool
+from chatdesk.settings import env_bool, local_public_url
 
 SERVERS = ("uvicorn", "daphne")
+
+
+def use_listening_address_for_links(host, port):
+    """Links in emails point at this server unless CHATDESK_PUBLIC_URL says otherwise: the
+    embedded worker renders mails in this process, so the port it serves on is the right one."""
+    if not settings.CHATDESK_PUBLIC_URL_CONFIGURED:
+        settings.CHATDESK_PUBLIC_URL = local_public_url(host, port)
+        os.environ.setdefault("PORT", str(port))
+    return settings.CHATDESK_PUBLIC_URL
 
 
 class Command(BaseCommand):
@@ -50,6 +59,8 @@ class Command(BaseCommand):
             raise CommandError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
         from chatdesk.asgi import application
         from chatdesk.core import worker
+
+        use_listening_address_for_links(host, port)
 
         if settings.EMBEDDED_WORKER and not no_worker:
             worker.start_in_thread()
