@@ -1,0 +1,96 @@
+"""The text of each kind of SMS, kept within ``settings.SMS["MAX_SEGMENTS"]``.
+
+Only the variable parts (a unit's or a person's name) are shortened to fit; the link, the
+tracking code, the one-time code and the meeting time are never cut.  The notices end with a
+short opt-out hint: the link in them opens the case, and the case page has the switch
+(docs/operations.md#sms).  No reply text goes by SMS: a lock screen is not private, and a reply
+from a medical university may be; the SMS says that there is a reply and where to read it.
+"""
+
+import os
+
+from django.conf import settings
+
+from chatdesk.core.persian import to_persian_digits
+from chatdesk.core.tracking import format_tracking_code
+
+from . import segments
+
+OPT_OUT_HINT = "لغو پیامک: همین پیوند"
+
+
+def signature():
+    """An optional first line naming the sender (the sender line alone is a number)."""
+    return os.environ.get("CHATDESK_SMS_SIGNATURE", "").strip()
+
+
+def case_link(code):
+    """The shortest link to a case: the tracking page asks for the mobile (or a one-time code)
+    unless this browser already opened it.  The email link's 52-character token would take a
+    third of a two-part SMS."""
+    return f"{settings.CHATDESK_PUBLIC_URL}/track/{code}/"
+
+
+def _fit(template, *, fixed, variable, max_segments=None):
+    max_segments = max_segments or settings.SMS["MAX_SEGMENTS"]
+    sig = signature()
+    if sig:
+        try:
+            return segments.fit(sig + "\n" + template, fixed=fixed, variable=variable, max_segments=max_segments)
+        except ValueError:
+            pass  # the signature does not fit with this text: leave it out rather than the text
+    return segments.fit(template, fixed=fixed, variable=variable, max_segments=max_segments)
+
+
+def _code(code):
+    return format_tracking_code(code, persian=True)
+
+
+def case_opened(*, code, unit_name, kind_label="درخواست"):
+    return _fit(
+        "{kind} شما در «{unit}» ثبت شد.\nکد پیگیری: {code}\n{link}\n{hint}",
+        fixed={"code": _code(code), "link": case_link(code), "hint": OPT_OUT_HINT, "kind": kind_label},
+        variable={"unit": unit_name},
+    )
+
+
+def official_replied(*, code, unit_name, status_text=""):
+    tail = f" و {status_text}" if status_text else ""
+    return _fit(
+        "پرونده {code} در «{unit}» پاسخ داده شد{tail}. پاسخ را اینجا ببینید:\n{link}\n{hint}",
+        fixed={"code": _code(code), "link": case_link(code), "hint": OPT_OUT_HINT, "tail": tail},
+        variable={"unit": unit_name},
+    )
+
+
+def status_changed(*, code, unit_name, status_text):
+    return _fit(
+        "پرونده {code} در «{unit}»: {status}.\n{link}\n{hint}",
+        fixed={"code": _code(code), "link": case_link(code), "hint": OPT_OUT_HINT, "status": status_text},
+        variable={"unit": unit_name},
+    )
+
+
+MEETING_TEMPLATES = {
+    "offered": "برای ملاقات با «{person}» این زمان پیشنهاد شد: {slot}. برای تأیید:\n{link}\n{hint}",
+    "confirmed": "ملاقات شما با «{person}» قطعی شد: {slot}.\n{link}\n{hint}",
+    "cancelled": "ملاقات شما با «{person}» لغو شد.\n{link}\n{hint}",
+    "reminder": "یادآوری: ملاقات شما با «{person}»، {slot}.\n{link}\n{hint}",
+}
+
+
+def meeting(*, event, code, person_name, slot_text=""):
+    return _fit(
+        MEETING_TEMPLATES[event],
+        fixed={"slot": slot_text, "link": case_link(code), "hint": OPT_OUT_HINT},
+        variable={"person": person_name},
+    )
+
+
+def one_time_code(*, otp, minutes):
+    # The code in Latin digits: phones offer to copy or autofill it; the page accepts both.
+    return _fit(
+        "کد ورود به پرونده: {otp}\nاین کد را به کسی ندهید؛ تا {minutes} دقیقه معتبر است.",
+        fixed={"otp": otp, "minutes": to_persian_digits(minutes)},
+        variable={},
+    )
