@@ -62,25 +62,38 @@ def sms_enqueue(*, kind, to, text, case_code="", dedup_key="", now=None):
     )
 
 
+def _notice(kind, mobile, build, *, code, dedup_key):
+    """Enqueue a notice built by ``build()``; a text that cannot be built within the segment
+    limit is logged, never raised: the caller's change (a case, a reply) must not fail for it."""
+    if not clean_mobile(mobile):
+        return None
+    try:
+        text = build()
+    except ValueError:
+        log.error("SMS %s for case %s not sent: no template fits in %s segments (CHATDESK_PUBLIC_URL too long?)", kind, code, settings.SMS["MAX_SEGMENTS"])
+        return None
+    return sms_enqueue(kind=kind, to=mobile, text=text, case_code=code, dedup_key=dedup_key)
+
+
 def sms_case_opened(*, mobile, code, unit_name, kind_label="درخواست", dedup_key=""):
     """The tracking code of a case just opened (ticket, request, complaint, meeting request)."""
-    return sms_enqueue(kind=K.CREATED, to=mobile, text=texts.case_opened(code=code, unit_name=unit_name, kind_label=kind_label), case_code=code, dedup_key=dedup_key)
+    return _notice(K.CREATED, mobile, lambda: texts.case_opened(code=code, unit_name=unit_name, kind_label=kind_label), code=code, dedup_key=dedup_key)
 
 
 def sms_official_replied(*, mobile, code, unit_name, status_text="", dedup_key=""):
     """A public reply of an official (its text is not sent: the link opens it)."""
-    return sms_enqueue(kind=K.REPLY, to=mobile, text=texts.official_replied(code=code, unit_name=unit_name, status_text=status_text), case_code=code, dedup_key=dedup_key)
+    return _notice(K.REPLY, mobile, lambda: texts.official_replied(code=code, unit_name=unit_name, status_text=status_text), code=code, dedup_key=dedup_key)
 
 
 def sms_status_changed(*, mobile, code, unit_name, status_text, dedup_key=""):
-    return sms_enqueue(kind=K.STATUS, to=mobile, text=texts.status_changed(code=code, unit_name=unit_name, status_text=status_text), case_code=code, dedup_key=dedup_key)
+    return _notice(K.STATUS, mobile, lambda: texts.status_changed(code=code, unit_name=unit_name, status_text=status_text), code=code, dedup_key=dedup_key)
 
 
 def sms_meeting(*, mobile, event, code, person_name, slot_text="", dedup_key=""):
     """A meeting offered, confirmed, cancelled, or its reminder."""
     if event not in texts.MEETING_TEMPLATES:
         return None
-    return sms_enqueue(kind=K.MEETING, to=mobile, text=texts.meeting(event=event, code=code, person_name=person_name, slot_text=slot_text), case_code=code, dedup_key=dedup_key)
+    return _notice(K.MEETING, mobile, lambda: texts.meeting(event=event, code=code, person_name=person_name, slot_text=slot_text), code=code, dedup_key=dedup_key)
 
 
 def sms_retry(*, sms_id, now=None):

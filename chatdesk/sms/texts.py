@@ -31,15 +31,20 @@ def case_link(code):
     return f"{settings.CHATDESK_PUBLIC_URL}/track/{code}/"
 
 
-def _fit(template, *, fixed, variable, max_segments=None):
+def _fit(templates, *, fixed, variable, max_segments=None):
+    """The first of ``templates`` (fullest first) that fits, with the signature line when it fits
+    too.  ValueError when none does (a public URL far too long for the limit)."""
     max_segments = max_segments or settings.SMS["MAX_SEGMENTS"]
+    templates = [templates] if isinstance(templates, str) else templates
     sig = signature()
-    if sig:
-        try:
-            return segments.fit(sig + "\n" + template, fixed=fixed, variable=variable, max_segments=max_segments)
-        except ValueError:
-            pass  # the signature does not fit with this text: leave it out rather than the text
-    return segments.fit(template, fixed=fixed, variable=variable, max_segments=max_segments)
+    prefixes = [sig + "\n", ""] if sig else [""]
+    for prefix in prefixes:  # the signature is left out rather than the text
+        for template in templates:
+            try:
+                return segments.fit(prefix + template, fixed=fixed, variable=variable, max_segments=max_segments)
+            except ValueError:
+                continue
+    raise ValueError(f"no SMS template fits in {max_segments} segment(s)")
 
 
 def _code(code):
@@ -48,7 +53,11 @@ def _code(code):
 
 def case_opened(*, code, unit_name, kind_label="درخواست"):
     return _fit(
-        "{kind} شما در «{unit}» ثبت شد.\nکد پیگیری: {code}\n{link}\n{hint}",
+        [
+            "{kind} شما در «{unit}» ثبت شد.\nکد پیگیری: {code}\n{link}\n{hint}",
+            "{kind} شما ثبت شد. کد پیگیری: {code}\n{link}\n{hint}",
+            "کد پیگیری: {code}\n{link}\n{hint}",
+        ],
         fixed={"code": _code(code), "link": case_link(code), "hint": OPT_OUT_HINT, "kind": kind_label},
         variable={"unit": unit_name},
     )
@@ -57,7 +66,11 @@ def case_opened(*, code, unit_name, kind_label="درخواست"):
 def official_replied(*, code, unit_name, status_text=""):
     tail = f" و {status_text}" if status_text else ""
     return _fit(
-        "پرونده {code} در «{unit}» پاسخ داده شد{tail}. پاسخ را اینجا ببینید:\n{link}\n{hint}",
+        [
+            "پرونده {code} در «{unit}» پاسخ داده شد{tail}. پاسخ را اینجا ببینید:\n{link}\n{hint}",
+            "پرونده {code} پاسخ داده شد{tail}:\n{link}\n{hint}",
+            "پاسخ پرونده {code}:\n{link}\n{hint}",
+        ],
         fixed={"code": _code(code), "link": case_link(code), "hint": OPT_OUT_HINT, "tail": tail},
         variable={"unit": unit_name},
     )
@@ -65,17 +78,20 @@ def official_replied(*, code, unit_name, status_text=""):
 
 def status_changed(*, code, unit_name, status_text):
     return _fit(
-        "پرونده {code} در «{unit}»: {status}.\n{link}\n{hint}",
+        [
+            "پرونده {code} در «{unit}»: {status}.\n{link}\n{hint}",
+            "پرونده {code}: {status}.\n{link}\n{hint}",
+        ],
         fixed={"code": _code(code), "link": case_link(code), "hint": OPT_OUT_HINT, "status": status_text},
         variable={"unit": unit_name},
     )
 
 
 MEETING_TEMPLATES = {
-    "offered": "برای ملاقات با «{person}» این زمان پیشنهاد شد: {slot}. برای تأیید:\n{link}\n{hint}",
-    "confirmed": "ملاقات شما با «{person}» قطعی شد: {slot}.\n{link}\n{hint}",
-    "cancelled": "ملاقات شما با «{person}» لغو شد.\n{link}\n{hint}",
-    "reminder": "یادآوری: ملاقات شما با «{person}»، {slot}.\n{link}\n{hint}",
+    "offered": ["برای ملاقات با «{person}» این زمان پیشنهاد شد: {slot}. برای تأیید:\n{link}\n{hint}", "زمان پیشنهادی ملاقات: {slot}. تأیید:\n{link}\n{hint}", "پیشنهاد ملاقات: {slot}\n{link}\n{hint}"],
+    "confirmed": ["ملاقات شما با «{person}» قطعی شد: {slot}.\n{link}\n{hint}", "ملاقات شما قطعی شد: {slot}.\n{link}\n{hint}", "ملاقات قطعی: {slot}\n{link}\n{hint}"],
+    "cancelled": ["ملاقات شما با «{person}» لغو شد.\n{link}\n{hint}", "ملاقات شما لغو شد.\n{link}\n{hint}"],
+    "reminder": ["یادآوری: ملاقات شما با «{person}»، {slot}.\n{link}\n{hint}", "یادآوری ملاقات: {slot}\n{link}\n{hint}"],
 }
 
 
@@ -90,7 +106,7 @@ def meeting(*, event, code, person_name, slot_text=""):
 def one_time_code(*, otp, minutes):
     # The code in Latin digits: phones offer to copy or autofill it; the page accepts both.
     return _fit(
-        "کد ورود به پرونده: {otp}\nاین کد را به کسی ندهید؛ تا {minutes} دقیقه معتبر است.",
+        ["کد ورود به پرونده: {otp}\nاین کد را به کسی ندهید؛ تا {minutes} دقیقه معتبر است.", "کد ورود: {otp}"],
         fixed={"otp": otp, "minutes": to_persian_digits(minutes)},
         variable={},
     )
