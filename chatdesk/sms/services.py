@@ -96,6 +96,23 @@ def sms_meeting(*, mobile, event, code, person_name, slot_text="", dedup_key="")
     return _notice(K.MEETING, mobile, lambda: texts.meeting(event=event, code=code, person_name=person_name, slot_text=slot_text), code=code, dedup_key=dedup_key)
 
 
+def sms_reply_add_status(*, dedup_key, code, unit_name, status_text):
+    """A reply that set the status in the same step: its SMS, not yet picked up by a worker, says
+    the new status too.  True when amended; False when there is none (or it is on its way): the
+    caller then sends the status notice on its own."""
+    try:
+        text = texts.official_replied(code=code, unit_name=unit_name, status_text=status_text)
+    except ValueError:
+        return False
+    if segments.count(text) > settings.SMS["MAX_SEGMENTS"] or not dedup_key:
+        return False
+    return bool(
+        OutboundSms.objects.filter(dedup_key=dedup_key, status=OutboundSms.Status.QUEUED, attempts=0).update(
+            text=text, segments=segments.count(text), encoding=segments.encoding(text)
+        )
+    )
+
+
 def sms_retry(*, sms_id, now=None):
     """Send a failed (dead-letter) or waiting SMS again at the next tick, with a fresh count of
     attempts.  A sent one, or one a worker holds right now, is left alone.  1 when retried."""

@@ -89,9 +89,9 @@ def status_changed(*, code, unit_name, status_text):
 
 MEETING_TEMPLATES = {
     "offered": ["برای ملاقات با «{person}» این زمان پیشنهاد شد: {slot}. برای تأیید:\n{link}\n{hint}", "زمان پیشنهادی ملاقات: {slot}. تأیید:\n{link}\n{hint}", "پیشنهاد ملاقات: {slot}\n{link}\n{hint}"],
-    "confirmed": ["ملاقات شما با «{person}» قطعی شد: {slot}.\n{link}\n{hint}", "ملاقات شما قطعی شد: {slot}.\n{link}\n{hint}", "ملاقات قطعی: {slot}\n{link}\n{hint}"],
+    "confirmed": ["ملاقات با «{person}» قطعی شد: {slot}\n{link}\n{hint}", "ملاقات شما قطعی شد: {slot}.\n{link}\n{hint}", "ملاقات قطعی: {slot}\n{link}\n{hint}"],
     "cancelled": ["ملاقات شما با «{person}» لغو شد.\n{link}\n{hint}", "ملاقات شما لغو شد.\n{link}\n{hint}"],
-    "reminder": ["یادآوری: ملاقات شما با «{person}»، {slot}.\n{link}\n{hint}", "یادآوری ملاقات: {slot}\n{link}\n{hint}"],
+    "reminder": ["یادآوری ملاقات با «{person}»: {slot}\n{link}\n{hint}", "یادآوری ملاقات: {slot}\n{link}\n{hint}"],
 }
 
 
