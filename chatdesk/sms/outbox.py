@@ -12,6 +12,7 @@
 
 import datetime as dt
 import logging
+import re
 import secrets
 
 from django.conf import settings
@@ -56,8 +57,15 @@ def backoff_seconds(attempts):
     return min(ceiling, base * 2 ** max(0, attempts - 1))
 
 
+def redacted(sms):
+    """A one-time code's SMS keeps no code once it is sent or given up: the code table holds only
+    its hash, and the outbox (which admins read) must not hold it in clear either."""
+    return {"text": re.sub(r"[0-9]{4,}", lambda m: "•" * len(m[0]), sms.text)} if sms.kind == OutboundSms.Kind.CODE else {}
+
+
 def mark_sent(sms, result, backend, now):
     done = OutboundSms.objects.filter(pk=sms.pk, lease=sms.lease, status=S.SENDING).update(
+        **redacted(sms),
         status=S.SENT, sent_at=now, locked_until=None, last_error="", backend=backend, provider_id=(result.provider_id or "")[:64],
         delivery=OutboundSms.Delivery.PENDING if result.provider_id else "",
     )
@@ -71,7 +79,7 @@ def mark_failed(sms, error, now):
     permanent = getattr(error, "permanent", False) or sms.attempts >= settings.SMS["MAX_ATTEMPTS"]
     fields = {"locked_until": None, "last_error": text}
     if permanent:
-        fields["status"] = S.FAILED
+        fields.update(status=S.FAILED, **redacted(sms))
     else:
         fields.update(status=S.QUEUED, next_attempt_at=now + dt.timedelta(seconds=backoff_seconds(sms.attempts)))
     OutboundSms.objects.filter(pk=sms.pk, lease=sms.lease, status=S.SENDING).update(**fields)
