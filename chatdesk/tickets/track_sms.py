@@ -21,7 +21,7 @@ from chatdesk.core import challenge, clock, ratelimit
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited, ValidationError
 from chatdesk.core.persian import to_persian_digits
-from chatdesk.core.tracking import parse_tracking_code
+from chatdesk.core.tracking import format_tracking_code, parse_tracking_code
 from chatdesk.sms import services as sms
 
 from . import access
@@ -43,7 +43,9 @@ def masked(mobile):
 @require_http_methods(["GET", "POST"])
 def code_request(request):
     error, status = None, 200
-    code_text = request.POST.get("code", request.GET.get("code", ""))
+    code_text = request.POST.get("code", "")
+    if request.method == "GET" and parse_tracking_code(request.GET.get("code", "")):  # from the lookup's link
+        code_text = format_tracking_code(parse_tracking_code(request.GET["code"]), persian=True)
     mobile_text = request.POST.get("mobile", "")
     if request.method == "POST":
         try:
@@ -102,7 +104,7 @@ def code_verify(request):
             return redirect("tickets:track-case", code=ticket.code)
     return render(
         request, "tickets/track_sms_verify.html",
-        {"error": error, "mobile_masked": masked(pending["mobile"]), "code": pending["code"], "minutes": to_persian_digits(max(1, settings.SMS["CODE_TTL_SECONDS"] // 60))},
+        {"error": error, "mobile_masked": masked(pending["mobile"]), "code": pending["code"], "code_display": format_tracking_code(pending["code"], persian=True), "minutes": to_persian_digits(max(1, settings.SMS["CODE_TTL_SECONDS"] // 60))},
         status=status,
     )
 

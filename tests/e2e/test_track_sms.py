@@ -52,7 +52,8 @@ def test_open_a_case_with_an_sms_code_and_turn_notices_off(server, new_page, scr
     assert_rtl_persian(page)
     page.get_by_role("link", name="ورود با کد پیامکی").click()
     expect(page).to_have_url(re.compile(r"/track/sms/\?code=\d{13}$"))
-    expect(page.locator("#sms-code")).to_have_value(code)
+    shown = "-".join([code[:4], code[4:8], code[8:]]).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    expect(page.locator("#sms-code")).to_have_value(shown)  # the code as the citizen reads it
     page.fill("#sms-mobile", "۰" + "".join("۰۱۲۳۴۵۶۷۸۹"[int(d)] for d in mobile[1:]))
     fill_in_browser(page)
     page.screenshot(path=str(screenshots / f"track-sms-request-{label}.png"), full_page=True)

@@ -20,7 +20,7 @@ import pytest
 from django.urls import URLResolver, get_resolver
 
 from chatdesk.chats.models import Conversation
-from chatdesk.core.persian import to_persian_digits
+from chatdesk.core.tracking import format_tracking_code
 from tests.security import world as W
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +187,7 @@ def matrix(w):
         ],
         "track/sms/verify/": [
             Pair("B's code with A's mobile, then a code", lambda: W.Client(), "post", "/track/sms/verify/", "/track/sms/verify/",
-                 subs=(tb.code, w.missing_code, to_persian_digits(tb.code), to_persian_digits(w.missing_code)), sms_code=True),
+                 subs=(tb.code, w.missing_code, format_tracking_code(tb.code, persian=True), format_tracking_code(w.missing_code, persian=True)), sms_code=True),
         ],
         "track/<str:code>/sms/": [
             Pair("session of A's case switches B's SMS off", track_a, "post", f"/track/{tb.code}/sms/", f"/track/{w.missing_code}/sms/",
