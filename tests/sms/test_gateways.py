@@ -7,6 +7,7 @@ import urllib.parse
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 
 from chatdesk.sms import gateways
 
@@ -97,3 +98,13 @@ def test_the_file_backend_writes_each_sms_to_a_file(sms_files):
 def test_an_unknown_backend_is_refused_at_once():
     with pytest.raises(ValueError):
         gateways.get_gateway({"BACKEND": "carrier-pigeon"})
+
+
+def test_the_test_command_reports_acceptance_and_refusal(gateway, capsys):
+    server = gateway("kavenegar")
+    call_command("sms_send_test", "۰۹۱۲۱۲۳۴۵۶۷")
+    assert "accepted, gateway id" in capsys.readouterr().out
+    assert server.sent[-1][0] == "09121234567"
+    server.api_key = "another-key"
+    with pytest.raises(CommandError, match="permanent"):
+        call_command("sms_send_test", "09121234567")

@@ -1,6 +1,9 @@
 """Segment counting (GSM 7-bit 160/153, UCS-2 70/67) and fitting texts within the limit."""
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as settings_hyp
+from hypothesis import strategies as st
 
 from chatdesk.sms import segments, texts
 
@@ -80,3 +83,15 @@ def test_a_long_signature_is_dropped_rather_than_the_text(settings, monkeypatch)
     assert "دانشگاه" not in text and segments.count(text) <= settings.SMS["MAX_SEGMENTS"]
     monkeypatch.setenv("CHATDESK_SMS_SIGNATURE", "علوم پزشکی اراک")
     assert texts.case_opened(code="1234567890128", unit_name="معاونت درمان").startswith("علوم پزشکی اراک\n")
+
+
+@settings_hyp(max_examples=150, deadline=None)
+@given(
+    unit=st.text(alphabet=st.sampled_from("آابپتثجچحخدذرزژسشصضطظعغفقکگلمنوهی ‌abcXYZ0123۴۵۶{}€😀"), max_size=300),
+    max_segments=st.integers(min_value=2, max_value=4),
+)
+def test_fit_always_fits_and_keeps_the_fixed_parts(unit, max_segments):
+    link = "https://desk.example.ir/track/1234567890128/"
+    text = segments.fit("«{unit}» ثبت شد. کد: {code}\n{link}", fixed={"code": "۱۲۳۴-۵۶۷۸-۹۰۱۲۸", "link": link}, variable={"unit": unit}, max_segments=max_segments)
+    assert segments.count(text) <= max_segments
+    assert text.endswith("\n" + link) and "کد: ۱۲۳۴-۵۶۷۸-۹۰۱۲۸" in text

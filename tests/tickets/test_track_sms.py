@@ -5,9 +5,11 @@ and the switch that turns SMS notices off from the case page."""
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from chatdesk.core import clock
 from chatdesk.sms import services as sms_services
@@ -37,8 +39,6 @@ def ticket(unit):
 def received_code(settings):
     """Send the outbox (file backend) and read the last code the phone got."""
     sms_services.sms_send_due()
-    from pathlib import Path
-
     files = sorted(Path(settings.SMS["FILE_PATH"]).glob("sms-*.txt"), key=lambda p: int(p.stem.split("-")[1]))
     return re.search(r"\b([0-9]{6})\b", files[-1].read_text(encoding="utf-8"))[1]
 
@@ -63,7 +63,7 @@ def test_code_by_sms_opens_the_case(client, ticket, settings):
     page = client.get(f"/track/{ticket.code}/").content.decode()
     assert "گواهی اشتغال" in page
     # the code is spent
-    client2 = type(client)()
+    client2 = Client()
     ask_code(client2, ticket.code)
     assert client2.post("/track/sms/verify/", {"otp": code}).status_code == 400
 
@@ -155,8 +155,6 @@ def test_the_switch_needs_the_case_open_in_this_browser(client, ticket):
 
 
 def test_the_switch_needs_csrf(ticket):
-    from django.test import Client
-
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(f"/track/{ticket.code}/sms/", {"sms": "off"}).status_code == 403
     assert strict.post("/track/sms/", {"code": ticket.code, "mobile": MOBILE}).status_code == 403
