@@ -3,12 +3,18 @@ sent again with the "ارسال دوباره" action), the opted-out numbers, an
 hashes only).  Dates in the Jalali calendar."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from chatdesk.core import jalali
 from chatdesk.core.persian import to_persian_digits
+from chatdesk.core.tracking import format_tracking_code
 
 from . import services
 from .models import OneTimeCode, OutboundSms, SmsOptOut
+
+
+def mobile_display(mobile):
+    return format_html('<bdi dir="ltr">{}</bdi>', to_persian_digits(mobile)) if mobile else "-"
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -24,14 +30,24 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(OutboundSms)
 class OutboundSmsAdmin(ReadOnly):
-    list_display = ("to", "kind", "status", "attempts_fa", "segments_fa", "delivery", "created", "sent", "last_error_short")
+    list_display = ("to_fa", "kind", "status", "attempts_fa", "segments_fa", "delivery", "created", "sent", "last_error_short")
     list_filter = ("status", "kind", "delivery", "backend")
     search_fields = ("to", "case_code", "provider_id")
-    readonly_fields = [f.name for f in OutboundSms._meta.fields if f.name not in ("created_at", "sent_at", "next_attempt_at", "delivered_at", "delivery_checked_at", "locked_until")] + [
-        "created", "sent", "next_attempt", "delivered", "delivery_checked", "locked",
-    ]
-    exclude = ("created_at", "sent_at", "next_attempt_at", "delivered_at", "delivery_checked_at", "locked_until")
+    # Numbers and dates as a Persian reader expects them (Persian digits, Jalali calendar).
+    fields = (
+        "kind", "to_fa", "text", "segments_fa", "encoding", "case_code_fa", "status", "attempts_fa", "last_error",
+        "created", "next_attempt", "sent", "locked", "backend", "provider_id", "delivery", "delivery_detail", "delivery_checked", "delivered",
+    )
+    readonly_fields = fields
     actions = ["retry"]
+
+    @admin.display(description="گیرنده", ordering="to")
+    def to_fa(self, obj):
+        return mobile_display(obj.to)
+
+    @admin.display(description="کد پیگیری پرونده")
+    def case_code_fa(self, obj):
+        return format_html('<bdi dir="ltr">{}</bdi>', format_tracking_code(obj.case_code, persian=True)) if obj.case_code else "-"
 
     @admin.display(description="تلاش‌ها")
     def attempts_fa(self, obj):
@@ -79,10 +95,13 @@ class OutboundSmsAdmin(ReadOnly):
 class SmsOptOutAdmin(admin.ModelAdmin):
     """An administrator may remove a number from the list (the citizen asked again by phone)."""
 
-    list_display = ("mobile", "source", "created")
+    list_display = ("mobile_fa", "source", "created")
     search_fields = ("mobile",)
-    readonly_fields = ("mobile", "source", "created")
-    exclude = ("created_at",)
+    fields = readonly_fields = ("mobile_fa", "source", "created")
+
+    @admin.display(description="شماره همراه", ordering="mobile")
+    def mobile_fa(self, obj):
+        return mobile_display(obj.mobile)
 
     def has_add_permission(self, request):
         return False
@@ -97,10 +116,17 @@ class SmsOptOutAdmin(admin.ModelAdmin):
 
 @admin.register(OneTimeCode)
 class OneTimeCodeAdmin(ReadOnly):
-    list_display = ("subject", "mobile", "attempts", "created", "expires", "used")
+    list_display = ("subject", "mobile_fa", "attempts_fa", "created", "expires", "used")
     search_fields = ("mobile", "subject")
-    readonly_fields = ("subject", "mobile", "attempts", "created", "expires", "used")
-    exclude = ("code_hash", "created_at", "expires_at", "used_at")
+    fields = readonly_fields = ("subject", "mobile_fa", "attempts_fa", "created", "expires", "used")  # never the hash
+
+    @admin.display(description="شماره همراه", ordering="mobile")
+    def mobile_fa(self, obj):
+        return mobile_display(obj.mobile)
+
+    @admin.display(description="تلاش‌های نادرست")
+    def attempts_fa(self, obj):
+        return to_persian_digits(obj.attempts)
 
     @admin.display(description="ایجاد")
     def created(self, obj):

@@ -53,16 +53,19 @@ def capacity(text_encoding, segments):
     return single if segments <= 1 else part * segments
 
 
-def fit(template, *, fixed, variable, max_segments):
+def fit(template, *, fixed, variable, max_segments, allow_cut=True):
     """``template.format(**fixed, **variable)``, with the *variable* values shortened (the longest
     first, ending in "…") until the text fits in ``max_segments``.  The fixed values (a link, a
     code, a tracking code) are never cut.  Raises ValueError when even empty variable parts do not
-    fit: the template itself is too long for the limit."""
+    fit: the template itself is too long for the limit (or, with ``allow_cut=False``, when the
+    values do not fit whole)."""
     variable = {k: " ".join(str(v or "").split()) for k, v in variable.items()}
     values = {**fixed, **variable}
     text = template.format(**values)
     if count(text) <= max_segments:
         return text
+    if not allow_cut:
+        raise ValueError(f"the SMS does not fit in {max_segments} segment(s) without shortening")
     cut = dict(variable)
     while True:
         longest = max(cut, key=lambda k: len(cut[k]), default=None)

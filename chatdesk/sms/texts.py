@@ -1,6 +1,7 @@
 """The text of each kind of SMS, kept within ``settings.SMS["MAX_SEGMENTS"]``.
 
-Only the variable parts (a unit's or a person's name) are shortened to fit; the link, the
+Each kind has wordings from the fullest to the shortest; the first that fits whole is used, and
+only then are the variable parts (a unit's or a person's name) shortened to fit; the link, the
 tracking code, the one-time code and the meeting time are never cut.  The notices end with a
 short opt-out hint: the link in them opens the case, and the case page has the switch
 (docs/operations.md#sms).  No reply text goes by SMS: a lock screen is not private, and a reply
@@ -38,12 +39,15 @@ def _fit(templates, *, fixed, variable, max_segments=None):
     templates = [templates] if isinstance(templates, str) else templates
     sig = signature()
     prefixes = [sig + "\n", ""] if sig else [""]
-    for prefix in prefixes:  # the signature is left out rather than the text
-        for template in templates:
-            try:
-                return segments.fit(prefix + template, fixed=fixed, variable=variable, max_segments=max_segments)
-            except ValueError:
-                continue
+    # Any wording that fits whole (a shorter one, even one without the name) is taken before a
+    # name is cut short with «…»; the signature line is dropped before either.
+    for prefix in prefixes:
+        for cut in (False, True):
+            for template in templates:
+                try:
+                    return segments.fit(prefix + template, fixed=fixed, variable=variable, max_segments=max_segments, allow_cut=cut)
+                except ValueError:
+                    continue
     raise ValueError(f"no SMS template fits in {max_segments} segment(s)")
 
 
@@ -67,7 +71,7 @@ def official_replied(*, code, unit_name, status_text=""):
     tail = f" و {status_text}" if status_text else ""
     return _fit(
         [
-            "پرونده {code} در «{unit}» پاسخ داده شد{tail}. پاسخ را اینجا ببینید:\n{link}\n{hint}",
+            "به پرونده {code} در «{unit}» پاسخ داده شد{tail}:\n{link}\n{hint}",
             "پرونده {code} پاسخ داده شد{tail}:\n{link}\n{hint}",
             "پاسخ پرونده {code}:\n{link}\n{hint}",
         ],

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 
 from chatdesk.core import clock
 from chatdesk.sms import outbox, services
-from chatdesk.sms.models import OutboundSms
+from chatdesk.sms.models import OneTimeCode, OutboundSms
 
 pytestmark = pytest.mark.django_db
 START = dt.datetime(2026, 12, 7, 6, 30, tzinfo=dt.timezone.utc)  # Monday 16 Azar 1405, 10:00 Tehran
@@ -159,15 +159,19 @@ def test_admin_sees_the_dead_letter_in_jalali_and_sends_it_again(client):
     admin = get_user_model().objects.create_superuser("root", "root@example.ir", "pass-root-1405")
     client.force_login(admin)
     page = client.get("/admin/sms/outboundsms/?status__exact=failed").content.decode()
-    assert "09121234567" in page and "ناموفق (نیازمند بررسی)" in page
+    assert "۰۹۱۲۱۲۳۴۵۶۷" in page and "ناموفق (نیازمند بررسی)" in page
     assert "۱۴۰۵" in page  # the Jalali year of the creation date
-    assert client.get(f"/admin/sms/outboundsms/{sms.pk}/change/").status_code == 200
+    detail = client.get(f"/admin/sms/outboundsms/{sms.pk}/change/").content.decode()
+    assert "۱۲۳۴-۵۶۷۸-۹۰۱۲۸" in detail and "PermanentError: kavenegar 411" in detail and "۱۰" in detail
     response = client.post("/admin/sms/outboundsms/", {"action": "retry", "_selected_action": [sms.pk]})
     assert response.status_code == 302
     sms.refresh_from_db()
     assert (sms.status, sms.attempts, sms.last_error) == ("queued", 0, "")
-    assert client.get("/admin/sms/smsoptout/").status_code == 200
-    assert client.get("/admin/sms/onetimecode/").status_code == 200
+    services.sms_opt_out(mobile="09351112233")
+    services.code_issue(subject="track:1234567890128", mobile="09351112233")
+    assert "۰۹۳۵۱۱۱۲۲۳۳" in client.get("/admin/sms/smsoptout/").content.decode()
+    codes = client.get("/admin/sms/onetimecode/").content.decode()
+    assert "۰۹۳۵۱۱۱۲۲۳۳" in codes and OneTimeCode.objects.get().code_hash not in codes
 
 
 def test_the_embedded_default_writes_files(sms_files):

@@ -95,3 +95,10 @@ def test_fit_always_fits_and_keeps_the_fixed_parts(unit, max_segments):
     text = segments.fit("«{unit}» ثبت شد. کد: {code}\n{link}", fixed={"code": "۱۲۳۴-۵۶۷۸-۹۰۱۲۸", "link": link}, variable={"unit": unit}, max_segments=max_segments)
     assert segments.count(text) <= max_segments
     assert text.endswith("\n" + link) and "کد: ۱۲۳۴-۵۶۷۸-۹۰۱۲۸" in text
+
+
+def test_a_shorter_wording_is_taken_before_a_name_is_cut():
+    text = texts.official_replied(code="1234567890128", unit_name="معاونت درمان")
+    assert "«معاونت درمان»" in text and segments.ELLIPSIS not in text
+    text = texts.official_replied(code="1234567890128", unit_name="معاونت تحقیقات و فناوری دانشگاه علوم پزشکی استان مرکزی")
+    assert segments.ELLIPSIS not in text and "پاسخ داده شد" in text and segments.count(text) <= 2
