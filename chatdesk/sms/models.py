@@ -9,6 +9,8 @@ a foreign key, and the callers above (tickets, desk) enqueue through ``services`
 from django.db import models
 from django.db.models import Q
 
+from chatdesk.core.persian import to_persian_digits
+
 
 class OutboundSms(models.Model):
     class Kind(models.TextChoices):
@@ -67,7 +69,7 @@ class OutboundSms(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.to}: {self.text[:40]}"
+        return f"{to_persian_digits(self.to)}: {self.text[:40]}"
 
 
 class SmsOptOut(models.Model):
@@ -83,7 +85,7 @@ class SmsOptOut(models.Model):
         verbose_name_plural = "انصراف‌ها از پیامک"
 
     def __str__(self):
-        return self.mobile
+        return to_persian_digits(self.mobile)
 
 
 class OneTimeCode(models.Model):
@@ -105,4 +107,4 @@ class OneTimeCode(models.Model):
         indexes = [models.Index(fields=["subject", "mobile", "created_at"], name="sms_code_idx")]
 
     def __str__(self):
-        return f"{self.subject} → {self.mobile}"
+        return f"{self.subject} → {to_persian_digits(self.mobile)}"
