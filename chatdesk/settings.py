@@ -359,6 +359,8 @@ SMS = {
     "CODE_ATTEMPTS": int(os.environ.get("CHATDESK_SMS_CODE_ATTEMPTS", 5)),
     "CODES_PER_MOBILE_PER_HOUR": int(os.environ.get("CHATDESK_SMS_CODES_PER_MOBILE_PER_HOUR", 3)),
     "CODES_PER_ADDRESS_PER_HOUR": int(os.environ.get("CHATDESK_SMS_CODES_PER_ADDRESS_PER_HOUR", 10)),
+    # On: /track/ no longer opens a case on code + mobile alone; a mobile needs the SMS code.
+    "TRACK_MOBILE_NEEDS_CODE": env_bool("CHATDESK_TRACK_MOBILE_NEEDS_CODE", False),
 }
 WORKER_JOBS += [
     "chatdesk.sms.services.sms_send_due",

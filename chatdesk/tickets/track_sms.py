@@ -31,6 +31,17 @@ SENT_MESSAGE = "اگر این شماره همراه برای این پرونده
 WINDOW = 15 * 60
 
 
+def refuse_bare_mobile(contact):
+    """With ``SMS["TRACK_MOBILE_NEEDS_CODE"]`` the lookup does not open a case on a mobile number
+    alone (anyone who knows a citizen's number and code could): it points to the SMS code, which
+    proves the phone is at hand.  An email still opens it.  The same answer whatever the case."""
+    if settings.SMS.get("TRACK_MOBILE_NEEDS_CODE") and contact and "@" not in contact:
+        raise ValidationError(
+            "برای پیگیری با شماره همراه، «ورود با کد پیامکی» را بزنید تا کدی به همراه شما پیامک شود.",
+            code="mobile_needs_code", field="contact",
+        )
+
+
 def _subject(code):
     return f"track:{code}"
 

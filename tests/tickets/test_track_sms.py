@@ -158,3 +158,20 @@ def test_the_switch_needs_csrf(ticket):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(f"/track/{ticket.code}/sms/", {"sms": "off"}).status_code == 403
     assert strict.post("/track/sms/", {"code": ticket.code, "mobile": MOBILE}).status_code == 403
+
+
+def test_a_bare_mobile_can_be_required_to_prove_the_phone(client, unit, settings):
+    opened = ticket_services.ticket_open(
+        kind="request", unit=unit, subject="گواهی", body="متن", name="مریم احمدی", mobile=MOBILE, email="maryam@example.ir", rate_limit=False,
+    ).ticket
+    assert client.post("/track/", {"code": opened.code, "contact": MOBILE}).status_code == 302  # the default: as before
+    cache.clear()
+    settings.SMS = {**settings.SMS, "TRACK_MOBILE_NEEDS_CODE": True}
+    other = Client()
+    response = other.post("/track/", {"code": opened.code, "contact": MOBILE})
+    assert response.status_code == 400 and "ورود با کد پیامکی" in response.content.decode()
+    assert other.get(f"/track/{opened.code}/").status_code == 302  # not opened
+    # the same answer for a case that does not exist
+    missing = other.post("/track/", {"code": "1234567890128", "contact": MOBILE})
+    assert missing.status_code == 400 and "«ورود با کد پیامکی» را بزنید" in missing.content.decode()
+    assert other.post("/track/", {"code": opened.code, "contact": "maryam@example.ir"}).status_code == 302  # an email still opens
