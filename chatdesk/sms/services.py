@@ -17,26 +17,14 @@ from django.db import transaction
 
 from chatdesk.core import clock, ratelimit
 from chatdesk.core.errors import ValidationError
-from chatdesk.core.persian import normalize_mobile, to_latin_digits
+from chatdesk.core.persian import to_latin_digits
 
 from . import outbox, segments, texts
+from .selectors import clean_mobile
 from .models import OneTimeCode, OutboundSms, SmsOptOut
 
 log = logging.getLogger("chatdesk.sms")
 K = OutboundSms.Kind
-
-
-def clean_mobile(value):
-    """``09xxxxxxxxx`` or "" for anything that is not an Iranian mobile number."""
-    try:
-        return normalize_mobile(value or "")
-    except ValueError:
-        return ""
-
-
-def is_opted_out(mobile):
-    mobile = clean_mobile(mobile)
-    return bool(mobile) and SmsOptOut.objects.filter(mobile=mobile).exists()
 
 
 # --- the outbox ---------------------------------------------------------------------------------

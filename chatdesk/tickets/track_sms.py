@@ -22,6 +22,7 @@ from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited, ValidationError
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.core.tracking import format_tracking_code, parse_tracking_code
+from chatdesk.sms import selectors as sms_selectors
 from chatdesk.sms import services as sms
 
 from . import access
@@ -67,7 +68,7 @@ def code_request(request):
             code = parse_tracking_code(code_text)
             if not code:
                 raise ValidationError("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code", field="code")
-            mobile = sms.clean_mobile(mobile_text)
+            mobile = sms_selectors.clean_mobile(mobile_text)
             if not mobile:
                 raise ValidationError("شماره همراه را به شکل ۰۹۱۲۱۲۳۴۵۶۷ وارد کنید.", code="invalid_mobile", field="mobile")
             ratelimit.hit("track-sms-code", code, limit=settings.TICKETS["LOOKUPS_PER_CODE"], window=WINDOW, message=message)

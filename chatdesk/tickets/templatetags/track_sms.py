@@ -2,7 +2,7 @@
 
 from django import template
 
-from chatdesk.sms.services import is_opted_out
+from chatdesk.sms.selectors import is_opted_out
 
 from ..track_sms import masked
 

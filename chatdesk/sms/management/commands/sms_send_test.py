@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from chatdesk.sms import gateways, segments
-from chatdesk.sms.services import clean_mobile
+from chatdesk.sms.selectors import clean_mobile
 
 DEFAULT_TEXT = "آزمایش پیامک میز پاسخ‌گویی"
 
