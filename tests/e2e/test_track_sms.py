@@ -50,6 +50,7 @@ def test_open_a_case_with_an_sms_code_and_turn_notices_off(server, new_page, scr
     # The link in the SMS opens the lookup (this browser has not opened the case yet).
     page.goto(f"/track/{code}/")
     assert_rtl_persian(page)
+    page.screenshot(path=str(screenshots / f"track-lookup-sms-link-{label}.png"), full_page=True)
     page.get_by_role("link", name="ورود با کد پیامکی").click()
     expect(page).to_have_url(re.compile(r"/track/sms/\?code=\d{13}$"))
     shown = "-".join([code[:4], code[4:8], code[8:]]).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
