@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "chatdesk.directory",
     "chatdesk.chats",
     "chatdesk.tickets",
+    "chatdesk.sms",
     "chatdesk.mail",
     "chatdesk.desk",
     "chatdesk.reports",
@@ -352,4 +353,40 @@ MAIL = {
 WORKER_JOBS += [
     "chatdesk.mail.services.outbox_send",
     "chatdesk.mail.services.imap_poll",
+]
+
+# --- SMS (issue #19; docs/operations.md#sms) ------------------------------------------------------
+# CHATDESK_SMS_BACKEND: "file" (the embedded default: each SMS is written to var/sent-sms/ and the
+# log, nothing leaves the machine), "kavenegar", "ghasedak" or "smsir".  Each gateway takes its
+# API key and sender line from the environment; CHATDESK_SMS_API_URL overrides the gateway's
+# address (the tests point it at a local server that speaks the gateway's API).
+SMS = {
+    "BACKEND": os.environ.get("CHATDESK_SMS_BACKEND", "file").strip().lower(),
+    "API_KEY": os.environ.get("CHATDESK_SMS_API_KEY", ""),
+    "SENDER": os.environ.get("CHATDESK_SMS_SENDER", ""),  # the sender line (e.g. 10004346, 3000xxxx)
+    "API_URL": os.environ.get("CHATDESK_SMS_API_URL", ""),  # empty: the gateway's public address
+    "TIMEOUT": float(os.environ.get("CHATDESK_SMS_TIMEOUT", 10)),
+    "FILE_PATH": os.environ.get("CHATDESK_SMS_FILE_PATH", str(VAR_DIR / "sent-sms")),
+    # Every SMS the desk writes fits in this many segments (70/67 Persian characters, 160/153 Latin).
+    "MAX_SEGMENTS": int(os.environ.get("CHATDESK_SMS_MAX_SEGMENTS", 2)),
+    # Outbox: as the mail outbox (attempts, backoff, lease; docs/operations.md#sms).
+    "MAX_ATTEMPTS": int(os.environ.get("CHATDESK_SMS_MAX_ATTEMPTS", 10)),
+    "BACKOFF_SECONDS": int(os.environ.get("CHATDESK_SMS_BACKOFF_SECONDS", 30)),
+    "BACKOFF_MAX_SECONDS": int(os.environ.get("CHATDESK_SMS_BACKOFF_MAX_SECONDS", 3600)),
+    "LEASE_SECONDS": int(os.environ.get("CHATDESK_SMS_LEASE_SECONDS", 120)),
+    "BATCH": int(os.environ.get("CHATDESK_SMS_BATCH", 50)),
+    # Delivery reports: ask the gateway about sent messages for this long after sending.
+    "REPORT_HOURS": int(os.environ.get("CHATDESK_SMS_REPORT_HOURS", 24)),
+    "REPORT_EVERY_SECONDS": int(os.environ.get("CHATDESK_SMS_REPORT_EVERY_SECONDS", 300)),
+    # One-time codes for /track/: lifetime, wrong tries per code, codes per mobile / address per hour.
+    "CODE_TTL_SECONDS": int(os.environ.get("CHATDESK_SMS_CODE_TTL_SECONDS", 300)),
+    "CODE_ATTEMPTS": int(os.environ.get("CHATDESK_SMS_CODE_ATTEMPTS", 5)),
+    "CODES_PER_MOBILE_PER_HOUR": int(os.environ.get("CHATDESK_SMS_CODES_PER_MOBILE_PER_HOUR", 3)),
+    "CODES_PER_ADDRESS_PER_HOUR": int(os.environ.get("CHATDESK_SMS_CODES_PER_ADDRESS_PER_HOUR", 10)),
+    # On: /track/ no longer opens a case on code + mobile alone; a mobile needs the SMS code.
+    "TRACK_MOBILE_NEEDS_CODE": env_bool("CHATDESK_TRACK_MOBILE_NEEDS_CODE", False),
+}
+WORKER_JOBS += [
+    "chatdesk.sms.services.sms_send_due",
+    "chatdesk.sms.services.sms_delivery_sweep",
 ]

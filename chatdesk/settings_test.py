@@ -24,3 +24,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # The security question of the public forms is tested on its own (tests/core/test_challenge.py and
 # the views that use it, with the setting on); other form tests post without it.
 BOT_GUARD = False
+
+# SMS written by the file backend during tests go to a temporary folder, not var/sent-sms/.
+import tempfile as _tempfile  # noqa: E402
+
+SMS = {**SMS, "BACKEND": "file", "FILE_PATH": os.path.join(_tempfile.gettempdir(), f"chatdesk-test-sms-{os.getpid()}")}  # noqa: F405

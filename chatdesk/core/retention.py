@@ -16,7 +16,9 @@ the citizen's personal data is removed and the statistics are kept:
   counts do not move;
 - **inbound mail** of those tickets (and rejected or ignored mail older than the period): the
   raw message file is deleted, sender, subject and body emptied;
-- **outbound mail** to those cases: address, subject, text and HTML emptied;
+- **outbound mail** to those cases: address, subject, text and HTML emptied; their **SMS**
+  (chatdesk/sms, found by tracking code): number and text emptied, and their one-time codes
+  deleted;
 - **rating comments** are replaced (the score stays);
 - the **access log** keeps who opened which case but forgets the citizen's search key.
 
@@ -170,6 +172,7 @@ def _anonymise_tickets(ids, result, now):
     from chatdesk.desk.models_forms import MeetingRequest
     from chatdesk.mail.models import InboundMail, OutboundMail
     from chatdesk.reports.models import Rating
+    from chatdesk.sms.models import OneTimeCode, OutboundSms
     from chatdesk.tickets.models import Attachment, AuditEvent, Entry, Ticket, new_secret
 
     from .access_log import forget_citizen
@@ -188,6 +191,8 @@ def _anonymise_tickets(ids, result, now):
         result.files += _scrub_attachments(Attachment.objects.filter(ticket=ticket))
         result.inbound += _scrub_inbound(InboundMail.objects.filter(ticket=ticket))
         OutboundMail.objects.filter(ticket=ticket).update(to="", subject="", text="", html="", headers={})
+        OutboundSms.objects.filter(case_code=ticket.code).update(to="", text="")
+        OneTimeCode.objects.filter(subject=f"track:{ticket.code}").delete()
         Rating.objects.filter(ticket=ticket).exclude(comment="").update(comment=PLACEHOLDER)
         AuditEvent.objects.create(ticket=ticket, actor="system", action="anonymised", changes={"retention_days": retention_days()}, created_at=now)
         result.tickets += 1

@@ -21,6 +21,7 @@ from chatdesk.core.errors import Conflict, NotFound, ValidationError
 from chatdesk.core.persian import clean_line, to_persian_digits
 from chatdesk.directory import schedule
 from chatdesk.directory.models import Unit
+from chatdesk.tickets import notify as ticket_notify
 from chatdesk.tickets import services as ticket_services
 from chatdesk.tickets import wire as ticket_wire
 from chatdesk.tickets.access import access_ticket_for_official
@@ -94,10 +95,13 @@ def reminders_due(now):
 
 # --- helpers ------------------------------------------------------------------------------------
 def _notify(meeting, event):
-    """Email the citizen (chatdesk/mail writes it to the outbox in this transaction)."""
+    """Email and SMS the citizen (chatdesk/mail and chatdesk/sms write their outbox rows in this
+    transaction)."""
     from chatdesk.mail import notifications  # the mail app imports this module's slot_display
 
     notifications.meeting_update(meeting, event)
+    stamp = int((meeting.updated_at or meeting.ticket.updated_at).timestamp())
+    ticket_notify.meeting_update(meeting.ticket, event, person_name=meeting.person.display_name, slot_text=slot_display(meeting), stamp=stamp)
 
 
 def _lock(meeting_id=None, *, ticket=None):

@@ -18,7 +18,7 @@ from chatdesk.core.tracking import format_tracking_code, format_tracking_pin, pa
 from chatdesk.core.views import json_body
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
-from . import access, selectors, services
+from . import access, selectors, services, track_sms
 from .identity import citizen_identity
 from .models import Entry, Ticket
 
@@ -216,6 +216,7 @@ def track_lookup(request):
             code = parse_tracking_code(code_text)
             _lookup_limits(request, code)
             challenge.check_post(request.POST)
+            track_sms.refuse_bare_mobile(contact)  # with CHATDESK_TRACK_MOBILE_NEEDS_CODE: a mobile opens by SMS code only
             if not code:
                 raise NotFound("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code")
             ticket = access.access_ticket_for_citizen(code, contact)

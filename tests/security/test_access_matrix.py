@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLResolver, get_resolver
 
 from chatdesk.chats.models import Conversation
+from chatdesk.core.tracking import format_tracking_code
 from tests.security import world as W
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,20 @@ def matrix(w):
             Pair("session of A's case posts on B's case", track_a, "post", f"/track/{tb.code}/", f"/track/{w.missing_code}/",
                  data={"body": "پیگیری آزمایشی"}, subs=(tb.code, w.missing_code)),
         ],
+        # By SMS (chatdesk/tickets/track_sms.py): B's code with A's mobile asks for a code, and
+        # then tries one; the SMS switch from the session of A's case.
+        "track/sms/": [
+            Pair("B's code with A's mobile asks for an SMS code", lambda: W.Client(), "post", "/track/sms/", "/track/sms/",
+                 subs=(tb.code, w.missing_code), sms_code=False),
+        ],
+        "track/sms/verify/": [
+            Pair("B's code with A's mobile, then a code", lambda: W.Client(), "post", "/track/sms/verify/", "/track/sms/verify/",
+                 subs=(tb.code, w.missing_code, format_tracking_code(tb.code, persian=True), format_tracking_code(w.missing_code, persian=True)), sms_code=True),
+        ],
+        "track/<str:code>/sms/": [
+            Pair("session of A's case switches B's SMS off", track_a, "post", f"/track/{tb.code}/sms/", f"/track/{w.missing_code}/sms/",
+                 data={"sms": "off"}, subs=(tb.code, w.missing_code)),
+        ],
         "track/<str:code>/files/<int:attachment_id>/": [
             Pair("session of A's case, B's file", track_a, "get", f"/track/{tb.code}/files/{fb.pk}/", f"/track/{w.missing_code}/files/{m}/",
                  subs=(tb.code, fb.pk, w.missing_code, m)),
@@ -276,6 +291,19 @@ def _run_pair(world, pair):
         r1 = W.Client().post("/track/", {"code": world.ticket_b.code, "contact": "09120000001"})
         cache.clear()
         r2 = W.Client().post("/track/", {"code": world.missing_code, "contact": "09120000001"})
+        return before, r1, r2
+    if "sms_code" in pair.extra:
+        verify = pair.extra.pop("sms_code")
+
+        def attempt(code):
+            client = W.Client()
+            response = client.post("/track/sms/", {"code": code, "mobile": "09120000001"})
+            return client.post("/track/sms/verify/", {"otp": "123456"}) if verify else response
+
+        before = W.state_hash()
+        r1 = attempt(world.ticket_b.code)
+        cache.clear()
+        r2 = attempt(world.missing_code)
         return before, r1, r2
     offer = pair.extra.pop("offer", None)
     before = W.state_hash()

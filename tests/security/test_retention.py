@@ -106,7 +106,13 @@ def test_anonymises_closed_cases_keeps_figures_and_is_idempotent(world):
     # Nothing of B's closed cases remains in any case table (B's meeting ticket is still open).
     open_meeting = w.meeting_ticket_b.pk
     rows = [r for m in W.CASE_MODELS for r in json.loads(W.serializers.serialize("json", m.objects.all()))]
-    rows = [r for r in rows if not (r["model"] == "tickets.ticket" and r["pk"] == open_meeting) and r["fields"].get("ticket") != open_meeting]
+    open_code = Ticket.objects.get(pk=open_meeting).code
+    rows = [
+        r for r in rows
+        if not (r["model"] == "tickets.ticket" and r["pk"] == open_meeting) and r["fields"].get("ticket") != open_meeting
+        and r["fields"].get("case_code") != open_code  # the open meeting's SMS
+    ]
+    assert any(r["model"] == "sms.outboundsms" for r in rows)  # B's closed case had its SMS
     dump = json.dumps(rows, ensure_ascii=False)
     assert W.MARK_B not in dump and "09120000002" not in dump and "b@example.com" not in dump
     # Open cases are untouched.

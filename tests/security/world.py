@@ -19,6 +19,7 @@ from chatdesk.desk.models_forms import MeetingRequest
 from chatdesk.directory.models import Official
 from chatdesk.mail.models import InboundMail, OutboundMail
 from chatdesk.reports.models import AgencyToken, Rating
+from chatdesk.sms.models import OneTimeCode, OutboundSms, SmsOptOut
 from chatdesk.tickets import access as ticket_access
 from chatdesk.tickets import services as ticket_services
 from chatdesk.tickets.models import Attachment, AuditEvent, Entry, Ticket
@@ -26,7 +27,7 @@ from tests.support.documents import PDF
 
 MARK_B = "ماهک-محرمانه-ب"  # in every B-side case text (not in unit or staff names, which are directory data)
 
-CASE_MODELS = (Conversation, Message, Note, Ticket, Entry, AuditEvent, Attachment, InboundMail, OutboundMail, MeetingRequest, Rating, AccessLog)
+CASE_MODELS = (Conversation, Message, Note, Ticket, Entry, AuditEvent, Attachment, InboundMail, OutboundMail, OutboundSms, OneTimeCode, SmsOptOut, MeetingRequest, Rating, AccessLog)
 
 
 def state_hash():
