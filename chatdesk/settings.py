@@ -228,7 +228,11 @@ BOT_GUARD = os.environ.get("CHATDESK_BOT_GUARD", "1") == "1"
 TICKETS = {
     # Tracking lookups per address (wrong and right alike) in a window; and per code.
     "LOOKUPS_PER_ADDRESS": int(os.environ.get("CHATDESK_LOOKUPS_PER_ADDRESS", 10)),
+    # Failed lookups of one code (from anywhere) after which the code counts as being guessed:
+    # then an address that failed LOOKUP_FAILURES_PER_CODE_AND_ADDRESS times on it is refused
+    # (others, the owner among them, still pass with the right contact).
     "LOOKUPS_PER_CODE": int(os.environ.get("CHATDESK_LOOKUPS_PER_CODE", 10)),
+    "LOOKUP_FAILURES_PER_CODE_AND_ADDRESS": int(os.environ.get("CHATDESK_LOOKUP_FAILURES_PER_CODE_AND_ADDRESS", 3)),
     "LOOKUP_WINDOW_SECONDS": 15 * 60,
     "FOLLOW_UPS_PER_HOUR": int(os.environ.get("CHATDESK_FOLLOW_UPS_PER_HOUR", 20)),
     # Cases opened per address in an hour, whatever the form (the forms add their own limit).

@@ -7,15 +7,18 @@
 
 import hmac
 
+from chatdesk.chats.access import access_conversation_for_official
+from chatdesk.chats.selectors import conversation_by_token
 from chatdesk.core.errors import NotFound
 from chatdesk.core.persian import normalize_mobile, to_latin_digits
 from chatdesk.core.tracking import check_ticket_token, parse_tracking_code
 from chatdesk.directory.models import Official
 from chatdesk.directory.selectors import unit_ids_for_official
 
-from .models import Ticket
+from .models import Attachment, Ticket
 
 SESSION_KEY = "chatdesk.tracked_tickets"
+DOCUMENT_NOT_FOUND = "پرونده یافت نشد یا نشانی آن معتبر نیست."
 SESSION_LIMIT = 20
 
 
@@ -91,3 +94,42 @@ def access_ticket_for_session(session, code):
     if ticket is None:
         raise NotFound()
     return ticket
+
+
+# --- documents ----------------------------------------------------------------------------------
+def access_attachment_for_official(official, attachment_id):
+    """The one rule for an official reading a document, whatever the path (the console ticket
+    page's file URL, the chat's ``/api/chat/files/<id>/``): a document that belongs to a ticket
+    follows the ticket (its unit now: after a referral the first unit loses the ticket's
+    documents with the ticket, the chat's included); a chat document not (yet) on a ticket
+    follows its conversation.  NotFound for "does not exist" and "not yours" alike."""
+    attachment_id = _int(attachment_id)
+    attachment = Attachment.objects.filter(pk=attachment_id).first() if attachment_id is not None else None
+    if attachment is None or official is None:
+        raise NotFound(DOCUMENT_NOT_FOUND)
+    try:
+        if attachment.ticket_id is not None:
+            access_ticket_for_official(official, attachment.ticket_id)
+        elif attachment.conversation_id is not None:
+            access_conversation_for_official(official, attachment.conversation_id)
+        else:
+            raise NotFound()
+    except NotFound:
+        raise NotFound(DOCUMENT_NOT_FOUND) from None
+    return attachment
+
+
+def access_attachment_for_chat_token(token, attachment_id):
+    """The citizen's path to a chat document: the holder of that chat's token.  A wrong token,
+    an unknown id and another chat's document give one and the same NotFound (nothing tells a
+    guesser which ids exist)."""
+    attachment_id = _int(attachment_id)
+    conversation = conversation_by_token(token) if isinstance(token, str) and token else None
+    attachment = (
+        Attachment.objects.filter(pk=attachment_id, conversation=conversation).first()
+        if conversation is not None and attachment_id is not None
+        else None
+    )
+    if attachment is None:
+        raise NotFound(DOCUMENT_NOT_FOUND)
+    return attachment
