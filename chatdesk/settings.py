@@ -307,11 +307,12 @@ MAIL = {
     # such mail is stored as rejected "no_route").
     "DEFAULT_UNIT": os.environ.get("CHATDESK_MAIL_DEFAULT_UNIT", ""),
     # Outbox: attempts, exponential backoff between BACKOFF_SECONDS and BACKOFF_MAX_SECONDS, and
-    # the lease a sending worker holds on a row (well above EMAIL_TIMEOUT).
+    # the lease a sending worker holds on a row: renewed every quarter of it while the send
+    # lasts, so it bounds only how long a mail held by a killed worker waits (docs/email.md).
     "MAX_ATTEMPTS": int(os.environ.get("CHATDESK_MAIL_MAX_ATTEMPTS", 15)),
     "BACKOFF_SECONDS": int(os.environ.get("CHATDESK_MAIL_BACKOFF_SECONDS", 30)),
     "BACKOFF_MAX_SECONDS": int(os.environ.get("CHATDESK_MAIL_BACKOFF_MAX_SECONDS", 3600)),
-    "LEASE_SECONDS": int(os.environ.get("CHATDESK_MAIL_LEASE_SECONDS", 300)),
+    "LEASE_SECONDS": int(os.environ.get("CHATDESK_MAIL_LEASE_SECONDS", 60)),
     "BATCH": int(os.environ.get("CHATDESK_MAIL_BATCH", 50)),
     # Inbound
     "INBOUND_MAX_BYTES": int(os.environ.get("CHATDESK_MAIL_INBOUND_MAX_BYTES", 25 * 1024 * 1024)),

@@ -5,10 +5,15 @@ Delivery is exactly once as far as the database can make it (docs/email.md):
 - a row is *claimed* with a conditional UPDATE that takes a lease (``locked_until`` + a random
   ``lease``); of two workers, one wins, on SQLite and PostgreSQL alike;
 - the row is marked sent only by the holder of the lease;
+- the lease is short (``MAIL["LEASE_SECONDS"]``, 60 s) and renewed every quarter of it by a
+  thread of the sending worker (``LeaseKeeper``) for as long as the send takes, so a slow relay
+  does not let a second worker send the mail again, and a mail held by a killed worker (whose
+  renewals stop with it) is taken up again within a minute;
 - a worker killed between claim and mark leaves a leased row that another worker claims again
   once the lease has run out.  If the SMTP server had already accepted the message, it is sent
   a second time with the *same* Message-ID, which receivers (and our own inbound path)
-  deduplicate.  That window (between the server's "250" and our UPDATE) is the only one left.
+  deduplicate.  That window (between the server's "250" and our UPDATE) is the only one left:
+  delivery is **at least once, with one Message-ID** (docs/email.md).
 """
 
 import datetime as dt
@@ -18,11 +23,13 @@ import re
 import secrets
 import smtplib
 import socket
+import threading
 import uuid
 from email.header import Header
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connections
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 
@@ -196,6 +203,46 @@ def claim(now):
     return None
 
 
+def renew(mail):
+    """Extend the lease this worker holds on ``mail`` from now; False when it is no longer ours
+    (it ran out and another worker took the row)."""
+    until = clock.now() + dt.timedelta(seconds=settings.MAIL["LEASE_SECONDS"])
+    return bool(OutboundMail.objects.filter(pk=mail.pk, lease=mail.lease, status=M.SENDING).update(locked_until=until))
+
+
+class LeaseKeeper:
+    """``with LeaseKeeper(mail):`` around a send renews the lease every quarter of
+    ``LEASE_SECONDS`` from a thread of its own (smtplib blocks the sending thread), so the lease
+    runs out only when this process stops renewing it: killed or hung, not slow."""
+
+    def __init__(self, mail):
+        self.mail = mail
+        self.interval = max(0.05, settings.MAIL["LEASE_SECONDS"] / 4)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"chatdesk-mail-lease-{mail.pk}", daemon=True)
+
+    def _run(self):
+        try:
+            while not self.stop.wait(self.interval):
+                try:
+                    if not renew(self.mail):
+                        log.warning("mail %s: lease lost while sending (another worker may send it too, with the same Message-ID)", self.mail.pk)
+                        return
+                except Exception:  # noqa: BLE001 — the database may be down; the send goes on
+                    log.warning("mail %s: lease renewal failed", self.mail.pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        return False
+
+
 def backoff_seconds(attempts):
     base, ceiling = settings.MAIL["BACKOFF_SECONDS"], settings.MAIL["BACKOFF_MAX_SECONDS"]
     return min(ceiling, base * 2 ** max(0, attempts - 1))
@@ -249,14 +296,17 @@ def send_due(*, now=None, batch=None):
     connection = None
     try:
         for _ in range(batch):
-            mail = claim(now)
+            # The lease runs from the moment of the claim, not from the start of the batch (a
+            # long batch would hand out leases that have already run out).
+            mail = claim(max(now, clock.now()))
             if mail is None:
                 break
             try:
-                if connection is None:
-                    connection = get_connection(fail_silently=False)
-                    connection.open()
-                connection.send_messages([build(mail)])
+                with LeaseKeeper(mail):
+                    if connection is None:
+                        connection = get_connection(fail_silently=False)
+                        connection.open()
+                    connection.send_messages([build(mail)])
             except Exception as error:  # noqa: BLE001 — every failure is recorded on the row
                 mark_failed(mail, error, now)
                 _close(connection)

@@ -213,3 +213,71 @@ def test_four_concurrent_workers_send_each_mail_once(open_ticket, smtp_server):
     ids = smtp_server.sink.message_ids()
     assert len(ids) == 20 and len(set(ids)) == 20
     assert OutboundMail.objects.filter(status="sent").count() == 20
+
+
+def test_the_default_lease_is_short():
+    """A mail held by a killed worker waits at most a minute (it used to be five)."""
+    from django.conf import settings
+
+    assert settings.MAIL["LEASE_SECONDS"] <= 60
+
+
+class SlowSink:
+    """A relay that takes ``delay`` seconds before answering 250 to DATA."""
+
+    def __init__(self, delay):
+        self.delay = delay
+        self.message_ids = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(self.delay)
+        self.message_ids.append(email.message_from_bytes(envelope.original_content)["Message-ID"])
+        return "250 2.0.0 OK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_slower_than_the_lease_is_not_sent_twice(open_ticket, smtp_port, settings):
+    """The sending worker renews its lease while the relay is slow: a second worker sweeping the
+    whole time never takes the mail, and it goes out once."""
+    from aiosmtpd.controller import Controller
+
+    settings.MAIL = {**settings.MAIL, "LEASE_SECONDS": 1}
+    sink = SlowSink(delay=2.5)
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port, decode_data=False)
+    controller.start()
+    try:
+        open_ticket()
+        first_done = threading.Event()
+        sent = {}
+
+        def first():
+            try:
+                sent["first"] = services.outbox_send()
+            finally:
+                first_done.set()
+                connection.close()
+
+        def second():
+            sent["second"] = 0
+            try:
+                while not first_done.wait(0.1):
+                    sent["second"] += services.outbox_send()
+            finally:
+                connection.close()
+
+        a = threading.Thread(target=first)
+        a.start()
+        while not OutboundMail.objects.filter(status="sending").exists():  # the first holds it
+            threading.Event().wait(0.02)
+        b = threading.Thread(target=second)
+        b.start()
+        a.join(20)
+        b.join(20)
+    finally:
+        controller.stop()
+    mail = OutboundMail.objects.get()
+    assert len(sink.message_ids) == 1 and sink.message_ids == [mail.message_id]
+    assert (sent["first"], sent["second"]) == (1, 0)
+    assert mail.status == "sent" and mail.attempts == 1
