@@ -212,6 +212,8 @@ UPLOADS = {
     "MAX_BYTES": int(os.environ.get("CHATDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),
     # A service's checklist may ask for seven documents or more (one upload each).
     "MAX_FILES": int(os.environ.get("CHATDESK_UPLOAD_MAX_FILES", 10)),
+    # Images larger than this (width × height) are refused before decoding (decompression bombs).
+    "MAX_PIXELS": int(os.environ.get("CHATDESK_UPLOAD_MAX_PIXELS", 40_000_000)),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
