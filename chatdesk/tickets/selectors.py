@@ -206,3 +206,19 @@ def counts_for_official(official, now):
         "warning": base.filter(_sla_q(SLA.WARNING, now)).count(),
         "breached": base.filter(_sla_q(SLA.BREACHED, now)).count(),
     }
+
+
+def mail_bounce_notice(ticket):
+    """The notice for the ticket page when a mail to the citizen came back
+    (services.ticket_mail_bounced), or None: none bounced, or the citizen wrote since (the
+    officials are in touch again).  ``{"to", "subject", "kind", "reason", "at" (datetime)}``."""
+    notice = (ticket.data or {}).get("mail_bounced")
+    if not isinstance(notice, dict):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(notice.get("at") or "")
+    except ValueError:
+        return None
+    if Entry.objects.filter(ticket=ticket, kind=Entry.Kind.CITIZEN, created_at__gt=at).exists():
+        return None
+    return {**notice, "at": at}

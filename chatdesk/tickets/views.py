@@ -124,6 +124,7 @@ def _ticket_context(official, ticket, now):
         "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی")],
         "priorities": Ticket.Priority.choices,
         "show_identity": ident.visible,
+        "mail_bounced": selectors.mail_bounce_notice(ticket),
     }
 
 
