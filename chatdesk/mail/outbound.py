@@ -18,6 +18,8 @@ Delivery is exactly once as far as the database can make it (docs/email.md):
 
 import datetime as dt
 import email.message
+import email.utils
+import zoneinfo
 import logging
 import re
 import secrets
@@ -43,6 +45,7 @@ M = OutboundMail.Status
 
 # Marks our own mails, so one that comes back to us is recognised as a loop.
 LOOP_HEADER = "X-Chatdesk-Loop"
+TEHRAN = zoneinfo.ZoneInfo("Asia/Tehran")
 REPLY_TOKEN_CHARS = 26  # 26 base32 characters = 130 bits (the issue asks for at least 128)
 
 
@@ -154,6 +157,10 @@ class PersianMail(EmailMultiAlternatives):
 
     def message(self):
         msg = super().message()
+        # Django writes Date with "-0000" ("zone unknown", RFC 5322 §3.3) unless told to use the
+        # process's local time; the desk states Tehran's offset (+0330) itself.
+        del msg["Date"]
+        msg["Date"] = email.utils.format_datetime(clock.now().astimezone(TEHRAN))
         del msg["Subject"]
         # Bypass SafeMIME*.__setitem__, which would turn the Header back into a str.
         email.message.Message.__setitem__(msg, "Subject", Header(self.subject, "utf-8", header_name="Subject"))

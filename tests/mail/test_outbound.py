@@ -281,3 +281,40 @@ def test_a_send_slower_than_the_lease_is_not_sent_twice(open_ticket, smtp_port, 
     assert len(sink.message_ids) == 1 and sink.message_ids == [mail.message_id]
     assert (sent["first"], sent["second"]) == (1, 0)
     assert mail.status == "sent" and mail.attempts == 1
+
+
+def test_the_date_header_states_tehrans_offset(open_ticket):
+    """Not "-0000" (zone unknown): the moment and its offset, parsed back exactly."""
+    from email.utils import parsedate_to_datetime
+
+    open_ticket()
+    moment = dt.datetime(2026, 12, 7, 8, 30, 15, tzinfo=dt.timezone.utc)
+    with clock.frozen_at(moment):
+        date = outbound.build(OutboundMail.objects.get()).message()["Date"]
+    assert date.endswith("+0330") and "-0000" not in date
+    assert parsedate_to_datetime(date) == moment
+
+
+def test_a_reply_references_the_whole_thread(open_ticket, official):
+    """Every mail of the case, ours and the citizen's, in order; In-Reply-To the latest."""
+    from chatdesk.mail import inbound
+    from chatdesk.mail.models import InboundMail
+
+    from .conftest import load
+
+    ticket = open_ticket()
+    chain = [OutboundMail.objects.get(ticket=ticket).message_id]
+    for i in range(3):
+        moment = timezone.now() + dt.timedelta(minutes=10 * (i + 1))
+        with clock.frozen_at(moment):
+            ticket_services.ticket_reply(ticket_id=ticket.pk, official=official, body=f"پاسخ شماره {i}")
+        chain.append(OutboundMail.objects.filter(ticket=ticket).latest("id").message_id)
+        with clock.frozen_at(moment + dt.timedelta(minutes=1)):
+            raw = load("gmail_reply_quoted.eml", FROM=ticket.citizen_email, REPLY_TO=outbound.reply_address(ticket), REF=chain[-1])
+            inbound.receive(raw, recipients=[outbound.reply_address(ticket)])
+        chain.append(InboundMail.objects.latest("id").message_id)
+    with clock.frozen_at(timezone.now() + dt.timedelta(hours=2)):
+        ticket_services.ticket_reply(ticket_id=ticket.pk, official=official, body="پاسخ پایانی")
+    last = OutboundMail.objects.filter(ticket=ticket).latest("id")
+    assert last.headers["References"].split() == chain
+    assert last.headers["In-Reply-To"] == chain[-1]
