@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from chatdesk.core import clock, events, ratelimit, realtime, uploads
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
-from chatdesk.core.persian import clean_line, clean_text, search_key
+from chatdesk.core.persian import clean_line, clean_text, search_index
 from chatdesk.core.tracking import new_tracking_code
 from chatdesk.directory import schedule
 from chatdesk.directory.models import Official, Unit
@@ -101,7 +101,7 @@ def _entry(ticket, kind, body="", *, public=True, official=None, data=None, chan
         created_at=created_at or now,
     )
     if body and kind != Entry.Kind.EVENT:
-        ticket.search_key = f"{ticket.search_key} {search_key(body)}".strip()
+        ticket.search_key = f"{ticket.search_key} {search_index(body)}".strip()
         Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
     if announce:
         _changed(ticket)
@@ -177,7 +177,7 @@ def _insert_ticket(**fields):
 
 def _index_ticket(ticket):
     parts = [ticket.code, ticket.subject, ticket.citizen_name, ticket.citizen_mobile, ticket.citizen_email]
-    ticket.search_key = search_key(" ".join(p for p in parts if p))
+    ticket.search_key = search_index(" ".join(p for p in parts if p))
     Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
 
 
