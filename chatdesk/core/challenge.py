@@ -24,6 +24,7 @@ from django.core.cache import cache
 
 from .errors import ValidationError
 from .persian import to_latin_digits, to_persian_digits
+from .tracking import same_secret
 
 TTL_SECONDS = 30 * 60
 WORDS = {"+": "به‌علاوه", "-": "منهای"}
@@ -68,7 +69,7 @@ def verify(token, answer, now=None):
     # Spent by the first answer, right or wrong: a wrong answer cannot be followed by another
     # guess on the same question (a sum has few possible answers).
     spent = not cache.add(f"challenge:{nonce}", 1, timeout=TTL_SECONDS + 60)
-    if spent or expiry < int(now if now is not None else time.time()) or not hmac.compare_digest(_mac(nonce, expiry, value), mac):
+    if spent or expiry < int(now if now is not None else time.time()) or not same_secret(_mac(nonce, expiry, value), mac):
         raise ValidationError(FAILED, code="challenge_failed", field="challenge_answer")
 
 

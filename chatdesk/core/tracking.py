@@ -15,8 +15,15 @@ def token_digest(token):
     return hashlib.sha256((token or "").encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def same_secret(a, b):
+    """Constant-time equality of two strings, whatever they hold: ``hmac.compare_digest``
+    raises TypeError on a str with non-ASCII characters (a typed contact, a token from a URL),
+    so both are compared as UTF-8 bytes (lone surrogates included)."""
+    return hmac.compare_digest((a or "").encode("utf-8", "surrogatepass"), (b or "").encode("utf-8", "surrogatepass"))
+
+
 def same_digest(a, b):
-    return hmac.compare_digest(a or "", b or "")
+    return same_secret(a, b)
 
 
 # --- tracking codes («کد پیگیری») -----------------------------------------------------------
@@ -89,4 +96,4 @@ def ticket_token(ticket, purpose):
 
 
 def check_ticket_token(ticket, purpose, token):
-    return isinstance(token, str) and hmac.compare_digest(ticket_token(ticket, purpose), token.strip().lower())
+    return isinstance(token, str) and same_secret(ticket_token(ticket, purpose), token.strip().lower())

@@ -36,7 +36,7 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from chatdesk.core import clock
-from chatdesk.core.tracking import ticket_token
+from chatdesk.core.tracking import same_secret, ticket_token
 
 from .models import OutboundMail
 
@@ -99,9 +99,7 @@ def parse_reply_address(address):
 
 
 def check_reply_token(ticket, token):
-    import hmac
-
-    return isinstance(token, str) and len(token) == REPLY_TOKEN_CHARS and hmac.compare_digest(reply_token(ticket), token.lower())
+    return isinstance(token, str) and len(token) == REPLY_TOKEN_CHARS and same_secret(reply_token(ticket), token.lower())
 
 
 # --- rendering --------------------------------------------------------------------------------

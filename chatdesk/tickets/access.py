@@ -5,13 +5,11 @@
   from an email (tracking.ticket_token), or a browser session that already proved one of these.
 """
 
-import hmac
-
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.selectors import conversation_by_token
 from chatdesk.core.errors import NotFound
 from chatdesk.core.persian import normalize_mobile, to_latin_digits
-from chatdesk.core.tracking import check_ticket_token, parse_tracking_code
+from chatdesk.core.tracking import check_ticket_token, parse_tracking_code, same_secret
 from chatdesk.directory.models import Official
 from chatdesk.directory.selectors import unit_ids_for_official
 
@@ -53,12 +51,12 @@ def _contact_matches(ticket, contact):
     if not contact:
         return False
     if "@" in contact:
-        return bool(ticket.citizen_email) and hmac.compare_digest(ticket.citizen_email.lower(), contact.lower())
+        return bool(ticket.citizen_email) and same_secret(ticket.citizen_email.lower(), contact.lower())
     try:
         mobile = normalize_mobile(to_latin_digits(contact))
     except ValueError:
         return False
-    return bool(ticket.citizen_mobile) and hmac.compare_digest(ticket.citizen_mobile, mobile)
+    return bool(ticket.citizen_mobile) and same_secret(ticket.citizen_mobile, mobile)
 
 
 def access_ticket_for_citizen(code, contact):

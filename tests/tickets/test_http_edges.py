@@ -179,3 +179,12 @@ def test_pages_with_personal_data_are_not_stored_by_caches(ticket, officials):
         assert "no-store" in response.get("Cache-Control", ""), path
     static = Client().get("/static/js/fa.js")
     assert "no-store" not in static.get("Cache-Control", "")
+
+
+# --- found by the fuzz test (tests/security/test_fuzz_http.py) ----------------------------------
+def test_non_ascii_tokens_and_contacts_are_a_plain_refusal(ticket):
+    """hmac.compare_digest raises TypeError on non-ASCII str: a Persian token in a link or a
+    Persian «email» typed as the contact was a 500."""
+    assert Client().get(f"/track/{ticket.code}/توکن‌نادرست/").status_code == 404
+    assert Client().get(f"/rate/{ticket.code}/توکن/").status_code in (404, 400)
+    assert Client().post("/track/", {"code": ticket.code, "contact": "نام@ایمیل.ایران"}).status_code == 404
