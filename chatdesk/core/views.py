@@ -90,9 +90,30 @@ async def healthz(request):
     return response
 
 
+def _has_lone_surrogate(value):
+    """True when a decoded JSON value holds a string that is not valid Unicode text (JSON's
+    ``"\ud800"`` escape decodes to one; the database cannot store it)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def json_body(request):
+    """The request's JSON object, or None for anything else: not JSON, not an object, nested
+    deeper than the parser goes (RecursionError) or holding a lone surrogate (a 500 later)."""
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    return data if isinstance(data, dict) else None
+    return data if isinstance(data, dict) and not _has_lone_surrogate(data) else None
