@@ -221,4 +221,6 @@ def mail_bounce_notice(ticket):
         return None
     if Entry.objects.filter(ticket=ticket, kind=Entry.Kind.CITIZEN, created_at__gt=at).exists():
         return None
-    return {**notice, "at": at}
+    # "sentence (status: the server's words)": the technical part is shown left to right.
+    sentence, _, detail = (notice.get("reason") or "").partition(" (")
+    return {**notice, "at": at, "reason_text": sentence, "reason_detail": detail[:-1] if detail.endswith(")") else detail}

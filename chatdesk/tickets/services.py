@@ -455,9 +455,11 @@ def ticket_mail_bounced(*, ticket_id, message_id, to, subject, kind, reason, ent
         if _already_stored(ticket, dedup_key):
             return ticket
         notice = {"to": to, "subject": subject, "kind": kind, "reason": reason, "at": now.isoformat(), "entry": entry_id}
+        sentence, _, detail = (reason or "").partition(" (")
+        shown = f"{sentence} (\u2066{detail[:-1] if detail.endswith(')') else detail}\u2069)" if detail else sentence  # LTR isolate
         _entry(
             ticket, Entry.Kind.EVENT,
-            f"ایمیل «{kind}» به نشانی {to} به شهروند نرسید و برگشت خورد: {reason}. "
+            f"ایمیل «{kind}» به نشانی \u2066{to}\u2069 به شهروند نرسید و برگشت خورد: {shown}. "
             "شهروند این ایمیل را دریافت نکرده است؛ از راه دیگری (تلفن) با او تماس بگیرید یا نشانی ایمیل را بررسی کنید.",
             public=False, data={"event": "mail_bounced", **notice}, channel="system", dedup_key=dedup_key, now=now,
         )

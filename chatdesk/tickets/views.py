@@ -149,7 +149,7 @@ def console_ticket(request, ticket_id):
         except DomainError as error:
             messages.error(request, error.message)
             kept = {"action": action, **{k: request.POST.get(k, "") for k in ("body", "reason", "to_unit", "then")}}
-            if request.FILES:
+            if request.FILES or uploads.refused_files(request):
                 kept["files_lost"] = True
             status = 400
         else:
@@ -298,7 +298,8 @@ def track_case(request, code):
                 ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
             )
         except DomainError as error:
-            messages.error(request, error.message + (" پرونده‌ها را دوباره انتخاب کنید." if request.FILES else ""))
+            files_chosen = bool(request.FILES) or bool(uploads.refused_files(request))
+            messages.error(request, error.message + (" پرونده‌ها را دوباره انتخاب کنید." if files_chosen else ""))
             kept = request.POST.get("body", "")
             status = 429 if isinstance(error, RateLimited) else 400
             limited = error if isinstance(error, RateLimited) else None

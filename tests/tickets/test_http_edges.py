@@ -63,7 +63,7 @@ def test_an_oversized_file_refuses_the_whole_follow_up(ticket, settings):
     assert response.status_code == 400
     page = response.content.decode()
     assert "«اسکن بزرگ»" in page and "۴ کیلوبایت" not in page and "مگابایت" in page
-    assert "مدرک پیوست شد" in page  # what was typed is kept
+    assert "مدرک پیوست شد" in page and "دوباره انتخاب" in page  # what was typed is kept; files must be chosen again
     assert Entry.objects.count() == entries and not Attachment.objects.exists()
 
 
