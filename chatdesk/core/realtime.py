@@ -156,8 +156,11 @@ def _background_loop():
 def _inside_server_loop():
     """True in a thread that sync_to_async started from a server's event loop (a view or a
     consumer's database call): broadcasts are then published by that loop."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    # A thread that once served a loop keeps it in its thread-local after the loop closed (a
+    # finished test, a server shut down): only a loop still running can publish.
     return getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid() and (
-        getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
+        loop is not None and not loop.is_closed() and loop.is_running()
     )
 
 
