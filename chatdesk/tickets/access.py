@@ -5,8 +5,7 @@
   from an email (tracking.ticket_token), or a browser session that already proved one of these.
 """
 
-from chatdesk.chats.access import access_conversation_for_official
-from chatdesk.chats.selectors import conversation_by_token
+from chatdesk.chats.access import access_conversation_for_official, access_conversation_for_token
 from chatdesk.core.errors import NotFound
 from chatdesk.core.persian import normalize_mobile, to_latin_digits
 from chatdesk.core.tracking import check_ticket_token, parse_tracking_code, same_secret
@@ -118,11 +117,15 @@ def access_attachment_for_official(official, attachment_id):
 
 
 def access_attachment_for_chat_token(token, attachment_id):
-    """The citizen's path to a chat document: the holder of that chat's token.  A wrong token,
-    an unknown id and another chat's document give one and the same NotFound (nothing tells a
-    guesser which ids exist)."""
+    """The citizen's path to a chat document: the holder of that chat's token (through
+    ``chats.access.access_conversation_for_token``, the one rule for chat tokens).  A wrong
+    token, an unknown id and another chat's document give one and the same NotFound (nothing
+    tells a guesser which ids exist)."""
     attachment_id = _int(attachment_id)
-    conversation = conversation_by_token(token) if isinstance(token, str) and token else None
+    try:
+        conversation = access_conversation_for_token(token) if isinstance(token, str) and token else None
+    except NotFound:
+        conversation = None
     attachment = (
         Attachment.objects.filter(pk=attachment_id, conversation=conversation).first()
         if conversation is not None and attachment_id is not None

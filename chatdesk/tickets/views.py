@@ -204,6 +204,8 @@ def chat_file_download(request, attachment_id):
             log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
     except NotFound as error:
         return JsonResponse({"error": error.as_dict()}, status=404, json_dumps_params={"ensure_ascii": False})
+    except RateLimited as error:  # an address locked out for guessing chat tokens
+        return _rate_limited(JsonResponse({"error": error.as_dict()}, status=429, json_dumps_params={"ensure_ascii": False}), error)
     return _download(attachment)
 
 
