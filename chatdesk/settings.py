@@ -222,6 +222,8 @@ UPLOADS = {
     "MAX_BYTES": int(os.environ.get("CHATDESK_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)),
     # A service's checklist may ask for seven documents or more (one upload each).
     "MAX_FILES": int(os.environ.get("CHATDESK_UPLOAD_MAX_FILES", 10)),
+    # Images larger than this (width × height) are refused before decoding (decompression bombs).
+    "MAX_PIXELS": int(os.environ.get("CHATDESK_UPLOAD_MAX_PIXELS", 40_000_000)),
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -238,7 +240,11 @@ BOT_GUARD = os.environ.get("CHATDESK_BOT_GUARD", "1") == "1"
 TICKETS = {
     # Tracking lookups per address (wrong and right alike) in a window; and per code.
     "LOOKUPS_PER_ADDRESS": int(os.environ.get("CHATDESK_LOOKUPS_PER_ADDRESS", 10)),
+    # Failed lookups of one code (from anywhere) after which the code counts as being guessed:
+    # then an address that failed LOOKUP_FAILURES_PER_CODE_AND_ADDRESS times on it is refused
+    # (others, the owner among them, still pass with the right contact).
     "LOOKUPS_PER_CODE": int(os.environ.get("CHATDESK_LOOKUPS_PER_CODE", 10)),
+    "LOOKUP_FAILURES_PER_CODE_AND_ADDRESS": int(os.environ.get("CHATDESK_LOOKUP_FAILURES_PER_CODE_AND_ADDRESS", 3)),
     "LOOKUP_WINDOW_SECONDS": 15 * 60,
     "FOLLOW_UPS_PER_HOUR": int(os.environ.get("CHATDESK_FOLLOW_UPS_PER_HOUR", 20)),
     # Cases opened per address in an hour, whatever the form (the forms add their own limit).
@@ -328,11 +334,12 @@ MAIL = {
     # such mail is stored as rejected "no_route").
     "DEFAULT_UNIT": os.environ.get("CHATDESK_MAIL_DEFAULT_UNIT", ""),
     # Outbox: attempts, exponential backoff between BACKOFF_SECONDS and BACKOFF_MAX_SECONDS, and
-    # the lease a sending worker holds on a row (well above EMAIL_TIMEOUT).
+    # the lease a sending worker holds on a row: renewed every quarter of it while the send
+    # lasts, so it bounds only how long a mail held by a killed worker waits (docs/email.md).
     "MAX_ATTEMPTS": int(os.environ.get("CHATDESK_MAIL_MAX_ATTEMPTS", 15)),
     "BACKOFF_SECONDS": int(os.environ.get("CHATDESK_MAIL_BACKOFF_SECONDS", 30)),
     "BACKOFF_MAX_SECONDS": int(os.environ.get("CHATDESK_MAIL_BACKOFF_MAX_SECONDS", 3600)),
-    "LEASE_SECONDS": int(os.environ.get("CHATDESK_MAIL_LEASE_SECONDS", 300)),
+    "LEASE_SECONDS": int(os.environ.get("CHATDESK_MAIL_LEASE_SECONDS", 60)),
     "BATCH": int(os.environ.get("CHATDESK_MAIL_BATCH", 50)),
     # Inbound
     "INBOUND_MAX_BYTES": int(os.environ.get("CHATDESK_MAIL_INBOUND_MAX_BYTES", 25 * 1024 * 1024)),

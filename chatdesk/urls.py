@@ -7,6 +7,7 @@ from chatdesk.chats import views as chat_views
 from chatdesk.core import access_log_views
 from chatdesk.core import auth as core_auth
 from chatdesk.core import views as core_views
+from chatdesk.tickets import views as ticket_views
 
 admin.site.login_form = core_auth.AdminLoginForm  # lock-out message in the admin too
 
@@ -25,7 +26,7 @@ urlpatterns = [
     path("api/chat/start/", chat_views.chat_start, name="chat-start"),
     path("api/units/<int:unit_id>/state/", chat_views.unit_state, name="unit-state"),
     path("api/chat/files/", chat_files.upload_view, name="chat-file-upload"),
-    path("api/chat/files/<int:attachment_id>/", chat_files.download_view, name="chat-file-download"),
+    path("api/chat/files/<int:attachment_id>/", ticket_views.chat_file_download, name="chat-file-download"),
     path("console/", include(console_patterns)),
     path("console/reports/", include("chatdesk.reports.urls")),
     path("console/audit/", access_log_views.audit_page, name="access-log"),

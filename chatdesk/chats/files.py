@@ -5,9 +5,11 @@ download with its name and size.
 - ``POST /api/chat/files/`` (multipart: ``file``, ``client_id``; the citizen sends the chat
   token in ``X-Chat-Token``, an official sends ``conversation_id`` with the console session;
   CSRF header as every form) → 201 ``{"message": <message>}``.
-- ``GET /api/chat/files/<id>/``: the token holder (``X-Chat-Token``; the widget fetches it and
-  saves the blob) or an official of the conversation's unit (or of the ticket's unit once the
-  chat became a ticket); always ``Content-Disposition: attachment``, ``nosniff``, not cached.
+- ``GET /api/chat/files/<id>/`` (served by ``tickets.views.chat_file_download``, since the
+  rule is the tickets app's ``access_attachment_for_*``): the token holder (``X-Chat-Token``;
+  the widget fetches it and saves the blob) or an official who may read the document by the
+  one rule for documents (the ticket's unit once the chat became a ticket, else the
+  conversation's unit); always ``Content-Disposition: attachment``, ``nosniff``, not cached.
 
 The file is checked by ``core/uploads.py`` and stored with a random name in private storage as a
 ``tickets.Attachment`` with ``conversation=`` and ``message=``; the message is a stream entry of
@@ -17,8 +19,8 @@ becomes a ticket, its attachments move to the ticket (tickets.escalation._ticket
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import FileResponse, JsonResponse
-from django.views.decorators.http import require_GET, require_POST
+from django.http import JsonResponse
+from django.views.decorators.http import require_POST
 
 from chatdesk.core import clock, ratelimit, uploads
 from chatdesk.core.auth import client_address
@@ -26,7 +28,7 @@ from chatdesk.core.errors import Conflict, DomainError, NotFound, RateLimited, V
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.selectors import official_for_user
 
-from .access import access_conversation_for_official, access_conversation_for_token
+from .access import access_conversation_for_token
 from .models import Conversation, Message
 from .stream import _add_message, _check_writable, _lock_for_write, _stored, _validate_client_id
 
@@ -93,38 +95,6 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
     return message, True
 
 
-# --- access -------------------------------------------------------------------------------------
-def access_attachment_for_request(request, attachment_id):
-    """The chat attachment this request may download: by the chat token header (the citizen),
-    or by the console session (an official of the conversation's unit, or of its ticket's
-    unit).  NotFound for "does not exist" and "not yours" alike."""
-    from chatdesk.tickets.access import access_ticket_for_official
-    from chatdesk.tickets.models import Attachment
-
-    attachment = Attachment.objects.filter(pk=attachment_id, conversation__isnull=False).first()
-    if attachment is None:
-        raise NotFound()
-    token = request.META.get(TOKEN_HEADER)
-    if token:
-        conversation = access_conversation_for_token(token, address=client_address(request))
-        if conversation.pk != attachment.conversation_id:
-            raise NotFound()
-        return attachment
-    official = official_for_user(request.user)
-    if official is None:
-        raise NotFound()
-    from chatdesk.core.access_log import log_attachment
-
-    try:
-        access_conversation_for_official(official, attachment.conversation_id)
-    except NotFound:
-        if attachment.ticket_id is None:
-            raise
-        access_ticket_for_official(official, attachment.ticket_id)
-    log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
-    return attachment
-
-
 # --- views --------------------------------------------------------------------------------------
 def _error(error, status):
     response = JsonResponse({"error": error.as_dict()}, status=status, json_dumps_params={"ensure_ascii": False})
@@ -169,18 +139,3 @@ def upload_view(request):
     except DomainError as error:
         return _error(error, 400)
     return JsonResponse({"message": wire.message(message)}, status=201 if created else 200, json_dumps_params={"ensure_ascii": False})
-
-
-@require_GET
-def download_view(request, attachment_id):
-    try:
-        attachment = access_attachment_for_request(request, attachment_id)
-    except NotFound as error:
-        return _error(error, 404)
-    except RateLimited as error:  # too many wrong chat tokens from this address
-        return _error(error, 429)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

@@ -24,7 +24,7 @@ import datetime as dt
 from django.db import models
 
 from . import clock
-from .persian import search_key
+from .persian import search_index, search_key
 
 
 class AccessLog(models.Model):
@@ -56,7 +56,7 @@ class AccessLog(models.Model):
 
 
 def _citizen_key(*parts):
-    return search_key(" ".join(str(p) for p in parts if p))
+    return search_index(" ".join(str(p) for p in parts if p))
 
 
 def _official_name(official):

@@ -4,6 +4,8 @@ a small sum written in Persian digits and words, signed, time-limited and single
     challenge = new()                      # rendered by templates/core/_challenge.html
     verify(token, answer)                  # ValidationError(code="challenge_failed") if wrong
 
+A token is spent by its first answer, right or wrong (a wrong answer shows a new question).
+
 The token is ``nonce.expiry.mac``; the mac is an HMAC (SECRET_KEY) of the nonce, the expiry and
 the answer, so the page does not carry the answer and a token cannot be reused (the nonce is
 spent in the cache) or kept for later (it expires).  Together with the honeypot and the
@@ -22,6 +24,7 @@ from django.core.cache import cache
 
 from .errors import ValidationError
 from .persian import to_latin_digits, to_persian_digits
+from .tracking import same_secret
 
 TTL_SECONDS = 30 * 60
 WORDS = {"+": "به‌علاوه", "-": "منهای"}
@@ -59,11 +62,14 @@ def verify(token, answer, now=None):
         nonce, expiry, mac = (token or "").split(".")
         expiry = int(expiry)
         value = int(to_latin_digits(str(answer or "")).strip())
+        if len(nonce) != 16 or not all(ch in "0123456789abcdef" for ch in nonce):
+            raise ValueError(nonce)
     except (ValueError, TypeError, AttributeError):
         raise ValidationError(FAILED, code="challenge_failed", field="challenge_answer") from None
-    if expiry < int(now if now is not None else time.time()) or not hmac.compare_digest(_mac(nonce, expiry, value), mac):
-        raise ValidationError(FAILED, code="challenge_failed", field="challenge_answer")
-    if not cache.add(f"challenge:{nonce}", 1, timeout=TTL_SECONDS + 60):  # spent: a replay
+    # Spent by the first answer, right or wrong: a wrong answer cannot be followed by another
+    # guess on the same question (a sum has few possible answers).
+    spent = not cache.add(f"challenge:{nonce}", 1, timeout=TTL_SECONDS + 60)
+    if spent or expiry < int(now if now is not None else time.time()) or not same_secret(_mac(nonce, expiry, value), mac):
         raise ValidationError(FAILED, code="challenge_failed", field="challenge_answer")
 
 

@@ -56,6 +56,27 @@ def search_key(text):
     return " ".join(text.lower().split())
 
 
+def search_index(text):
+    """What a search column stores: ``search_key(text)`` and, on a second line, the same key with
+    its spaces removed.  A query's words (``search_key(query).split()``) are looked for with
+    ``__contains``, so a word whose parts were typed with a ZWNJ, a space or nothing between
+    them is found whichever of the three the stored text used: «ثبت‌نام», «ثبت نام» and
+    «ثبتنام» all find each other.  Query words never hold whitespace, so they never match across
+    the line break or the spaces that separate the parts of a key."""
+    key = search_key(text)
+    joined = key.replace(" ", "")
+    return f"{key}\n{joined}" if joined != key else key
+
+
+def search_index_of_key(key):
+    """``search_index`` for a key already made by ``search_key`` (re-indexing stored keys: the
+    ZWNJs were folded to spaces, so joining the spaces recovers the joined form)."""
+    if not key or "\n" in key:
+        return key
+    joined = key.replace(" ", "")
+    return f"{key}\n{joined}" if joined != key else key
+
+
 _MOBILE_RE = re.compile(r"09[0-9]{9}")
 
 

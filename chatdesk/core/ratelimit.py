@@ -39,6 +39,26 @@ def hit(scope, key, *, limit, window, message=None):
         raise RateLimited(message, retry_after=window)
 
 
+def count(scope, key, *, window):
+    """The attempts counted for ``key`` in the current window (0 for none or an empty key)."""
+    if not key:
+        return 0
+    return cache.get(_key(scope, key, window)) or 0
+
+
+def note(scope, key, *, window):
+    """Count one attempt without a limit (for a rule that looks at the count elsewhere)."""
+    if not key:
+        return 0
+    cache_key = _key(scope, key, window)
+    cache.add(cache_key, 0, timeout=window)
+    try:
+        return cache.incr(cache_key)
+    except ValueError:
+        cache.add(cache_key, 1, timeout=window)
+        return 1
+
+
 def reset(scope, key, *, window):
     cache.delete(_key(scope, key, window))
 

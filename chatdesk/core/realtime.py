@@ -6,6 +6,10 @@ gap in sequence numbers (or reconnect) and catch up from the database.
 
 The audience is decided here, when the event is built: the citizen group of a conversation gets
 citizen frames only; internal notes and staff-only fields go to staff groups.
+
+While the layer is unreachable (Redis down), failed broadcasts are one logged event, not one
+traceback each (``LayerOutage``): the first failure is logged with its traceback, the rest are
+counted, and the recovery is logged with the count.
 """
 
 import asyncio
@@ -14,6 +18,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 
@@ -52,6 +57,59 @@ def group_ticket_staff(ticket_id):
 def group_session(session_key):
     """Every console socket of one browser session (a digest: session keys stay out of Redis)."""
     return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+# --- an unreachable layer is one event, not one traceback per broadcast ------------------------
+class LayerOutage:
+    """Failed broadcasts while the channel layer (Redis) is down: the first failure logs one
+    WARNING with its traceback, the next ones are only counted (a busy desk makes thousands a
+    second), a reminder without a traceback is logged every ``REMIND_SECONDS`` while it lasts,
+    and the first broadcast that goes through again logs the recovery with the count."""
+
+    REMIND_SECONDS = 300
+
+    def __init__(self, logger):
+        self.log = logger
+        self.lock = threading.Lock()
+        self.since = None  # time.monotonic() of the first failure, None while the layer works
+        self.failures = 0
+        self.reminded = 0.0
+
+    @property
+    def down(self):
+        return self.since is not None
+
+    def failed(self, what):
+        now = time.monotonic()
+        with self.lock:
+            self.failures += 1
+            first = self.since is None
+            if first:
+                self.since = self.reminded = now
+            remind = not first and now - self.reminded >= self.REMIND_SECONDS
+            if remind:
+                self.reminded = now
+            failures, since = self.failures, self.since
+        if first:
+            self.log.warning(
+                "channel layer unreachable (%s failed); live broadcasts are dropped and counted until it is back "
+                "(clients catch up from the database)", what, exc_info=True,
+            )
+        elif remind:
+            self.log.warning("channel layer still unreachable after %.0f s; %d broadcasts dropped so far", now - since, failures)
+
+    def succeeded(self):
+        if self.since is None:  # the common case: no lock
+            return
+        with self.lock:
+            if self.since is None:
+                return
+            failures, lasted = self.failures, time.monotonic() - self.since
+            self.since, self.failures = None, 0
+        self.log.warning("channel layer reachable again after %.1f s; %d broadcasts were dropped meanwhile", lasted, failures)
+
+
+outage = LayerOutage(log)
 
 
 # --- the seam ---------------------------------------------------------------------------------
@@ -98,8 +156,11 @@ def _background_loop():
 def _inside_server_loop():
     """True in a thread that sync_to_async started from a server's event loop (a view or a
     consumer's database call): broadcasts are then published by that loop."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    # A thread that once served a loop keeps it in its thread-local after the loop closed (a
+    # finished test, a server shut down): only a loop still running can publish.
     return getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid() and (
-        getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
+        loop is not None and not loop.is_closed() and loop.is_running()
     )
 
 
@@ -115,8 +176,9 @@ def _send_now(group, message):
             loop.call_soon_threadsafe(_publish_in_order, loop, layer, group, message)
         else:
             _background_loop().run(layer.group_send(group, message), timeout=10)
+            outage.succeeded()
     except Exception:  # the layer is a doorbell: a failure costs latency, never data
-        log.warning("broadcast to %s failed", group, exc_info=True)
+        outage.failed(f"broadcast to {group}")
 
 
 # Broadcasts made on a database thread (a consumer's call, a view) are handed to the server's
@@ -149,7 +211,9 @@ async def _publish_after(previous, layer, group, message):
     try:
         await layer.group_send(group, message)
     except Exception:
-        log.warning("broadcast to %s failed", group, exc_info=True)
+        outage.failed(f"broadcast to {group}")
+    else:
+        outage.succeeded()
 
 
 def _after_commit(group, message):
@@ -217,7 +281,9 @@ async def typing(conversation_id, *, side, active, name=""):
     try:
         await layer.group_send(group, message)
     except Exception:
-        log.warning("typing broadcast failed", exc_info=True)
+        outage.failed("typing broadcast")
+    else:
+        outage.succeeded()
 
 
 # --- socket membership (consumers call these; they never touch the layer themselves) ---------
@@ -237,7 +303,7 @@ async def leave_all(consumer):
         try:
             await leave(consumer, group)
         except Exception:
-            log.warning("group_discard %s failed", group, exc_info=True)
+            outage.failed(f"group_discard {group}")
 
 
 # --- health ------------------------------------------------------------------------------------

@@ -19,6 +19,10 @@ own middlewares from settings; this middleware sets them too when missing, so th
 that skipped those middlewares still carries them.  It also sets ``Permissions-Policy``
 (no camera, microphone, location, payment, USB or sensors) and
 ``Cross-Origin-Resource-Policy: same-origin``.
+
+``Cache-Control: no-store, private`` on every response that did not set its own Cache-Control,
+static files excepted: the console, the tracking pages, the chat's and tickets' documents and
+every JSON answer hold a citizen's data, and a shared or back-button cache must not keep them.
 """
 
 from asgiref.sync import iscoroutinefunction
@@ -72,8 +76,18 @@ def content_security_policy(request):
     return "; ".join(parts)
 
 
+def _is_static(request):
+    """Uploads are never served from MEDIA_URL (private storage, downloads go through views)."""
+    return bool(settings.STATIC_URL) and request.path.startswith(settings.STATIC_URL)
+
+
 def apply_headers(request, response):
     headers = response.headers
+    # Pages and answers are personal more often than not (the console, a tracking page, a
+    # chat's documents, a form with what the citizen typed): none is kept by a browser or a
+    # proxy unless its view says otherwise.  Static files keep their own long caching.
+    if "Cache-Control" not in headers and not _is_static(request):
+        headers["Cache-Control"] = "no-store, private"
     headers.setdefault("Content-Security-Policy", content_security_policy(request))
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")

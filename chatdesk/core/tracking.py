@@ -15,8 +15,15 @@ def token_digest(token):
     return hashlib.sha256((token or "").encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def same_secret(a, b):
+    """Constant-time equality of two strings, whatever they hold: ``hmac.compare_digest``
+    raises TypeError on a str with non-ASCII characters (a typed contact, a token from a URL),
+    so both are compared as UTF-8 bytes (lone surrogates included)."""
+    return hmac.compare_digest((a or "").encode("utf-8", "surrogatepass"), (b or "").encode("utf-8", "surrogatepass"))
+
+
 def same_digest(a, b):
-    return hmac.compare_digest(a or "", b or "")
+    return same_secret(a, b)
 
 
 # --- tracking codes («کد پیگیری») -----------------------------------------------------------
@@ -89,7 +96,7 @@ def ticket_token(ticket, purpose):
 
 
 def check_ticket_token(ticket, purpose, token):
-    return isinstance(token, str) and hmac.compare_digest(ticket_token(ticket, purpose), token.strip().lower())
+    return isinstance(token, str) and same_secret(ticket_token(ticket, purpose), token.strip().lower())
 
 
 # --- the tracking PIN («رمز پیگیری») ----------------------------------------------------------
@@ -120,7 +127,7 @@ def parse_tracking_pin(text):
 
 def check_ticket_pin(ticket, text):
     pin = parse_tracking_pin(text)
-    return pin is not None and hmac.compare_digest(ticket_pin(ticket), pin)
+    return pin is not None and same_secret(ticket_pin(ticket), pin)
 
 
 def format_tracking_pin(pin, persian=False):

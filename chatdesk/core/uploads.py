@@ -8,8 +8,17 @@ each must hold together as that format:
   may hide inside compressed object streams, so names are decoded and Flate streams are
   inflated (bounded) before the scan.
 - JPEG: a walk over the marker segments from SOI to the scan finds a frame header with a real
-  size, and the image ends with EOI.
+  size; the image may end with EOI or, as many phones and scanners write them, without it.
 - PNG: the signature, an IHDR first, every chunk's length and CRC, and an IEND.
+- Images (JPEG and PNG) must then open and decode, whole, with Pillow (the decoder the rest of
+  the world's software agrees with): what Pillow cannot decode is damaged, whatever its
+  structure says.  A JPEG without EOI is decoded with the marker appended to a copy, which is
+  what Pillow itself does under ``ImageFile.LOAD_TRUNCATED_IMAGES`` (a process-wide switch,
+  not thread-safe, so it is never set here); the stored file is the one sent.  A JPEG cut
+  short inside its scan data decodes too (decoders show the missing part grey), as every
+  viewer opens it.  Decompression bombs stop before decoding: an image over
+  ``UPLOADS["MAX_PIXELS"]`` pixels (40 million) is refused from its header, and JPEGs decode
+  at one eighth scale (every coefficient is still read, the memory is 1/64).
 
 Anything a browser could run or render as a page is refused wherever it sits: HTML, SVG, XML or
 script markers in the first kilobyte (what browsers sniff), and a second file glued after the
@@ -28,6 +37,7 @@ kept for display only.
 """
 
 import hashlib
+import io
 import os
 import re
 import struct
@@ -37,6 +47,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from PIL import Image
 
 from .errors import ValidationError
 from .persian import clean_line, to_persian_digits
@@ -53,6 +64,7 @@ MESSAGES = {
     "file_active_content": "این PDF محتوای اجرایی (اسکریپت یا فرمان) دارد و پذیرفته نمی‌شود.",
     "file_polyglot": "این فایل محتوای دیگری (مانند صفحه وب یا فایل فشرده) در خود دارد و پذیرفته نمی‌شود.",
     "file_empty": "فایل خالی است.",
+    "image_too_large": "ابعاد این تصویر بیش از حد مجاز است (بیش از {pixels} میلیون نقطه)؛ تصویر کوچک‌تری بفرستید.",
 }
 KIND_NAMES = {"pdf": "PDF", "jpeg": "JPEG", "png": "PNG"}
 
@@ -97,8 +109,12 @@ def limits_display():
     return f"PDF، JPEG یا PNG، هر فایل حداکثر {to_persian_digits(max_bytes() // (1024 * 1024))} مگابایت"
 
 
+def max_pixels():
+    return settings.UPLOADS.get("MAX_PIXELS", 40_000_000)
+
+
 def _refuse(code, kind=None):
-    message = MESSAGES[code].format(kind=KIND_NAMES.get(kind, ""))
+    message = MESSAGES[code].format(kind=KIND_NAMES.get(kind, ""), pixels=to_persian_digits(max_pixels() // 1_000_000))
     raise ValidationError(message, code=code, field="file")
 
 
@@ -178,7 +194,8 @@ _JPEG_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0
 
 def _jpeg_end(content):
     """Walk the segments from SOI to SOS (a frame header with a size must come first), then
-    find the EOI that ends the entropy-coded data; returns the offset after EOI."""
+    find the EOI that ends the entropy-coded data; returns ``(scan data start, offset after
+    EOI)``, the second None for a JPEG without EOI."""
     pos, frame = 2, False
     while True:
         while pos < len(content) and content[pos] == 0xFF and pos + 1 < len(content) and content[pos + 1] == 0xFF:
@@ -205,8 +222,41 @@ def _jpeg_end(content):
         _refuse("file_damaged", "jpeg")
     end = content.rfind(b"\xff\xd9")
     if end < pos:
-        _refuse("file_damaged", "jpeg")
-    return end + 2
+        return pos, None  # no EOI: the scan data runs to the end of the file
+    return pos, end + 2
+
+
+# In entropy-coded data 0xFF is always followed by 0x00 or a marker, but other bytes are
+# random: only long textual tokens are looked for there (a chance match of ``<script`` is about
+# one in 2^56 per position), and a ZIP's end record near the end of the file.
+_SCAN_MARKUP = re.compile(rb"<(!doctype|html|body|script|svg|iframe|object|embed|\?xml|\?php)", re.IGNORECASE)
+
+
+def _check_open_jpeg_tail(content, scan_start):
+    """A JPEG without EOI: nothing that would make the file a second document."""
+    if _SCAN_MARKUP.search(content, scan_start) or b"PK\x05\x06" in content[-(64 * 1024 + 22):] or b"%%EOF" in content[-1024:]:
+        _refuse("file_polyglot")
+
+
+def _decode(kind, content, complete=True):
+    """Open and decode the whole image with Pillow; ValidationError when it cannot."""
+    data = content if complete else content + b"\xff\xd9"
+    try:
+        with Image.open(io.BytesIO(data), formats=[{"jpeg": "JPEG", "png": "PNG"}[kind]]) as image:
+            width, height = image.size
+            if not width or not height:
+                _refuse("file_damaged", kind)
+            if width * height > max_pixels():
+                _refuse("image_too_large")
+            if kind == "jpeg":
+                image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+            image.load()
+    except ValidationError:
+        raise
+    except Image.DecompressionBombError:
+        _refuse("image_too_large")
+    except Exception:  # noqa: BLE001 — whatever the decoder trips on, the image is damaged
+        _refuse("file_damaged", kind)
 
 
 def _pdf_names(data):
@@ -258,8 +308,14 @@ def _check_structure(kind, content):
         _check_pdf(content)
     elif kind == "png":
         _check_trailer(content[_png_end(content):])
+        _decode("png", content)
     else:
-        _check_trailer(content[_jpeg_end(content):])
+        scan, end = _jpeg_end(content)
+        if end is None:
+            _check_open_jpeg_tail(content, scan)
+        else:
+            _check_trailer(content[end:])
+        _decode("jpeg", content[:end] if end is not None else content, complete=end is not None)
 
 
 # --- names --------------------------------------------------------------------------------------

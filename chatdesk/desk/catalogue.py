@@ -17,7 +17,7 @@ from django.db.models import Prefetch, Q
 
 from chatdesk.core import clock
 from chatdesk.core.errors import ValidationError
-from chatdesk.core.persian import clean_line, clean_text, search_key, to_latin_digits, to_persian_digits
+from chatdesk.core.persian import clean_line, clean_text, search_index, search_key, to_latin_digits, to_persian_digits
 from chatdesk.directory.models import Unit
 
 from .models import Service, ServiceDocument, ServiceRule
@@ -67,8 +67,7 @@ def _key_for(service, documents, rules):
     parts = [service.identifier, service.name, service.summary, service.description]
     parts += [f"{d.title} {d.note}" for d in documents]
     parts += [f"{r.title} {r.number}" for r in rules]
-    key = search_key(" ".join(p for p in parts if p))
-    return f"{key}\n{key.replace(' ', '')}"
+    return search_index(" ".join(p for p in parts if p))
 
 
 @transaction.atomic
@@ -147,7 +146,7 @@ def search_services(query=""):
     services = _public_services()
     words = search_key(query[:MAX_QUERY_CHARS]).split()
     for word in words:
-        unit_ids = [u.pk for u in Unit.objects.filter(is_active=True).only("name") if word in search_key(u.name)]
+        unit_ids = [u.pk for u in Unit.objects.filter(is_active=True).only("name") if word in search_index(u.name)]
         services = services.filter(Q(search_key__contains=word) | Q(unit_id__in=unit_ids))
     return services.order_by("unit__menu_order", "unit_id", "order", "name")
 

@@ -35,6 +35,7 @@ def _form_page(request, *, form, template, context, submit):
     tickets.services.Opened) and redirects to the success page, or shows the errors (what the
     citizen typed is kept; files must be chosen again)."""
     status = 200
+    limited = None
     if request.method == "POST":
         status = 400
         guard_error = _challenge_error(request)
@@ -54,7 +55,7 @@ def _form_page(request, *, form, template, context, submit):
                     opened = submit(form)
                 except RateLimited as error:
                     form.add_error(None, error.message)
-                    status = 429
+                    status, limited = 429, error
                 except DomainError as error:
                     form.apply_error(error)
                 else:
@@ -68,7 +69,10 @@ def _form_page(request, *, form, template, context, submit):
         # Only when files were chosen: the browser does not keep them across the answer.
         "files_lost": request.method == "POST" and bool(form.file_fields()) and (bool(request.FILES) or bool(uploads.refused_files(request))),
     }
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if limited is not None:  # docs/security.md#rate-limits
+        response["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 def _challenge_error(request):

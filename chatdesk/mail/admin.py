@@ -23,7 +23,7 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(OutboundMail)
 class OutboundMailAdmin(ReadOnly):
-    list_display = ("to", "subject", "kind", "status", "attempts", "created", "sent", "last_error_short")
+    list_display = ("to", "subject", "kind", "status", "attempts", "created", "sent", "bounced", "last_error_short")
     list_filter = ("status", "kind")
     search_fields = ("to", "subject", "message_id", "ticket__code")
     # The HTML part is the same letter as the text part, with its markup: not shown here.
@@ -38,6 +38,13 @@ class OutboundMailAdmin(ReadOnly):
     @admin.display(description="ارسال")
     def sent(self, obj):
         return jalali.format_datetime(obj.sent_at)
+
+    @admin.display(description="برگشت")
+    def bounced(self, obj):
+        """When a delivery report said the mail did not arrive, and why."""
+        if not obj.bounced_at:
+            return ""
+        return f"{jalali.format_datetime(obj.bounced_at)}: {obj.bounce_reason[:120]}"
 
     @admin.display(description="آخرین خطا")
     def last_error_short(self, obj):

@@ -283,6 +283,27 @@ def _open(row, unit, parsed, body, files, *, subject=None, follow_up_of=None, na
     row.ticket, row.entry, row.unit = opened.ticket, opened.entry, unit
 
 
+def outbound_bounced(*, mail_id, reason, now=None):
+    """A delivery report says an outbound mail did not arrive: the mail is marked ``bounced``
+    with the report's reason, and when it belongs to a case the officials are told on the case
+    (tickets.services.ticket_mail_bounced: an internal timeline event and the notice on the
+    ticket page).  Once per mail: a second report of the same mail changes nothing."""
+    now = now or clock.now()
+    with transaction.atomic():
+        mail = OutboundMail.objects.select_for_update().filter(pk=mail_id).first()
+        if mail is None or mail.status == OutboundMail.Status.BOUNCED:
+            return mail
+        mail.status, mail.bounced_at, mail.bounce_reason = OutboundMail.Status.BOUNCED, now, (reason or "")[:500]
+        mail.save(update_fields=["status", "bounced_at", "bounce_reason"])
+        if mail.ticket_id:
+            ticket_services.ticket_mail_bounced(
+                ticket_id=mail.ticket_id, message_id=mail.message_id, to=mail.to, subject=mail.subject,
+                kind=mail.get_kind_display(), reason=mail.bounce_reason, entry_id=mail.entry_id, now=now,
+            )
+    log.warning("outbound mail %s to %s bounced: %s", mail.pk, mail.to, mail.bounce_reason)
+    return mail
+
+
 def _note_bounce(row, msg, now):
     ids = parsing.bounced_message_ids(msg)
     if not ids:
@@ -290,7 +311,7 @@ def _note_bounce(row, msg, now):
     mail = OutboundMail.objects.filter(message_id__in=ids).first()
     if mail is None:
         return
-    OutboundMail.objects.filter(pk=mail.pk, bounced_at__isnull=True).update(bounced_at=now)
+    outbound_bounced(mail_id=mail.pk, reason=parsing.bounce_reason(msg), now=now)
     row.ticket_id = mail.ticket_id
     row.unit_id = mail.ticket.unit_id if mail.ticket_id else None
     row.data = {"bounced": mail.message_id}

@@ -32,6 +32,7 @@ class OutboundMail(models.Model):
         SENDING = "sending", "در حال ارسال"
         SENT = "sent", "ارسال شد"
         FAILED = "failed", "ناموفق"
+        BOUNCED = "bounced", "برگشت خورد"  # the relay took it, the recipient's server refused it later
 
     message_id = models.CharField("شناسه پیام", max_length=255, unique=True)  # "<hex@domain>", fixed at creation
     kind = models.CharField("نوع", max_length=12, choices=Kind.choices)
@@ -55,6 +56,7 @@ class OutboundMail(models.Model):
     created_at = models.DateTimeField("زمان ایجاد")
     sent_at = models.DateTimeField("زمان ارسال", null=True, blank=True)
     bounced_at = models.DateTimeField("زمان برگشت", null=True, blank=True)
+    bounce_reason = models.CharField("علت برگشت", max_length=500, blank=True)  # from the delivery report
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -44,6 +44,11 @@ def _context(ticket, **extra):
     }
 
 
+# RFC 5322 §3.6.4: References is the whole chain of the thread.  A case with more mails than
+# this keeps its first and its latest ones (as mail clients trim it), so the header stays bounded.
+REFERENCES_MAX = 50
+
+
 def thread_headers(ticket):
     """Reply-To with the ticket's secret address; In-Reply-To and References so that every mail
     about one case is one thread in the citizen's client (and a reply names a mail we sent)."""
@@ -55,20 +60,18 @@ def thread_headers(ticket):
         .values_list("message_id", "received_at")
     )
     opening = (ticket.data or {}).get("email", {}).get("message_id")  # a ticket opened by an email
-    chain = []
-    if opening:
-        chain.append((opening, ticket.created_at))
-    if ours:
-        chain.append(ours[0])
-    chain += [x for x in (ours[-1:] + theirs[-1:])]
+    chain = [(opening, ticket.created_at)] if opening else []
+    chain += ours + theirs  # the whole thread, ours and the citizen's, in time order
     chain.sort(key=lambda pair: pair[1])
     refs = []
     for message_id, _when in chain:
         if message_id not in refs:
             refs.append(message_id)
+    if len(refs) > REFERENCES_MAX:  # the first (the thread's root) and the latest ones
+        refs = refs[:1] + refs[-(REFERENCES_MAX - 1):]
     headers = {"Reply-To": outbound.reply_address(ticket)}
     if refs:
-        headers["References"] = " ".join(refs[-10:])
+        headers["References"] = " ".join(refs)
         headers["In-Reply-To"] = refs[-1]
     return headers
 

@@ -5,29 +5,38 @@ Delivery is exactly once as far as the database can make it (docs/email.md):
 - a row is *claimed* with a conditional UPDATE that takes a lease (``locked_until`` + a random
   ``lease``); of two workers, one wins, on SQLite and PostgreSQL alike;
 - the row is marked sent only by the holder of the lease;
+- the lease is short (``MAIL["LEASE_SECONDS"]``, 60 s) and renewed every quarter of it by a
+  thread of the sending worker (``LeaseKeeper``) for as long as the send takes, so a slow relay
+  does not let a second worker send the mail again, and a mail held by a killed worker (whose
+  renewals stop with it) is taken up again within a minute;
 - a worker killed between claim and mark leaves a leased row that another worker claims again
   once the lease has run out.  If the SMTP server had already accepted the message, it is sent
   a second time with the *same* Message-ID, which receivers (and our own inbound path)
-  deduplicate.  That window (between the server's "250" and our UPDATE) is the only one left.
+  deduplicate.  That window (between the server's "250" and our UPDATE) is the only one left:
+  delivery is **at least once, with one Message-ID** (docs/email.md).
 """
 
 import datetime as dt
 import email.message
+import email.utils
+import zoneinfo
 import logging
 import re
 import secrets
 import smtplib
 import socket
+import threading
 import uuid
 from email.header import Header
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connections
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 
 from chatdesk.core import clock
-from chatdesk.core.tracking import ticket_token
+from chatdesk.core.tracking import same_secret, ticket_token
 
 from .models import OutboundMail
 
@@ -36,6 +45,7 @@ M = OutboundMail.Status
 
 # Marks our own mails, so one that comes back to us is recognised as a loop.
 LOOP_HEADER = "X-Chatdesk-Loop"
+TEHRAN = zoneinfo.ZoneInfo("Asia/Tehran")
 REPLY_TOKEN_CHARS = 26  # 26 base32 characters = 130 bits (the issue asks for at least 128)
 
 
@@ -89,9 +99,7 @@ def parse_reply_address(address):
 
 
 def check_reply_token(ticket, token):
-    import hmac
-
-    return isinstance(token, str) and len(token) == REPLY_TOKEN_CHARS and hmac.compare_digest(reply_token(ticket), token.lower())
+    return isinstance(token, str) and len(token) == REPLY_TOKEN_CHARS and same_secret(reply_token(ticket), token.lower())
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -147,6 +155,10 @@ class PersianMail(EmailMultiAlternatives):
 
     def message(self):
         msg = super().message()
+        # Django writes Date with "-0000" ("zone unknown", RFC 5322 §3.3) unless told to use the
+        # process's local time; the desk states Tehran's offset (+0330) itself.
+        del msg["Date"]
+        msg["Date"] = email.utils.format_datetime(clock.now().astimezone(TEHRAN))
         del msg["Subject"]
         # Bypass SafeMIME*.__setitem__, which would turn the Header back into a str.
         email.message.Message.__setitem__(msg, "Subject", Header(self.subject, "utf-8", header_name="Subject"))
@@ -194,6 +206,46 @@ def claim(now):
         if won:
             return OutboundMail.objects.get(pk=pk)
     return None
+
+
+def renew(mail):
+    """Extend the lease this worker holds on ``mail`` from now; False when it is no longer ours
+    (it ran out and another worker took the row)."""
+    until = clock.now() + dt.timedelta(seconds=settings.MAIL["LEASE_SECONDS"])
+    return bool(OutboundMail.objects.filter(pk=mail.pk, lease=mail.lease, status=M.SENDING).update(locked_until=until))
+
+
+class LeaseKeeper:
+    """``with LeaseKeeper(mail):`` around a send renews the lease every quarter of
+    ``LEASE_SECONDS`` from a thread of its own (smtplib blocks the sending thread), so the lease
+    runs out only when this process stops renewing it: killed or hung, not slow."""
+
+    def __init__(self, mail):
+        self.mail = mail
+        self.interval = max(0.05, settings.MAIL["LEASE_SECONDS"] / 4)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"chatdesk-mail-lease-{mail.pk}", daemon=True)
+
+    def _run(self):
+        try:
+            while not self.stop.wait(self.interval):
+                try:
+                    if not renew(self.mail):
+                        log.warning("mail %s: lease lost while sending (another worker may send it too, with the same Message-ID)", self.mail.pk)
+                        return
+                except Exception:  # noqa: BLE001 — the database may be down; the send goes on
+                    log.warning("mail %s: lease renewal failed", self.mail.pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
+        return False
 
 
 def backoff_seconds(attempts):
@@ -249,14 +301,17 @@ def send_due(*, now=None, batch=None):
     connection = None
     try:
         for _ in range(batch):
-            mail = claim(now)
+            # The lease runs from the moment of the claim, not from the start of the batch (a
+            # long batch would hand out leases that have already run out).
+            mail = claim(max(now, clock.now()))
             if mail is None:
                 break
             try:
-                if connection is None:
-                    connection = get_connection(fail_silently=False)
-                    connection.open()
-                connection.send_messages([build(mail)])
+                with LeaseKeeper(mail):
+                    if connection is None:
+                        connection = get_connection(fail_silently=False)
+                        connection.open()
+                    connection.send_messages([build(mail)])
             except Exception as error:  # noqa: BLE001 — every failure is recorded on the row
                 mark_failed(mail, error, now)
                 _close(connection)

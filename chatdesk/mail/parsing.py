@@ -137,6 +137,43 @@ def bounced_message_ids(msg):
     return ids
 
 
+_BOUNCE_STATUS = (  # RFC 3463 enhanced status codes, most specific first
+    ("5.1.1", "نشانی ایمیل گیرنده وجود ندارد"),
+    ("5.1.", "نشانی ایمیل گیرنده نادرست است"),
+    ("5.2.2", "صندوق ایمیل گیرنده پر است"),
+    ("5.2.", "صندوق ایمیل گیرنده پیام نمی‌پذیرد"),
+    ("5.7.", "کارگزار ایمیل گیرنده پیام را نپذیرفت (سیاست امنیتی یا هرزنامه)"),
+    ("4.", "ایمیل پس از چند بار تلاش به گیرنده نرسید"),
+    ("5.", "کارگزار ایمیل گیرنده پیام را نپذیرفت"),
+)
+
+
+def bounce_reason(msg):
+    """Why a delivery report says the mail did not arrive: a Persian sentence from its status
+    code, then the status and the remote server's own words (``Diagnostic-Code``), e.g.
+    «نشانی ایمیل گیرنده وجود ندارد (5.1.1: smtp; 550 5.1.1 user unknown)»."""
+    status = diagnostic = ""
+    for part in msg.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        payload = part.get_payload()
+        blocks = payload if isinstance(payload, list) else []
+        if not blocks and isinstance(payload, str):
+            text = payload
+        else:
+            text = "\n".join(str(block) for block in blocks)
+        for line in text.splitlines():
+            name, _, value = line.partition(":")
+            name = name.strip().lower()
+            if name == "status" and not status:
+                status = value.strip()[:20]
+            elif name == "diagnostic-code" and not diagnostic:
+                diagnostic = " ".join(value.split())[:300]
+    sentence = next((text for prefix, text in _BOUNCE_STATUS if status.startswith(prefix)), "ایمیل به گیرنده نرسید")
+    detail = ": ".join(x for x in (status, diagnostic) if x)
+    return f"{sentence} ({detail})" if detail else sentence
+
+
 # --- the text for the timeline ----------------------------------------------------------------
 _WROTE_RE = re.compile(r"(wrote|schrieb|a écrit|escribió|نوشت|نوشته است)\s*:\s*$", re.IGNORECASE)
 _ORIGINAL_RE = re.compile(

@@ -6,18 +6,17 @@
   (tracking.ticket_token), or a browser session that already proved one of these.
 """
 
-import hmac
-
-from chatdesk.chats.access import access_conversation_for_token
+from chatdesk.chats.access import access_conversation_for_official, access_conversation_for_token
 from chatdesk.core.errors import NotFound
 from chatdesk.core.persian import normalize_mobile, to_latin_digits
-from chatdesk.core.tracking import check_ticket_pin, check_ticket_token, parse_tracking_code, parse_tracking_pin
+from chatdesk.core.tracking import check_ticket_pin, check_ticket_token, parse_tracking_code, parse_tracking_pin, same_secret
 from chatdesk.directory.models import Official
 from chatdesk.directory.selectors import unit_ids_for_official
 
-from .models import Ticket
+from .models import Attachment, Ticket
 
 SESSION_KEY = "chatdesk.tracked_tickets"
+DOCUMENT_NOT_FOUND = "پرونده یافت نشد یا نشانی آن معتبر نیست."
 SESSION_LIMIT = 20
 
 
@@ -64,12 +63,12 @@ def _contact_matches(ticket, contact):
     if parse_tracking_pin(contact):  # the PIN a chat's ticket shows in the widget (core/tracking.py)
         return check_ticket_pin(ticket, contact)
     if "@" in contact:
-        return bool(ticket.citizen_email) and hmac.compare_digest(ticket.citizen_email.lower(), contact.lower())
+        return bool(ticket.citizen_email) and same_secret(ticket.citizen_email.lower(), contact.lower())
     try:
         mobile = normalize_mobile(to_latin_digits(contact))
     except ValueError:
         return False
-    return bool(ticket.citizen_mobile) and hmac.compare_digest(ticket.citizen_mobile, mobile)
+    return bool(ticket.citizen_mobile) and same_secret(ticket.citizen_mobile, mobile)
 
 
 def access_ticket_for_citizen(code, contact):
@@ -116,3 +115,44 @@ def access_ticket_for_conversation_token(token, *, address):
     if ticket is None:
         raise NotFound("این گفتگو هنوز به پرونده تبدیل نشده است.", code="not_found")
     return ticket
+# --- documents ----------------------------------------------------------------------------------
+def access_attachment_for_official(official, attachment_id):
+    """The one rule for an official reading a document, whatever the path (the console ticket
+    page's file URL, the chat's ``/api/chat/files/<id>/``): a document that belongs to a ticket
+    follows the ticket (its unit now: after a referral the first unit loses the ticket's
+    documents with the ticket, the chat's included); a chat document not (yet) on a ticket
+    follows its conversation.  NotFound for "does not exist" and "not yours" alike."""
+    attachment_id = _int(attachment_id)
+    attachment = Attachment.objects.filter(pk=attachment_id).first() if attachment_id is not None else None
+    if attachment is None or official is None:
+        raise NotFound(DOCUMENT_NOT_FOUND)
+    try:
+        if attachment.ticket_id is not None:
+            access_ticket_for_official(official, attachment.ticket_id)
+        elif attachment.conversation_id is not None:
+            access_conversation_for_official(official, attachment.conversation_id)
+        else:
+            raise NotFound()
+    except NotFound:
+        raise NotFound(DOCUMENT_NOT_FOUND) from None
+    return attachment
+
+
+def access_attachment_for_chat_token(token, attachment_id, *, address):
+    """The citizen's path to a chat document: the holder of that chat's token (through
+    ``chats.access.access_conversation_for_token``, the one rule for chat tokens).  A wrong
+    token, an unknown id and another chat's document give one and the same NotFound (nothing
+    tells a guesser which ids exist)."""
+    attachment_id = _int(attachment_id)
+    try:
+        conversation = access_conversation_for_token(token, address=address) if isinstance(token, str) and token else None
+    except NotFound:
+        conversation = None
+    attachment = (
+        Attachment.objects.filter(pk=attachment_id, conversation=conversation).first()
+        if conversation is not None and attachment_id is not None
+        else None
+    )
+    if attachment is None:
+        raise NotFound(DOCUMENT_NOT_FOUND)
+    return attachment

@@ -211,3 +211,19 @@ def counts_for_official(official, now):
 def unit_name_of_ticket(ticket_id):
     """The name of the unit a ticket is in now (the console's message after a referral)."""
     return Ticket.objects.filter(pk=ticket_id).values_list("unit__name", flat=True).first() or ""
+def mail_bounce_notice(ticket):
+    """The notice for the ticket page when a mail to the citizen came back
+    (services.ticket_mail_bounced), or None: none bounced, or the citizen wrote since (the
+    officials are in touch again).  ``{"to", "subject", "kind", "reason", "at" (datetime)}``."""
+    notice = (ticket.data or {}).get("mail_bounced")
+    if not isinstance(notice, dict):
+        return None
+    try:
+        at = dt.datetime.fromisoformat(notice.get("at") or "")
+    except ValueError:
+        return None
+    if Entry.objects.filter(ticket=ticket, kind=Entry.Kind.CITIZEN, created_at__gt=at).exists():
+        return None
+    # "sentence (status: the server's words)": the technical part is shown left to right.
+    sentence, _, detail = (notice.get("reason") or "").partition(" (")
+    return {**notice, "at": at, "reason_text": sentence, "reason_detail": detail[:-1] if detail.endswith(")") else detail}

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 
 from chatdesk.core import clock, events, ratelimit, realtime, uploads
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
-from chatdesk.core.persian import clean_line, clean_text, search_key
+from chatdesk.core.persian import clean_line, clean_text, search_index
 from chatdesk.core.tracking import new_tracking_code
 from chatdesk.directory import schedule
 from chatdesk.directory.models import Official, Unit
@@ -101,7 +101,7 @@ def _entry(ticket, kind, body="", *, public=True, official=None, data=None, chan
         created_at=created_at or now,
     )
     if body and kind != Entry.Kind.EVENT:
-        ticket.search_key = f"{ticket.search_key} {search_key(body)}".strip()
+        ticket.search_key = f"{ticket.search_key} {search_index(body)}".strip()
         Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
     if announce:
         _changed(ticket)
@@ -177,7 +177,7 @@ def _insert_ticket(**fields):
 
 def _index_ticket(ticket):
     parts = [ticket.code, ticket.subject, ticket.citizen_name, ticket.citizen_mobile, ticket.citizen_email]
-    ticket.search_key = search_key(" ".join(p for p in parts if p))
+    ticket.search_key = search_index(" ".join(p for p in parts if p))
     Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
 
 
@@ -440,6 +440,40 @@ def ticket_mark_viewed(*, ticket, official):
 
 
 # --- citizens ---------------------------------------------------------------------------------
+def ticket_mail_bounced(*, ticket_id, message_id, to, subject, kind, reason, entry_id=None, now=None):
+    """A mail to the citizen about this case came back (the mail app read a delivery report):
+    the officials are told on the case, since the citizen did not get what it said.  An
+    internal timeline event with the reason, the reply it carried marked, and the notice at the
+    top of the ticket page (``ticket.data["mail_bounced"]``, shown until the citizen writes
+    again).  Once per mail (``message_id``)."""
+    now = now or clock.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("unit").filter(pk=ticket_id).first()
+        if ticket is None:
+            raise NotFound()
+        dedup_key = f"bounce:{message_id}"[:255]
+        if _already_stored(ticket, dedup_key):
+            return ticket
+        notice = {"to": to, "subject": subject, "kind": kind, "reason": reason, "at": now.isoformat(), "entry": entry_id}
+        sentence, _, detail = (reason or "").partition(" (")
+        shown = f"{sentence} (\u2066{detail[:-1] if detail.endswith(')') else detail}\u2069)" if detail else sentence  # LTR isolate
+        _entry(
+            ticket, Entry.Kind.EVENT,
+            f"ایمیل «{kind}» به نشانی \u2066{to}\u2069 به شهروند نرسید و برگشت خورد: {shown}. "
+            "شهروند این ایمیل را دریافت نکرده است؛ از راه دیگری (تلفن) با او تماس بگیرید یا نشانی ایمیل را بررسی کنید.",
+            public=False, data={"event": "mail_bounced", **notice}, channel="system", dedup_key=dedup_key, now=now,
+        )
+        if entry_id:
+            bounced_entry = Entry.objects.filter(pk=entry_id, ticket=ticket).first()
+            if bounced_entry is not None:
+                bounced_entry.data = {**bounced_entry.data, "mail_bounced": True}
+                bounced_entry.save(update_fields=["data"])
+        ticket.data = {**ticket.data, "mail_bounced": notice}
+        Ticket.objects.filter(pk=ticket.pk).update(data=ticket.data)
+        _audit(ticket, "mail_bounced", changes={"to": to, "reason": reason}, now=now)
+    return ticket
+
+
 def ticket_follow_up(*, ticket_id, body, files=(), channel="web", dedup_key="", ip_address=None):
     """A citizen's message on their case (the tracking page or an email reply).  The caller has
     already checked the citizen may act on this ticket (access.py).  Reopens a waiting or

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chatdesk.core.access_log import log_attachment
 from chatdesk.core.auth import client_address
-from chatdesk.core import challenge, clock, ratelimit
+from chatdesk.core import challenge, clock, ratelimit, uploads
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.tracking import format_tracking_code, format_tracking_pin, parse_tracking_code, ticket_pin, ticket_token
 from chatdesk.core.views import json_body
@@ -128,6 +129,7 @@ def _ticket_context(official, ticket, now):
         "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی")],
         "priorities": Ticket.Priority.choices,
         "show_identity": ident.visible,
+        "mail_bounced": selectors.mail_bounce_notice(ticket),
     }
 
 
@@ -145,13 +147,14 @@ def console_ticket(request, ticket_id):
         try:
             if handler is None:
                 raise DomainError("درخواست نامعتبر است.", code="bad_request")
+            uploads.raise_if_refused(request)  # an oversized file refuses the whole reply
             handler(official, ticket, request.POST, request.FILES.getlist("files"))
         except NotFound:
             raise Http404 from None
         except DomainError as error:
             messages.error(request, error.message)
             kept = {"action": action, **{k: request.POST.get(k, "") for k in ("body", "reason", "to_unit", "then")}}
-            if request.FILES:
+            if request.FILES or uploads.refused_files(request):
                 kept["files_lost"] = True
             status = 400
         else:
@@ -186,29 +189,74 @@ def console_file(request, ticket_id, attachment_id):
     official, ticket, denied = _official_and_ticket(request, ticket_id)
     if denied:
         return denied
-    attachment = selectors.attachment_of_ticket(ticket, attachment_id)
-    if attachment is None:
+    try:
+        attachment = access.access_attachment_for_official(official, attachment_id)
+    except NotFound:
+        raise Http404 from None
+    if attachment.ticket_id != ticket.pk:
         raise Http404
-    from chatdesk.core.access_log import log_attachment
-
     log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
     return _download(attachment)
 
 
+@require_GET
+def chat_file_download(request, attachment_id):
+    """``GET /api/chat/files/<id>/`` (docs/protocol.md): the chat token holder (``X-Chat-Token``)
+    or an official, by the same rule as the ticket page's file URLs; one JSON 404 for a wrong
+    token, a missing id and a document that is not the caller's."""
+    token = request.META.get("HTTP_X_CHAT_TOKEN")
+    try:
+        if token:
+            attachment = access.access_attachment_for_chat_token(token, attachment_id, address=client_address(request))
+        else:
+            official = official_for_user(request.user)
+            attachment = access.access_attachment_for_official(official, attachment_id)
+            log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
+    except NotFound as error:
+        return JsonResponse({"error": error.as_dict()}, status=404, json_dumps_params={"ensure_ascii": False})
+    except RateLimited as error:  # an address locked out for guessing chat tokens
+        return _rate_limited(JsonResponse({"error": error.as_dict()}, status=429, json_dumps_params={"ensure_ascii": False}), error)
+    return _download(attachment)
+
+
 # --- public tracking ------------------------------------------------------------------------------
+LOOKUP_REFUSED = "تلاش‌های پیگیری از این نشانی بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید."
+
+
 def _lookup_limits(request, code):
+    """Before a lookup: the per-address limit (every lookup), and for a code that is being
+    guessed (``LOOKUPS_PER_CODE`` failed lookups of it in the window, from anywhere) a small
+    limit of failures on that code per address.  A known code is never locked for everyone:
+    its owner, from an address that has not been guessing it, still opens it with the right
+    contact (and the link in the emails always works)."""
     settings_ = settings.TICKETS
     window = settings_["LOOKUP_WINDOW_SECONDS"]
-    message = "تلاش‌های پیگیری از این نشانی بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید."
-    ratelimit.hit("track-address", (client_address(request) or None), limit=settings_["LOOKUPS_PER_ADDRESS"], window=window, message=message)
-    if code:  # guessing the contact of one known code from many addresses
-        ratelimit.hit("track-code", code, limit=settings_["LOOKUPS_PER_CODE"], window=window, message=message)
+    address = client_address(request) or None
+    ratelimit.hit("track-address", address, limit=settings_["LOOKUPS_PER_ADDRESS"], window=window, message=LOOKUP_REFUSED)
+    if code and address and ratelimit.count("track-code-failed", code, window=window) >= settings_["LOOKUPS_PER_CODE"]:
+        if ratelimit.count("track-code-address-failed", f"{code}:{address}", window=window) >= settings_["LOOKUP_FAILURES_PER_CODE_AND_ADDRESS"]:
+            raise RateLimited(LOOKUP_REFUSED, retry_after=window)
+
+
+def _lookup_failed(request, code):
+    """After a failed lookup of a well-formed code: counted per code and per (code, address)."""
+    window = settings.TICKETS["LOOKUP_WINDOW_SECONDS"]
+    if code:
+        ratelimit.note("track-code-failed", code, window=window)
+        ratelimit.note("track-code-address-failed", f"{code}:{client_address(request) or ''}", window=window)
+
+
+def _rate_limited(response, error):
+    """A 429 page or answer carries ``Retry-After`` (docs/security.md#rate-limits)."""
+    response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
 def track_lookup(request):
     error = None
     status = 200
+    limited = None
     code_text = request.POST.get("code", request.GET.get("code", ""))
     contact = request.POST.get("contact", "")
     if request.method == "POST":
@@ -221,8 +269,9 @@ def track_lookup(request):
                 raise NotFound("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code")
             ticket = access.access_ticket_for_citizen(code, contact)
         except RateLimited as exc:
-            error, status = exc.message, 429
+            error, status, limited = exc.message, 429, exc
         except NotFound as exc:
+            _lookup_failed(request, code)
             error, status = exc.message, 404
         except DomainError as exc:  # the security question
             error, status = exc.message, 400
@@ -230,7 +279,8 @@ def track_lookup(request):
             access.remember_in_session(request.session, ticket)
             return redirect("tickets:track-case", code=ticket.code)
     guard = challenge.new() if challenge.enabled() else None
-    return render(request, "tickets/track_lookup.html", {"error": error, "code": code_text, "contact": contact, "challenge": guard}, status=status)
+    response = render(request, "tickets/track_lookup.html", {"error": error, "code": code_text, "contact": contact, "challenge": guard}, status=status)
+    return _rate_limited(response, limited) if limited else response
 
 
 @require_GET
@@ -252,26 +302,31 @@ def track_case(request, code):
         return redirect(reverse("tickets:track") + "?code=" + (parse_tracking_code(code) or ""))
     status = 200
     kept = ""
+    limited = None
     if request.method == "POST":
         try:
+            uploads.raise_if_refused(request)  # an oversized file refuses the whole follow-up
             services.ticket_follow_up(
                 ticket_id=ticket.pk, body=request.POST.get("body"), files=request.FILES.getlist("files"),
                 ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
             )
         except DomainError as error:
-            messages.error(request, error.message + (" فایل‌ها را دوباره انتخاب کنید." if request.FILES else ""))
+            files_chosen = bool(request.FILES) or bool(uploads.refused_files(request))
+            messages.error(request, error.message + (" فایل‌ها را دوباره انتخاب کنید." if files_chosen else ""))
             kept = request.POST.get("body", "")
             status = 429 if isinstance(error, RateLimited) else 400
+            limited = error if isinstance(error, RateLimited) else None
         else:
             messages.success(request, "پیام شما به پرونده افزوده شد.")
             return redirect("tickets:track-case", code=ticket.code)
         ticket.refresh_from_db()
-    return render(
+    response = render(
         request,
         "tickets/track_case.html",
         {"ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key()},
         status=status,
     )
+    return _rate_limited(response, limited) if limited else response
 
 
 @require_GET

@@ -208,3 +208,70 @@ def test_every_model_of_every_app_is_in_the_archive(populated, tmp_path):
     order = [m["model"] for m in backup.read_manifest(archive)["models"]]
     assert order.index("directory.unit") < order.index("chats.conversation") < order.index("chats.message")
     assert order.index("auth.user") < order.index("directory.official")
+
+
+# --- what a damaged archive is told (issue #20) -----------------------------------------------
+def _refusal(path):
+    with pytest.raises(backup.BackupError) as info:
+        backup.verify(path)
+    return str(info.value)
+
+
+def _no_english(message):
+    """Persian for the operator: no tarfile/zlib wording (member names and 'gzip'/'tar' aside)."""
+    for word in ("file could not be opened", "method", "Error", "empty file", "not a gzip", "invalid", "truncated", "CRC"):
+        assert word not in message, message
+
+
+def test_a_damaged_archive_is_described_in_persian(populated, tmp_path):
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", output=str(archive), no_progress=True, stdout=io.StringIO())
+    blob = archive.read_bytes()
+    members = list(backup.read_manifest(archive)["files"])
+
+    empty = tmp_path / "empty.tar.gz"
+    empty.write_bytes(b"")
+    message = _refusal(empty)
+    assert "خالی" in message and "۰ بایت" in message
+    _no_english(message)
+    with pytest.raises(CommandError) as info:  # the command says the same
+        call_command("restore", str(empty), no_progress=True, stdout=io.StringIO())
+    assert "خالی" in str(info.value)
+
+    other = tmp_path / "notes.txt"
+    other.write_text("یادداشت\n", encoding="utf-8")
+    message = _refusal(other)
+    assert "gzip نیست" in message
+    _no_english(message)
+
+    # one byte flipped in the middle: damaged data, not "no manifest"
+    flipped = tmp_path / "flipped.tar.gz"
+    for at in (len(blob) // 3, len(blob) // 2, len(blob) * 3 // 5):
+        flipped.write_bytes(blob[:at] + bytes([blob[at] ^ 0x40]) + blob[at + 1:])
+        message = _refusal(flipped)
+        assert "manifest" not in message and ("خراب" in message or "تغییر کرده" in message), message
+        assert any(f"«{name}»" in message for name in members), message  # names where
+        _no_english(message)
+
+    # cut short: truncated, with the member being read
+    truncated = tmp_path / "truncated.tar.gz"
+    truncated.write_bytes(blob[: len(blob) * 2 // 3])
+    message = _refusal(truncated)
+    assert "ناقص" in message and "بریده" in message and any(f"«{name}»" in message for name in members), message
+    assert not any(ch.isascii() and ch.isdigit() for ch in message.replace("data/", "").split("»")[-1]), message
+    _no_english(message)
+
+    # a whole tar.gz without the manifest
+    bare = tmp_path / "bare.tar.gz"
+    with tarfile.open(archive, "r:gz") as src, tarfile.open(bare, "w:gz") as dst:
+        for member in src:
+            if member.name != backup.MANIFEST:
+                dst.addfile(member, src.extractfile(member))
+    message = _refusal(bare)
+    assert "manifest.json" in message and "ندارد" in message and "سالم" in message
+
+    # a member whose content changed: named
+    altered = tmp_path / "altered.tar.gz"
+    _tamper(archive, altered, "media/readme", lambda data: b"evil\n")
+    message = _refusal(altered)
+    assert "«media/readme.txt»" in message and "SHA-256" in message

@@ -72,3 +72,12 @@ def test_the_tracking_lookup_asks_too(settings):
     page = client.get("/track/").content.decode()
     refused = client.post("/track/", {"code": "1234", "contact": "09121112233", "challenge_token": from_page(page)[0], "challenge_answer": "x"})
     assert refused.status_code == 400 and "پرسش امنیتی" in refused.content.decode()
+
+
+def test_a_wrong_answer_uses_up_the_question():
+    c = challenge.new()
+    right = solve(c.token)
+    with pytest.raises(ValidationError):
+        challenge.verify(c.token, str(int(right) + 1))
+    with pytest.raises(ValidationError):  # the right answer after a wrong one: a second guess
+        challenge.verify(c.token, right)

@@ -8,6 +8,8 @@ from chatdesk.core.persian import (
     clean_text,
     normalize_mobile,
     normalize_national_code,
+    search_index,
+    search_index_of_key,
     search_key,
     to_latin_digits,
     to_persian_digits,
@@ -82,3 +84,10 @@ def test_jalali_long_date_names_the_weekday():
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError):
         jalali.format_datetime(dt.datetime(2026, 1, 1))
+
+
+def test_the_search_index_holds_the_spaced_and_the_joined_form():
+    assert search_index("ثبت\u200cنام دانشجو") == "ثبت نام دانشجو\nثبتنامدانشجو"
+    assert search_index("ثبتنام") == "ثبتنام"  # nothing to join
+    for text in ("ثبت\u200cنام دانشجو", "كارت ملي ۱۲۳", "", "یک"):
+        assert search_index_of_key(search_key(text)) == search_index(text)  # the re-index step

@@ -152,8 +152,78 @@ def test_jpeg_magic_alone_is_refused():
     assert refused(b"\xff\xd8\xff\xe0" + b"A" * 100, "x.jpg").code == "file_damaged"
 
 
-def test_jpeg_without_end_of_image_is_refused():
-    assert refused(JPEG[:-2], "x.jpg").code == "file_damaged"
+# --- images are judged by a real decoder (Pillow) -----------------------------------------------
+def photo(width=640, height=480, **save):
+    """A real photo-like JPEG written by Pillow (libjpeg), with detail in it."""
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height))
+    pixels = image.load()
+    for x in range(0, width, 3):
+        for y in range(0, height, 2):
+            pixels[x, y] = (x % 256, y % 256, (x * y) % 256)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85, **save)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_jpeg_without_its_end_marker_is_accepted_as_decoders_open_it(progressive):
+    """Phones and scanners write JPEGs without EOI; every decoder opens them."""
+    whole = photo(progressive=progressive)
+    assert whole.endswith(b"\xff\xd9")
+    checked = uploads.check(upload(whole[:-2], "اسکن.jpg"))
+    assert checked.content_type == "image/jpeg" and checked.content == whole[:-2]  # stored as sent
+    assert uploads.check(upload(JPEG[:-2], "x.jpg")).content_type == "image/jpeg"
+
+
+def test_a_jpeg_without_end_marker_still_cannot_carry_a_page_or_an_archive():
+    assert refused(photo()[:-2] + b"<script>alert(1)</script>", "x.jpg").code == "file_polyglot"
+    zip_end = b"PK\x05\x06" + b"\x00" * 18
+    assert refused(photo()[:-2] + b"PK\x03\x04" + b"\x00" * 40 + zip_end, "x.jpg").code == "file_polyglot"
+
+
+def _png_chunks(content):
+    import struct
+
+    pos, out = 8, []
+    while pos < len(content):
+        length, kind = struct.unpack(">I4s", content[pos:pos + 8])
+        out.append((kind, content[pos + 8:pos + 8 + length]))
+        pos += 12 + length
+    return out
+
+
+def _png_build(chunks):
+    import struct
+
+    return b"\x89PNG\r\n\x1a\n" + b"".join(
+        struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF) for kind, data in chunks
+    )
+
+
+def test_a_png_whose_pixels_do_not_decode_is_refused_though_its_chunks_hold_together():
+    broken = [(k, b"\x78\x9c" + b"\xff" * (len(d) - 2) if k == b"IDAT" else d) for k, d in _png_chunks(PNG)]
+    assert refused(_png_build(broken), "x.png").code == "file_damaged"  # every CRC is right
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded():
+    """20,000 × 20,000 one-bit pixels (400 million) in a few tens of kilobytes."""
+    import struct
+
+    width = height = 20_000
+    row = b"\x00" + b"\x00" * (width // 8)
+    packer = zlib.compressobj(9)
+    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    bomb = _png_build([(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)), (b"IDAT", data), (b"IEND", b"")])
+    assert len(bomb) < 200_000
+    error = refused(bomb, "bomb.png")
+    assert error.code == "image_too_large" and "میلیون" in error.message
+
+
+def test_svg_and_other_non_images_named_jpg_are_still_refused():
+    assert refused(b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "x.jpg").code in ("file_type", "file_polyglot")
+    assert refused(b"GIF89a" + b"\x00" * 40, "x.jpg").code == "file_type"
 
 
 def test_empty_file_is_refused():

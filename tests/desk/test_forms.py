@@ -163,6 +163,7 @@ def test_rate_limit_per_address(client, unit):
         statuses.append(response.status_code)
     assert statuses[:10] == [302] * 10
     assert statuses[10] == 429
+    assert int(response["Retry-After"]) > 0  # docs/security.md#rate-limits
     assert "فرم‌های زیادی" in response.content.decode()
     assert Ticket.objects.count() == 10
 

@@ -213,3 +213,108 @@ def test_four_concurrent_workers_send_each_mail_once(open_ticket, smtp_server):
     ids = smtp_server.sink.message_ids()
     assert len(ids) == 20 and len(set(ids)) == 20
     assert OutboundMail.objects.filter(status="sent").count() == 20
+
+
+def test_the_default_lease_is_short():
+    """A mail held by a killed worker waits at most a minute (it used to be five)."""
+    from django.conf import settings
+
+    assert settings.MAIL["LEASE_SECONDS"] <= 60
+
+
+class SlowSink:
+    """A relay that takes ``delay`` seconds before answering 250 to DATA."""
+
+    def __init__(self, delay):
+        self.delay = delay
+        self.message_ids = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        await asyncio.sleep(self.delay)
+        self.message_ids.append(email.message_from_bytes(envelope.original_content)["Message-ID"])
+        return "250 2.0.0 OK"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_send_slower_than_the_lease_is_not_sent_twice(open_ticket, smtp_port, settings):
+    """The sending worker renews its lease while the relay is slow: a second worker sweeping the
+    whole time never takes the mail, and it goes out once."""
+    from aiosmtpd.controller import Controller
+
+    settings.MAIL = {**settings.MAIL, "LEASE_SECONDS": 1}
+    sink = SlowSink(delay=2.5)
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port, decode_data=False)
+    controller.start()
+    try:
+        open_ticket()
+        first_done = threading.Event()
+        sent = {}
+
+        def first():
+            try:
+                sent["first"] = services.outbox_send()
+            finally:
+                first_done.set()
+                connection.close()
+
+        def second():
+            sent["second"] = 0
+            try:
+                while not first_done.wait(0.1):
+                    sent["second"] += services.outbox_send()
+            finally:
+                connection.close()
+
+        a = threading.Thread(target=first)
+        a.start()
+        while not OutboundMail.objects.filter(status="sending").exists():  # the first holds it
+            threading.Event().wait(0.02)
+        b = threading.Thread(target=second)
+        b.start()
+        a.join(20)
+        b.join(20)
+    finally:
+        controller.stop()
+    mail = OutboundMail.objects.get()
+    assert len(sink.message_ids) == 1 and sink.message_ids == [mail.message_id]
+    assert (sent["first"], sent["second"]) == (1, 0)
+    assert mail.status == "sent" and mail.attempts == 1
+
+
+def test_the_date_header_states_tehrans_offset(open_ticket):
+    """Not "-0000" (zone unknown): the moment and its offset, parsed back exactly."""
+    from email.utils import parsedate_to_datetime
+
+    open_ticket()
+    moment = dt.datetime(2026, 12, 7, 8, 30, 15, tzinfo=dt.timezone.utc)
+    with clock.frozen_at(moment):
+        date = outbound.build(OutboundMail.objects.get()).message()["Date"]
+    assert date.endswith("+0330") and "-0000" not in date
+    assert parsedate_to_datetime(date) == moment
+
+
+def test_a_reply_references_the_whole_thread(open_ticket, official):
+    """Every mail of the case, ours and the citizen's, in order; In-Reply-To the latest."""
+    from chatdesk.mail import inbound
+    from chatdesk.mail.models import InboundMail
+
+    from .conftest import load
+
+    ticket = open_ticket()
+    chain = [OutboundMail.objects.get(ticket=ticket).message_id]
+    for i in range(3):
+        moment = timezone.now() + dt.timedelta(minutes=10 * (i + 1))
+        with clock.frozen_at(moment):
+            ticket_services.ticket_reply(ticket_id=ticket.pk, official=official, body=f"پاسخ شماره {i}")
+        chain.append(OutboundMail.objects.filter(ticket=ticket).latest("id").message_id)
+        with clock.frozen_at(moment + dt.timedelta(minutes=1)):
+            raw = load("gmail_reply_quoted.eml", FROM=ticket.citizen_email, REPLY_TO=outbound.reply_address(ticket), REF=chain[-1])
+            inbound.receive(raw, recipients=[outbound.reply_address(ticket)])
+        chain.append(InboundMail.objects.latest("id").message_id)
+    with clock.frozen_at(timezone.now() + dt.timedelta(hours=2)):
+        ticket_services.ticket_reply(ticket_id=ticket.pk, official=official, body="پاسخ پایانی")
+    last = OutboundMail.objects.filter(ticket=ticket).latest("id")
+    assert last.headers["References"].split() == chain
+    assert last.headers["In-Reply-To"] == chain[-1]

@@ -287,3 +287,38 @@ def test_list_filters_by_status_unit_assignee_sla_and_jalali_dates(unit, other_u
     assert got(sla="breached") == {old}  # a month without an answer
     assert filters(date_from="1405/13/40").errors
 
+
+
+def test_a_word_is_found_whether_typed_with_a_zwnj_a_space_or_nothing(unit, officials):
+    """«ثبتنام» finds «ثبت‌نام» (issue #20), and every other pairing of the three typings."""
+    zwnj = open_ticket(unit, subject="ثبت\u200cنام دوره تابستانی", body="متن")
+    spaced = open_ticket(unit, subject="درخواست", body="کارت پایان خدمت")
+    joined = open_ticket(unit, subject="درخواست", body="گواهینامه رانندگی")
+    a = officials["a"]
+
+    def found(q):
+        return set(selectors.tickets_for_official(a, filters(q=q, status=""), MONDAY_10))
+
+    for typed in ("ثبتنام", "ثبت نام", "ثبت\u200cنام"):
+        assert found(typed) == {zwnj}, typed
+    for typed in ("پایانخدمت", "پایان خدمت", "پایان\u200cخدمت"):
+        assert found(typed) == {spaced}, typed
+    for typed in ("گواهینامه", "گواهی نامه", "گواهی\u200cنامه"):
+        assert found(typed) == {joined}, typed
+
+
+def test_the_migration_reindexes_keys_stored_before(unit, officials):
+    """Keys written before the joined form existed are re-indexed by tickets 0003."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from chatdesk.core.persian import search_key
+    from chatdesk.tickets.models import Ticket
+
+    ticket = open_ticket(unit, subject="ثبت\u200cنام دوره", body="متن")
+    Ticket.objects.filter(pk=ticket.pk).update(search_key=search_key(f"{ticket.code} ثبت\u200cنام دوره"))  # the old form
+    found = lambda q: set(selectors.tickets_for_official(officials["a"], filters(q=q, status=""), MONDAY_10))  # noqa: E731
+    assert found("ثبتنام") == set()
+    import_module("chatdesk.tickets.migrations.0004_search_key_joined").forwards(apps, None)
+    assert found("ثبتنام") == {ticket} and found("ثبت نام") == {ticket}
