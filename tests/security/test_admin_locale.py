@@ -210,6 +210,10 @@ def test_a_form_with_jalali_datetimes_saves_back_unchanged(db, path):
 
     client = _admin_client()
     user = get_user_model().objects.get(username="boss")
+    # Pinned, not the real clock: the page must show 15 Azar whatever day the test runs (it failed
+    # after midnight Tehran time, when the account's real creation day was the 16th).
+    user.date_joined = NOW
+    user.save(update_fields=["date_joined"])
     with clock.frozen_at(NOW):
         token = AgencyToken.objects.create(name="دستگاه", token_digest="d" * 64, prefix="abcd1234", expires_at=NOW)
     joined = user.date_joined
