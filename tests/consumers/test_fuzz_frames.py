@@ -238,6 +238,11 @@ def _stored():
 async def _throw(world, sock, wire):
     """Send one input and a ping; return every frame up to the ping's pong."""
     kind, value = wire
+    # A barrier first: whatever an earlier example left on the socket (a late answer on a loaded
+    # machine) is read and dropped here, so it is never taken for this input's answer.
+    await sock.send({"type": "ping"})
+    while (await sock.recv(timeout=10))["type"] != "pong":
+        pass
     # straight to the application (the communicator's send_to refuses an empty frame)
     if kind == "bytes":
         await sock.comm.send_input({"type": "websocket.receive", "bytes": value})
