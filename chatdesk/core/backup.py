@@ -347,7 +347,7 @@ def diagnose(archive):
             while True:
                 header = stream.read_exactly(tarfile.BLOCKSIZE)
                 if len(header) < tarfile.BLOCKSIZE:
-                    return (f"بایگانی ناقص است: پیش از پایان بریده شده ({where}؛ حجم پرونده {_size_display(size)}). "
+                    return (f"بایگانی ناقص است: پیش از پایان بریده شده ({where}؛ حجم فایل {_size_display(size)}). "
                             "احتمالاً رونوشت یا پشتیبان‌گیری کامل نشده است.")
                 if header == bytes(tarfile.BLOCKSIZE):
                     break  # the end-of-archive blocks
@@ -365,7 +365,7 @@ def diagnose(archive):
                 blocks = (info.size + tarfile.BLOCKSIZE - 1) // tarfile.BLOCKSIZE * tarfile.BLOCKSIZE
                 data = stream.read_exactly(blocks)
                 if len(data) < blocks:
-                    return (f"بایگانی ناقص است: در میانهٔ عضو «{name}» بریده شده (حجم پرونده {_size_display(size)}). "
+                    return (f"بایگانی ناقص است: در میانهٔ عضو «{name}» بریده شده (حجم فایل {_size_display(size)}). "
                             "احتمالاً رونوشت یا پشتیبان‌گیری کامل نشده است.")
                 if info.type == tarfile.XHDTYPE:
                     pax = data[:info.size].decode("utf-8", "replace")
@@ -380,7 +380,7 @@ def diagnose(archive):
             while stream.read_exactly(CHUNK):  # to the gzip trailer: its CRC and length
                 pass
         except EOFError:
-            return (f"بایگانی ناقص است: دادهٔ فشرده پیش از پایان بریده شده ({where}؛ حجم پرونده {_size_display(size)}). "
+            return (f"بایگانی ناقص است: دادهٔ فشرده پیش از پایان بریده شده ({where}؛ حجم فایل {_size_display(size)}). "
                     "احتمالاً رونوشت یا پشتیبان‌گیری کامل نشده است.")
         except (zlib.error, gzip.BadGzipFile, OSError):
             return (f"دادهٔ فشردهٔ بایگانی خراب است ({where}): چند بایت از پرونده تغییر کرده است "

@@ -75,7 +75,7 @@ def test_an_oversized_file_refuses_the_whole_console_reply(ticket, officials, se
     })
     assert response.status_code == 400
     page = response.content.decode()
-    assert "«نامه»" in page and "حجم پرونده بیش از" in page and "پاسخ با پیوست" in page
+    assert "«نامه»" in page and "حجم فایل بیش از" in page and "پاسخ با پیوست" in page
     assert Entry.objects.count() == entries and not Attachment.objects.exists()
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.NEW
