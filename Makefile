@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-night install assets services browser nginx faketime migrate demo clean
+.PHONY: run test test-night lint-js install assets services browser nginx faketime migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,12 @@ NIGHT ?= 2026-12-11 19:30:00
 test-night: install faketime
 	TZ=UTC faketime -f "@$(NIGHT)" $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/integration
 
-test: install browser nginx faketime services
+# ESLint (a devDependency in package-lock.json, installed by npm ci) over the project's own
+# scripts in static/js; eslint.config.js leaves static/vendor and node_modules alone.
+lint-js: node_modules/.package-lock.json
+	node_modules/.bin/eslint --max-warnings=0 .
+
+test: install browser nginx faketime services lint-js
 	$(PY) -m pytest -q tests --ignore=tests/e2e
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q tests/e2e -p no:asyncio
 	$(MAKE) --no-print-directory test-night

@@ -1,4 +1,7 @@
-"""Copy the front-end assets installed by npm (package-lock.json) into static/vendor/."""
+"""Copy the front-end assets installed by npm (package-lock.json) into static/vendor/.
+
+Only the files named in FILES are copied: the devDependencies (ESLint and its config packages,
+used by `make lint-js`) stay in node_modules and never reach static/vendor or collectstatic."""
 
 import shutil
 import sys

@@ -20,10 +20,10 @@
   function showPersian(input) {
     var value = toPersian(input.value);
     if (value === input.value) return;
-    var start = input.selectionStart, end = input.selectionEnd; // same length: the caret stays put
+    var from = input.selectionStart, to = input.selectionEnd; // same length: the caret stays put
     input.value = value;
-    if (document.activeElement === input && start !== null) {
-      try { input.setSelectionRange(start, end); } catch (e) { /* not a text field */ }
+    if (document.activeElement === input && from !== null) {
+      try { input.setSelectionRange(from, to); } catch (e) { /* not a text field */ }
     }
   }
   // Latin for the picker to read, for the length of the call that reads it, then Persian again.

@@ -311,10 +311,10 @@
       // The duty roster now: who should answer, and a shift with nobody online stands out.
       (u.roster || []).forEach(function (r) {
         var who = r.official + (r.substitute ? " (جانشین: " + r.substitute + ")" : "");
-        var line = Fa.el("div", "small " + (r.answering ? "text-success" : "roster-uncovered"),
+        var shift = Fa.el("div", "small " + (r.answering ? "text-success" : "roster-uncovered"),
           "کشیک " + r.span_display + ": " + who + " — " + (r.answering ? "پاسخ‌گو: " + r.answering : "هیچ‌کس برخط نیست"));
-        if (!r.answering) line.setAttribute("data-role", "uncovered-shift");
-        card.appendChild(line);
+        if (!r.answering) shift.setAttribute("data-role", "uncovered-shift");
+        card.appendChild(shift);
       });
       if (u.uncovered) card.classList.add("uncovered");
       box.appendChild(card);
@@ -344,39 +344,15 @@
     $("overview-box").hidden = false;
   }
 
+  // Drawn by messages.js, as the widget draws them; a document opens with the console's session.
   function renderMessage(chat, m) {
-    if (m.client_id && m.sender === "official") {
-      var pending = chat.messages.querySelector('[data-client-id="' + m.client_id + '"]');
-      if (pending) pending.remove();
-    }
-    var node;
-    if (m.kind === "event") node = Fa.el("div", "msg msg-event", m.body);
-    else {
-      node = Fa.el("div", "msg " + (m.sender === "official" ? "msg-me" : "msg-them"));
-      node.appendChild(Fa.line("div", "msg-author", [[m.sender === "official" ? m.author : chat.conv.citizen_name]]));
-      node.appendChild(Fa.el("div", "msg-body", m.body));
-      node.appendChild(Fa.el("div", "msg-time", m.ts_display));
-    }
-    if (m.kind === "file" && m.file) fileBody(node, m.file);
-    node.setAttribute("data-seq", m.seq);
-    chat.messages.appendChild(node);
-    chat.messages.scrollTop = chat.messages.scrollHeight;
-    if (m.sender === "citizen") chat.typing.hidden = true;
+    window.ChatMessages.render(chat.messages, m, {
+      me: "official",
+      author: function (msg) { return msg.sender === "official" ? msg.author : chat.conv.citizen_name; },
+      typing: chat.typing
+    });
   }
   // --- documents (chats/files.py; protocol §15): upload with progress, shown as a download ------
-  function fileBody(node, file) {
-    var body = node.querySelector(".msg-body");
-    if (!body) return;
-    body.textContent = "";
-    var link = Fa.el("a", "msg-file");
-    link.href = file.url;  // the console's session opens it; the server always sends it as a download
-    link.setAttribute("download", file.name);
-    link.setAttribute("data-role", "file-link");
-    link.appendChild(Fa.el("span", "msg-file-icon", ({ "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG" })[file.content_type] || "FILE"));
-    link.appendChild(Fa.el("span", "msg-file-name", file.name));
-    link.appendChild(Fa.el("span", "msg-file-size", "(" + file.size_display + ")"));
-    body.appendChild(link);
-  }
   function attachControl(chat) {
     var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "پیوست پرونده");
     label.title = "فرستادن فایل (PDF، JPEG یا PNG)";
@@ -411,14 +387,7 @@
     chat.messages.appendChild(node);
     chat.messages.scrollTop = chat.messages.scrollHeight;
   }
-  function renderPending(chat, item) {
-    var node = Fa.el("div", "msg pending " + (item.note ? "msg-note" : "msg-me"));
-    node.setAttribute("data-client-id", item.client_id);
-    node.appendChild(Fa.el("div", "msg-body", item.body));
-    node.appendChild(Fa.el("div", "msg-time", "در حال ارسال…"));
-    chat.messages.appendChild(node);
-    chat.messages.scrollTop = chat.messages.scrollHeight;
-  }
+  function renderPending(chat, item) { window.ChatMessages.pending(chat.messages, item); }
   function sendItem(item) {
     return socket.ready && socket.send({ type: item.note ? "note.add" : "message.send", conversation_id: item.conversation_id, client_id: item.client_id, body: item.body });
   }
@@ -428,109 +397,109 @@
     socket.send({ type: "chat.open", conversation_id: conv.id, after: chat.stream.lastSeq, ref: "open" });
   }
 
-  // --- frames ---------------------------------------------------------------------------------
+  // --- frames: one handler per frame type (docs/protocol.md, console socket) -------------------
+  function chatOf(id) { return chats.get(id); }
+  var FRAMES = {
+    welcome: function (frame) {
+      socket.markReady();
+      me = frame.official;
+      targets.asked = false; // an answer asked on the old socket will not come
+      requestOverview();
+      if (!outbox) {
+        // Replies and notes not yet acknowledged (outbox.js): sent again after each chat's
+        // history, and later when the server refuses them for a passing reason.
+        outbox = new window.Outbox("chatdesk.console.outbox." + me.id, { send: sendItem, bubbles: function () { return $("chats"); } });
+      }
+      $("duty").value = me.status;
+      gotDutyInfo(frame.duty_info || {});
+      askDutyInfo();
+      queue.clear();
+      frame.queue.forEach(function (q) { queue.set(q.id, q); });
+      renderQueue();
+      colleagues.clear();
+      frame.colleagues.forEach(function (c) { colleagues.set(c.id, c); });
+      renderColleagues();
+      frame.mine.forEach(openChat);
+      chats.forEach(function (c) { if (c.conv.status === "active" && !frame.mine.some(function (m) { return m.id === c.conv.id; })) openChat(c.conv); });
+    },
+    "queue.added": function (frame) { queue.set(frame.conversation.id, frame.conversation); renderQueue(); requestOverview(); },
+    "queue.removed": function (frame) { queue.delete(frame.conversation_id); renderQueue(); requestOverview(); },
+    assigned: function (frame) { openChat(frame.conversation); requestOverview(); },
+    "take.ok": function () { /* the assignment follows as "assigned" */ },
+    "transfer.ok": function (frame) {
+      var chat = chatOf(frame.conversation_id);
+      if (chat) chat.node.querySelector(".transfer-form").hidden = true;
+      toast("گفتگو منتقل شد.");
+      requestOverview();
+    },
+    "chat.escalated": function (frame) {
+      toast("پرونده " + Fa.faDigits(frame.ticket.display_code) + " ساخته شد.");
+      var chat = chatOf(frame.conversation_id);
+      if (!chat) return;
+      var open = Fa.el("a", "btn btn-sm btn-link", "باز کردن پرونده " + Fa.faDigits(frame.ticket.display_code));
+      open.href = "/console/tickets/" + frame.ticket.id + "/";
+      open.setAttribute("data-role", "ticket-link");
+      chat.node.querySelector("header").appendChild(open);
+    },
+    overview: renderOverview,
+    history: function (frame) {
+      var chat = chatOf(frame.conversation_id);
+      if (!chat) return;
+      if (frame.conversation) { chat.conv = frame.conversation; updatePanel(chat); }
+      chat.stream.history(frame.messages, frame.more);
+      if (frame.notes) frame.notes.forEach(function (n) { renderNote(chat, n); });
+      outbox.flush(function (it) {
+        if (it.conversation_id !== frame.conversation_id) return false;
+        if (!chat.messages.querySelector('[data-client-id="' + it.client_id + '"]')) renderPending(chat, it);
+        return true;
+      });
+    },
+    message: function (frame) {
+      var chat = chatOf(frame.message.conversation_id);
+      if (chat) chat.stream.accept([frame.message]);
+    },
+    note: function (frame) {
+      var chat = chatOf(frame.note.conversation_id);
+      if (chat) renderNote(chat, frame.note);
+    },
+    ack: function (frame) {
+      outbox.remove(frame.client_id);
+      var chat = chatOf(frame.conversation_id);
+      if (chat && frame.message) chat.stream.accept([frame.message]);
+      if (chat && frame.note) renderNote(chat, frame.note);
+    },
+    conversation: function (frame) {
+      var chat = chatOf(frame.conversation.id);
+      if (chat) { chat.conv = frame.conversation; updatePanel(chat); }
+    },
+    typing: function (frame) {
+      var chat = chatOf(frame.conversation_id);
+      if (!chat) return;
+      clearTimeout(chat.typingTimer);
+      chat.typing.hidden = !frame.active;
+      if (frame.active) chat.typingTimer = setTimeout(function () { chat.typing.hidden = true; }, 6000);
+    },
+    presence: function (frame) {
+      colleagues.set(frame.official.id, frame.official);
+      renderColleagues();
+      requestOverview();
+    },
+    duty: function (frame) {
+      $("duty").value = frame.status;
+      if (me) { me.status = frame.status; }
+      renderDutyNotices();
+    },
+    "duty.info": gotDutyInfo,
+    error: function (frame) { onError(frame); },
+    "transfer.targets": function (frame) { gotTargets(frame.targets); }
+  };
   function onFrame(frame) {
-    var chat;
-    switch (frame.type) {
-      case "welcome":
-        socket.markReady();
-        me = frame.official;
-        targets.asked = false; // an answer asked on the old socket will not come
-        requestOverview();
-        if (!outbox) {
-          // Replies and notes not yet acknowledged (socket.js): sent again after each chat's
-          // history, and later when the server refuses them for a passing reason.
-          outbox = new window.Outbox("chatdesk.console.outbox." + me.id, { send: sendItem, bubbles: function () { return $("chats"); } });
-        }
-        $("duty").value = me.status;
-        gotDutyInfo(frame.duty_info || {});
-        askDutyInfo();
-        queue.clear();
-        frame.queue.forEach(function (q) { queue.set(q.id, q); });
-        renderQueue();
-        colleagues.clear();
-        frame.colleagues.forEach(function (c) { colleagues.set(c.id, c); });
-        renderColleagues();
-        frame.mine.forEach(openChat);
-        chats.forEach(function (c) { if (c.conv.status === "active" && !frame.mine.some(function (m) { return m.id === c.conv.id; })) openChat(c.conv); });
-        break;
-      case "queue.added": queue.set(frame.conversation.id, frame.conversation); renderQueue(); requestOverview(); break;
-      case "queue.removed": queue.delete(frame.conversation_id); renderQueue(); requestOverview(); break;
-      case "assigned": openChat(frame.conversation); requestOverview(); break;
-      case "take.ok": break;
-      case "transfer.ok":
-        chat = chats.get(frame.conversation_id);
-        if (chat) chat.node.querySelector(".transfer-form").hidden = true;
-        toast("گفتگو منتقل شد.");
-        requestOverview();
-        break;
-      case "chat.escalated":
-        toast("پرونده " + Fa.faDigits(frame.ticket.display_code) + " ساخته شد.");
-        chat = chats.get(frame.conversation_id);
-        if (chat) {
-          var open = Fa.el("a", "btn btn-sm btn-link", "باز کردن پرونده " + Fa.faDigits(frame.ticket.display_code));
-          open.href = "/console/tickets/" + frame.ticket.id + "/";
-          open.setAttribute("data-role", "ticket-link");
-          chat.node.querySelector("header").appendChild(open);
-        }
-        break;
-      case "overview": renderOverview(frame); break;
-      case "history":
-        chat = chats.get(frame.conversation_id);
-        if (!chat) return;
-        if (frame.conversation) { chat.conv = frame.conversation; updatePanel(chat); }
-        chat.stream.history(frame.messages, frame.more);
-        if (frame.notes) frame.notes.forEach(function (n) { renderNote(chat, n); });
-        outbox.flush(function (it) {
-          if (it.conversation_id !== frame.conversation_id) return false;
-          if (!chat.messages.querySelector('[data-client-id="' + it.client_id + '"]')) renderPending(chat, it);
-          return true;
-        });
-        break;
-      case "message":
-        chat = chats.get(frame.message.conversation_id);
-        if (chat) chat.stream.accept([frame.message]);
-        break;
-      case "note":
-        chat = chats.get(frame.note.conversation_id);
-        if (chat) renderNote(chat, frame.note);
-        break;
-      case "ack":
-        outbox.remove(frame.client_id);
-        chat = chats.get(frame.conversation_id);
-        if (chat && frame.message) chat.stream.accept([frame.message]);
-        if (chat && frame.note) renderNote(chat, frame.note);
-        break;
-      case "conversation":
-        chat = chats.get(frame.conversation.id);
-        if (chat) { chat.conv = frame.conversation; updatePanel(chat); }
-        break;
-      case "typing":
-        chat = chats.get(frame.conversation_id);
-        if (!chat) return;
-        clearTimeout(chat.typingTimer);
-        chat.typing.hidden = !frame.active;
-        if (frame.active) chat.typingTimer = setTimeout(function () { chat.typing.hidden = true; }, 6000);
-        break;
-      case "presence":
-        colleagues.set(frame.official.id, frame.official);
-        renderColleagues();
-        requestOverview();
-        break;
-      case "duty":
-        $("duty").value = frame.status;
-        if (me) { me.status = frame.status; }
-        renderDutyNotices();
-        break;
-      case "duty.info": gotDutyInfo(frame); break;
-      case "error": onError(frame); break;
-      case "transfer.targets": gotTargets(frame.targets); break;
-    }
+    if (Object.prototype.hasOwnProperty.call(FRAMES, frame.type)) FRAMES[frame.type](frame);
   }
 
   function onError(frame) {
     // A reply or note the server could not take just now stays pending and goes again by itself
-    // (socket.js); its bubble says so. A final refusal removes it and says why.
+    // (outbox.js); its bubble says so. A final refusal removes it and says why.
     var fate = outbox ? outbox.failed(frame) : null;
     if (fate === "retry") return;
     if (fate === "dropped") document.querySelectorAll('[data-client-id="' + frame.client_id + '"]').forEach(function (n) { n.remove(); });

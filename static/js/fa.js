@@ -10,8 +10,9 @@
       .replace(/[٠-٩]/g, function (d) { return "٠١٢٣٤٥٦٧٨٩".indexOf(d); });
   }
   // Bidi controls and invisible characters that can reorder or hide what a name or a code says
-  // (docs/security.md).  ZWNJ (U+200C) stays: Persian words need it.
-  var CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u200D\u2060\uFEFF]/g;
+  // (docs/security.md).  ZWNJ (U+200C) stays: Persian words need it.  ZWJ (U+200D) is its own
+  // branch: inside the class it would read as joining its neighbours.
+  var CONTROLS = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C\u200B\u2060\uFEFF]|\u200D/g;
   function plain(text) {
     return String(text === undefined || text === null ? "" : text).replace(CONTROLS, "");
   }

@@ -2,13 +2,14 @@
 (function () {
   "use strict";
   var Fa = window.Fa;
+  var api = window.DeskApi; // JSON calls: CSRF token sent, non-2xx rejected with the server's Persian error
   var config = JSON.parse(document.getElementById("chat-config").textContent);
   var STATE_KEY = "chatdesk.chat.v1";
   var root = document.getElementById("chat");
   function $(role) { return root.querySelector('[data-role="' + role + '"]'); }
 
   var state = Fa.load(STATE_KEY, null); // {token, unitName}
-  // What the citizen wrote and the server has not acknowledged (socket.js: sent again after a
+  // What the citizen wrote and the server has not acknowledged (outbox.js: sent again after a
   // reconnect, and later when the server refuses it for a passing reason).
   var outbox = new window.Outbox("chatdesk.outbox.v1", {
     send: function (item) { return !!socket && socket.ready && socket.send({ type: "message.send", client_id: item.client_id, body: item.body }); },
@@ -57,8 +58,7 @@
     var select = $("start").querySelector("select");
     if (!select.value) return;
     var asked = select.value;
-    fetch("/api/units/" + encodeURIComponent(asked) + "/state/", { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
+    api.json("/api/units/" + encodeURIComponent(asked) + "/state/")
       .then(function (info) { if (info && String(info.unit) === select.value && startFormOpen()) { showNotices(info.announcements); showUnitState(info); } })
       .catch(function () { /* the chat still starts; the server decides */ });
   }
@@ -140,32 +140,19 @@
     }
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    fetch(config.startUrl, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") },
-      body: JSON.stringify(body),
-      credentials: "same-origin"
-    }).then(function (response) {
-      return response.json().then(function (data) { return { ok: response.ok, data: data }; });
-    }).then(function (result) {
+    api.json(config.startUrl, { body: body }).then(function (data) {
       button.disabled = false;
-      if (!result.ok) {
-        var err = result.data.error || {};
-        error.textContent = err.message || "خطایی رخ داد.";
-        error.hidden = false;
-        if (err.field && form[err.field]) form[err.field].classList.add("is-invalid");
-        if (err.code === "contact_required") checkUnit(); // the unit is no longer reachable live: say so
-        return;
-      }
       form.message.value = "";
       var unitName = form.unit.options[form.unit.selectedIndex].textContent;
-      state = { token: result.data.token, unitName: unitName, hasEmail: !!body.email };
+      state = { token: data.token, unitName: unitName, hasEmail: !!body.email };
       Fa.store(STATE_KEY, state);
       begin();
-    }).catch(function () {
+    }, function (err) {
       button.disabled = false;
-      error.textContent = "ارتباط با سرور برقرار نشد؛ لطفاً دوباره تلاش کنید.";
+      error.textContent = err.message; // the server's Persian error, or that it could not be reached
       error.hidden = false;
+      if (err.field && form[err.field]) form[err.field].classList.add("is-invalid");
+      if (err.code === "contact_required") checkUnit(); // the unit is no longer reachable live: say so
     });
   });
 
@@ -204,26 +191,28 @@
     if (message) { var error = $("start-error"); error.textContent = message; error.hidden = false; }
   }
 
+  // One handler per frame type (docs/protocol.md, citizen socket).
+  var FRAMES = {
+    welcome: function (frame) {
+      socket.markReady();
+      updateConversation(frame.conversation);
+      showQueue(frame.queue);
+      stream.history(frame.messages, frame.more);
+      flushOutbox();
+    },
+    message: function (frame) { stream.accept([frame.message]); },
+    history: function (frame) { stream.history(frame.messages, frame.more); },
+    ack: function (frame) {
+      outbox.remove(frame.client_id);
+      stream.accept([frame.message]);
+    },
+    conversation: function (frame) { updateConversation(frame.conversation); },
+    queue: function (frame) { showQueue(frame); },
+    typing: function (frame) { showTyping(frame); },
+    error: function (frame) { onError(frame); }
+  };
   function onFrame(frame) {
-    switch (frame.type) {
-      case "welcome":
-        socket.markReady();
-        updateConversation(frame.conversation);
-        showQueue(frame.queue);
-        stream.history(frame.messages, frame.more);
-        flushOutbox();
-        break;
-      case "message": stream.accept([frame.message]); break;
-      case "history": stream.history(frame.messages, frame.more); break;
-      case "ack":
-        outbox.remove(frame.client_id);
-        stream.accept([frame.message]);
-        break;
-      case "conversation": updateConversation(frame.conversation); break;
-      case "queue": showQueue(frame); break;
-      case "typing": showTyping(frame); break;
-      case "error": onError(frame); break;
-    }
+    if (Object.prototype.hasOwnProperty.call(FRAMES, frame.type)) FRAMES[frame.type](frame);
   }
 
   function flushOutbox() { outbox.flush(); }
@@ -246,12 +235,7 @@
   }
 
   // --- satisfaction after the chat ends (chatdesk/reports: POST /rate/chat/) -------------------
-  function rateCall(body) {
-    return fetch("/rate/chat/", {
-      method: "POST", credentials: "same-origin", body: JSON.stringify(body),
-      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") }
-    }).then(function (r) { return r.json(); });
-  }
+  function rateCall(body) { return api.json("/rate/chat/", { body: body }); }
   function showRating(info) {
     var form = $("rating");
     form.hidden = !(info && (info.state === "open" || info.state === "changeable"));
@@ -272,13 +256,9 @@
   $("transcript").addEventListener("click", function () {
     var button = $("transcript"), msg = $("transcript-msg");
     button.disabled = true;
-    fetch("/api/chat/transcript/", {
-      method: "POST", credentials: "same-origin", body: JSON.stringify({ token: state.token }),
-      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") }
-    }).then(function (r) { return r.json(); }).then(function (data) {
-      msg.textContent = data.error ? data.error.message : "متن گفتگو به " + data.email + " فرستاده می‌شود.";
-      if (data.error) button.disabled = false;
-    }).catch(function () { button.disabled = false; msg.textContent = "ارتباط با سرور برقرار نشد؛ لطفاً دوباره تلاش کنید."; });
+    api.json("/api/chat/transcript/", { body: { token: state.token } }).then(function (data) {
+      msg.textContent = "متن گفتگو به " + data.email + " فرستاده می‌شود.";
+    }, function (err) { button.disabled = false; msg.textContent = err.message; });
   });
 
   function loadRating() {
@@ -290,33 +270,22 @@
     var form = e.target, msg = $("rating-msg"), picked = form.querySelector("input[name=score]:checked");
     if (!picked) { msg.textContent = "یک امتیاز از ۱ تا ۵ انتخاب کنید."; return; }
     rateCall({ token: state.token, score: Number(picked.value), comment: form.comment.value }).then(function (data) {
-      msg.textContent = data.error ? data.error.message : "نظر شما ثبت شد. سپاسگزاریم.";
-      if (!data.error) showRating(data);
-    }).catch(function () { msg.textContent = "ارتباط با سرور برقرار نشد؛ لطفاً دوباره تلاش کنید."; });
+      msg.textContent = "نظر شما ثبت شد. سپاسگزاریم.";
+      showRating(data);
+    }, function (err) { msg.textContent = err.message; });
   });
 
+  // Drawn by messages.js, as the console draws them; a chat turned into a ticket is drawn as its
+  // tracking code.
+  var VIEW = {
+    me: "citizen",
+    author: function (m) { return m.sender === "official" ? m.author : null; },
+    special: function (m) { return m.kind === "event" && m.tracking_code ? ticketBox(m) : null; },
+    download: function (file) { downloadFile(file); }
+  };
   function renderMessage(m) {
-    var list = $("messages");
-    if (m.client_id) {
-      var pending = list.querySelector('[data-client-id="' + m.client_id + '"]');
-      if (pending && m.sender === "citizen") pending.remove();
-    }
-    var node;
-    if (m.kind === "event" && m.tracking_code) {
-      node = ticketBox(m);
-    } else if (m.kind === "event") {
-      node = Fa.el("div", "msg msg-event", m.body);
-    } else {
-      node = Fa.el("div", "msg " + (m.sender === "citizen" ? "msg-me" : "msg-them"));
-      if (m.sender === "official") node.appendChild(Fa.el("div", "msg-author", m.author));
-      node.appendChild(Fa.el("div", "msg-body", m.body));
-      node.appendChild(Fa.el("div", "msg-time", m.ts_display));
-    }
-    if (m.kind === "file" && m.file) fileBody(node, m.file);
-    node.setAttribute("data-seq", m.seq);
-    list.appendChild(node);
-    list.scrollTop = list.scrollHeight;
-    if (m.sender === "official") $("typing").hidden = true;
+    VIEW.typing = $("typing");
+    window.ChatMessages.render($("messages"), m, VIEW);
   }
 
   // The chat became a ticket (nobody answered in time, the unit was closed, or the official
@@ -349,10 +318,7 @@
   // docs/tickets.md), so the button opens the case and the PIN opens it from any browser.
   function ticketAccess(box, link) {
     if (!state || !state.token) return;
-    fetch("/api/chat/ticket/", {
-      method: "POST", credentials: "same-origin", body: JSON.stringify({ token: state.token }),
-      headers: { "Content-Type": "application/json", "X-CSRFToken": Fa.cookie("csrftoken") }
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+    api.json("/api/chat/ticket/", { body: { token: state.token } }).then(function (data) {
       if (!data || !data.track_url) return;
       link.href = data.track_url;
       var pin = Fa.el("div", "small mt-1 ticket-pin");
@@ -367,31 +333,12 @@
     }).catch(function () { /* the code and the tracking page remain */ });
   }
 
-  function renderPending(item) {
-    var node = Fa.el("div", "msg msg-me pending");
-    node.setAttribute("data-client-id", item.client_id);
-    node.appendChild(Fa.el("div", "msg-body", item.body));
-    node.appendChild(Fa.el("div", "msg-time", "در حال ارسال…"));
-    $("messages").appendChild(node);
-    $("messages").scrollTop = $("messages").scrollHeight;
-  }
+  function renderPending(item) { window.ChatMessages.pending($("messages"), item); }
   function removePendings() { $("messages").querySelectorAll(".pending").forEach(function (n) { n.remove(); }); }
 
   // --- documents (chats/files.py; protocol §15): sent over HTTP with upload progress, shown as
-  // a download with name and size; the download sends the chat token, so it is fetched and saved.
-  function fileBody(node, file) {
-    var body = node.querySelector(".msg-body");
-    if (!body) return;
-    body.textContent = "";
-    var link = Fa.el("a", "msg-file");
-    link.href = file.url;
-    link.setAttribute("data-role", "file-link");
-    link.appendChild(Fa.el("span", "msg-file-icon", ({ "application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG" })[file.content_type] || "FILE"));
-    link.appendChild(Fa.el("span", "msg-file-name", file.name));
-    link.appendChild(Fa.el("span", "msg-file-size", "(" + file.size_display + ")"));
-    link.addEventListener("click", function (e) { e.preventDefault(); downloadFile(file); });
-    body.appendChild(link);
-  }
+  // a download with name and size (messages.js); the download sends the chat token, so it is
+  // fetched and saved.
   function fileError(text) {
     var box = $("chat-error");
     box.textContent = text;
@@ -440,7 +387,7 @@
     }
     var passing = window.Outbox.passing(frame.code);
     // A message the server could not take just now stays pending and goes again by itself
-    // (socket.js); its bubble says so. Only the citizen's pace is worth a word of its own.
+    // (outbox.js); its bubble says so. Only the citizen's pace is worth a word of its own.
     var fate = outbox.failed(frame);
     if (fate === "retry") {
       if (frame.code === "rate_limited") showError(frame.message, Math.min(frame.retry_after || 10, 60) * 1000);

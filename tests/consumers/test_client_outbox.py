@@ -1,4 +1,4 @@
-"""The reference client's outbox (static/js/socket.js, run by Node): which refusals it retries
+"""The reference client's outbox (static/js/outbox.js, run by Node): which refusals it retries
 and how often (docs/protocol.md §9).  ``server_error`` must not be retried forever: a fault that
 meets the same frame every time would otherwise be sent every 30 seconds for as long as the page
 is open."""
@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-SOCKET_JS = pathlib.Path(__file__).resolve().parents[2] / "static" / "js" / "socket.js"
+OUTBOX_JS = pathlib.Path(__file__).resolve().parents[2] / "static" / "js" / "outbox.js"
 
 SCRIPT = r"""
 const vm = require("vm"), fs = require("fs");
@@ -48,7 +48,7 @@ console.log(JSON.stringify({
 def outcome():
     node = shutil.which("node")
     assert node, "Node.js runs the client tests (apt-get install nodejs)"
-    done = subprocess.run([node, "-e", SCRIPT, str(SOCKET_JS)], capture_output=True, text=True, timeout=30, check=True)
+    done = subprocess.run([node, "-e", SCRIPT, str(OUTBOX_JS)], capture_output=True, text=True, timeout=30, check=True)
     return json.loads(done.stdout)
 
 

@@ -4,7 +4,7 @@ The network is cut for the first uploads by Playwright's router (``route.abort()
 XHR meets a real network error; later requests reach the real server untouched).  The bubble must
 stay with a retry notice and a «ارسال دوباره» button, every try must carry the same client_id, and
 the document must then arrive once on both screens with one row in the database.  A document the
-server refuses (a disallowed type) is still removed with the error shown.  static/js/socket.js
+server refuses (a disallowed type) is still removed with the error shown.  static/js/upload.js
 (uploadChatFile) is what is tested; the widget and the console both use it.
 """
 

@@ -2,7 +2,7 @@
 
 - ``HttpSession``: cookies and CSRF as a browser does them; ``start_chat()`` and ``login()``.
 - ``SeqStream``: shows a conversation's messages exactly once and in order; a frame whose seq
-  jumps ahead asks the server for the missing part (``resume``), as socket.js does.
+  jumps ahead asks the server for the missing part (``resume``), as static/js/seq-stream.js does.
 - ``CitizenClient`` / ``ConsoleClient``: a WebSocket with an outbox of unacknowledged messages.
   When the connection drops they reconnect to the next server in ``urls`` (a load balancer's
   job in production), say hello / resume from the last seq they showed, and send the outbox
