@@ -272,3 +272,18 @@ def test_off_by_default_does_nothing(db, settings):
     settings.BALE = {**settings.BALE, "MODE": "off", "TOKEN": "x"}
     assert services.bale_poll() == 0 and services.bale_send_due() == 0 and services.bale_process_due() == 0
     assert Client().post(f"/bale/webhook/{SECRET}/", "{}", content_type="application/json").status_code == 404
+
+
+def test_admin_lists_the_queues_in_persian_and_retries_a_dead_letter(db, bale, admin_client):
+    now = clock.now()
+    outbound.enqueue(chat_id=CHAT, text="   ", dedup_key="dead", now=now)
+    outbound.send_due(now=now)  # refused by Bale: a dead letter
+    row = BaleOutbound.objects.get(dedup_key="dead")
+    assert row.status == "failed"
+    page = admin_client.get("/admin/bale/baleoutbound/").content.decode()
+    assert "۷۷۰۰۱۱۲۲۳۳" in page and "7700112233" not in page and "ناموفق" in page
+    assert admin_client.get("/admin/bale/baleupdate/").status_code == 200
+    response = admin_client.post("/admin/bale/baleoutbound/", {"action": "retry", "_selected_action": [row.pk]})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("queued", 0)
