@@ -4,11 +4,13 @@ code and a ticket reply in Bale, the webhook's secret, polling offsets, and exac
 across duplicates and a worker that dies holding a lease."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from chatdesk.bale import leases, outbound, services
@@ -287,3 +289,22 @@ def test_admin_lists_the_queues_in_persian_and_retries_a_dead_letter(db, bale, a
     assert response.status_code == 302
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("queued", 0)
+
+
+def test_the_commands_set_the_webhook_and_long_poll(db, bale, desk, settings):
+    settings.BALE = {**settings.BALE, "MODE": "webhook"}
+    call_command("bale_webhook", "https://desk.example.ir/")
+    assert bale.webhook == f"https://desk.example.ir/bale/webhook/{SECRET}/"
+    with pytest.raises(CommandError):
+        call_command("bale_webhook", "http://desk.example.ir")  # Bale wants HTTPS: refused before asking
+    with pytest.raises(CommandError):
+        call_command("bale_poll", "--once")  # polling needs the polling mode
+    call_command("bale_webhook", "--delete")
+    assert bale.webhook == ""
+
+    settings.BALE = {**settings.BALE, "MODE": "polling"}
+    bale.push(bale.text_update(CHAT, "/start"))
+    out = io.StringIO()
+    call_command("bale_poll", "--once", "--timeout", "0", stdout=out)
+    assert out.getvalue().strip() == "1"
+    assert bale.sent[-1]["reply_markup"]["inline_keyboard"]  # processed and answered in the same run
