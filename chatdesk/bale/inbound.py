@@ -101,7 +101,7 @@ def process_due(*, now=None, batch=None):
         try:
             handle(row, now)
             done += 1
-        except Exception as error:  # noqa: BLE001 — recorded on the row, retried with backoff
+        except Exception as error:  # recorded on the row, retried with backoff
             dead = leases.mark_failed(row, error, now)
             log.warning("bale update %s: attempt %s failed (%s)%s", row.update_id, row.attempts, error, " — dead letter" if dead else "", exc_info=not isinstance(error, client.BaleError))
             if not getattr(error, "permanent", False):

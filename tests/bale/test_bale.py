@@ -69,7 +69,7 @@ def open_chat(bale, unit):
 
 
 def test_menu_lists_chat_units_in_menu_order_and_a_tap_starts_a_bale_chat(db, bale, desk):
-    treatment, health, _official = desk
+    treatment, _health, _official = desk
     bale.push(bale.text_update(CHAT, "/start"))
     tick()
     menu = bale.sent[-1]

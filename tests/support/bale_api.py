@@ -199,7 +199,7 @@ class BaleServer:
                     return self._answer(handler, 200, content, "application/octet-stream")
             return self._error(handler, 404, "Not Found")
         if not path.startswith(prefix):
-            if path.startswith("/bot") or path.startswith("/file/bot"):
+            if path.startswith(("/bot", "/file/bot")):
                 return self._error(handler, 401, "Unauthorized")
             return self._error(handler, 404, "Not Found")
         name = path[len(prefix):]
