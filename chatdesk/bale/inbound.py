@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from chatdesk.chats import services as chat_services
+from chatdesk.chats import wire
 from chatdesk.chats.files import chat_file_send
 from chatdesk.chats.models import Conversation
 from chatdesk.core import clock, ratelimit, uploads
@@ -247,4 +248,8 @@ def _start(chat, unit, update_id, now):
     conversation = started.conversation
     BaleConversation.objects.create(conversation=conversation, chat=chat)
     BaleChat.objects.filter(pk=chat.pk).update(conversation=conversation)
+    # An automatic unit may have given the chat to an official inside conversation_start, before
+    # the link above existed: what was announced then goes to Bale now (once: dedup keys).
+    for message in conversation.messages.exclude(sender=Conversation.Side.CITIZEN).select_related("official"):
+        outbound.on_frame("citizen", conversation.pk, wire.message_frame(message))
     _reply(chat.chat_id, update_id, (STARTED_OFFLINE if conversation.started_offline else STARTED).format(unit=unit.name))

@@ -308,3 +308,12 @@ def test_the_commands_set_the_webhook_and_long_poll(db, bale, desk, settings):
     call_command("bale_poll", "--once", "--timeout", "0", stdout=out)
     assert out.getvalue().strip() == "1"
     assert bale.sent[-1]["reply_markup"]["inline_keyboard"]  # processed and answered in the same run
+
+
+def test_an_automatic_unit_assigns_at_once_and_the_citizen_hears_who_joined(db, bale, make_unit, make_official):
+    auto = make_unit("اورژانس", code="er", always_open=True, chat_enabled=True, routing="auto")
+    make_official("moradi", [auto], name="فاطمه مرادی")
+    open_chat(bale, auto)
+    assert Conversation.objects.get().status == "active"
+    said = texts(bale)
+    assert "فاطمه مرادی به گفتگو پیوست." in said and said.count("فاطمه مرادی به گفتگو پیوست.") == 1
