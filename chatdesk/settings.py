@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "chatdesk.chats",
     "chatdesk.tickets",
     "chatdesk.sms",
+    "chatdesk.bale",
     "chatdesk.mail",
     "chatdesk.desk",
     "chatdesk.reports",
@@ -396,4 +397,28 @@ SMS = {
 WORKER_JOBS += [
     "chatdesk.sms.services.sms_send_due",
     "chatdesk.sms.services.sms_delivery_sweep",
+]
+
+# The Bale messenger bot (chatdesk/bale, docs/operations.md#bale).  MODE: "off" (the default),
+# "webhook" (Bale posts to /bale/webhook/<WEBHOOK_SECRET>/) or "polling" (getUpdates).
+BALE = {
+    "TOKEN": os.environ.get("CHATDESK_BALE_TOKEN", ""),
+    "MODE": os.environ.get("CHATDESK_BALE_MODE", "off").strip().lower(),
+    "API_URL": os.environ.get("CHATDESK_BALE_API_URL", "https://tapi.bale.ai"),
+    "WEBHOOK_SECRET": os.environ.get("CHATDESK_BALE_WEBHOOK_SECRET", ""),
+    "TIMEOUT": float(os.environ.get("CHATDESK_BALE_TIMEOUT", 10)),
+    "MAX_ATTEMPTS": int(os.environ.get("CHATDESK_BALE_MAX_ATTEMPTS", 10)),
+    "BACKOFF_SECONDS": int(os.environ.get("CHATDESK_BALE_BACKOFF_SECONDS", 15)),
+    "BACKOFF_MAX_SECONDS": int(os.environ.get("CHATDESK_BALE_BACKOFF_MAX_SECONDS", 1800)),
+    "LEASE_SECONDS": int(os.environ.get("CHATDESK_BALE_LEASE_SECONDS", 120)),
+    "BATCH": int(os.environ.get("CHATDESK_BALE_BATCH", 50)),
+}
+if BALE["MODE"] not in ("off", "webhook", "polling"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CHATDESK_BALE_MODE must be off, webhook or polling")
+WORKER_JOBS += [
+    "chatdesk.bale.services.bale_poll",
+    "chatdesk.bale.services.bale_process_due",
+    "chatdesk.bale.services.bale_send_due",
 ]

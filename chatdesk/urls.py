@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("chatdesk.tickets.urls")),
     path("", include("chatdesk.desk.urls")),
     path("", include("chatdesk.mail.urls")),
+    path("", include("chatdesk.bale.urls")),
     path("", include("chatdesk.reports.public_urls")),  # /rate/..., /api/stats/v1/...
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,13 @@ class Conversation(models.Model):
         OFFICIAL = "official", "کارشناس"
         SYSTEM = "system", "سامانه"
 
+    class Channel(models.TextChoices):
+        """Which way the citizen came in (set by the adapter that started the chat; shown in the
+        console).  The conversation knows nothing more of its channel than this field."""
+
+        WEB = "web", "وب‌گاه"
+        BALE = "bale", "بله"
+
     unit = models.ForeignKey(Unit, verbose_name="واحد", on_delete=models.PROTECT, related_name="conversations")
     token_digest = models.CharField("چکیده رمز دسترسی شهروند", max_length=64, unique=True)
     citizen_name = models.CharField("نام", max_length=80)
@@ -31,6 +38,7 @@ class Conversation(models.Model):
     last_activity_at = models.DateTimeField("آخرین فعالیت")
     last_seq = models.PositiveIntegerField("شماره آخرین پیام", default=0)
     ip_address = models.GenericIPAddressField("نشانی آی‌پی", null=True, blank=True)
+    channel = models.CharField("مسیر ورود", max_length=10, choices=Channel.choices, default=Channel.WEB)
     # Left while the unit was closed or nobody was on duty (a message to be answered later).
     started_offline = models.BooleanField("ثبت در ساعت غیرکاری", default=False)
     # When this chat becomes a ticket unless an official has answered by then (the timer lives

@@ -78,7 +78,7 @@ def _lock(conversation_id):
 
 
 # --- citizen --------------------------------------------------------------------------------
-def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None):
+def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None, channel=Conversation.Channel.WEB):
     """Open a conversation with a unit for a citizen; returns the conversation and its token.
 
     ``message`` (optional; blank counts as none) is stored as the citizen's first message in the
@@ -86,7 +86,12 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
     message": the conversation is marked ``started_offline``, needs a way to answer (a mobile or
     email) and becomes a ticket at once.  When someone can answer, it opens the live chat, so
     nothing the citizen typed in the widget's form is lost whichever way availability went.
+
+    ``channel``: the adapter that starts the chat says which way the citizen came in ("web", the
+    widget; "bale", chatdesk/bale); the console shows it.
     """
+    if channel not in Conversation.Channel.values:
+        raise ValueError(f"unknown channel {channel!r}")
     name, mobile, email = _validate_citizen(name, mobile, email)
     if isinstance(message, str) and not clean_text(message):
         # The widget's message box is optional for a live chat: an empty one is no message.  (It
@@ -118,6 +123,7 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
             last_activity_at=now,
             ip_address=ip_address,
             started_offline=offline,
+            channel=channel,
             escalate_at=now + dt.timedelta(seconds=unit.escalate_after_seconds),
         )
         if message is not None:

@@ -77,6 +77,8 @@ def conversation_for_staff(c):
             "citizen_email": c.citizen_email,
             "waiting_since": c.created_at.isoformat(),
             "closed_by": c.closed_by or None,
+            "channel": c.channel,
+            "channel_display": c.get_channel_display(),
         }
     )
     return data
@@ -88,6 +90,8 @@ def queue_item(c):
         "unit": {"id": c.unit_id, "name": c.unit.name},
         "citizen_name": c.citizen_name,
         "last_seq": c.last_seq,
+        "channel": c.channel,
+        "channel_display": c.get_channel_display(),
         **_ts(c.created_at),
     }
 

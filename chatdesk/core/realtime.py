@@ -220,8 +220,29 @@ def _after_commit(group, message):
     transaction.on_commit(lambda: _send_now(group, message), robust=True)
 
 
+# --- listeners: edge channels that carry frames further (chatdesk/bale) ------------------------
+_listeners = []
+
+
+def subscribe(listener):
+    """Register ``listener(audience, key, frame)``: called at the moment a service announces a
+    frame to a conversation's citizen (``audience="citizen"``, key: the conversation id) or to a
+    ticket's staff (``"ticket_staff"``, key: the ticket id), synchronously, *inside the service's
+    transaction*.  A channel adapter writes its outbox row there, so the row exists exactly when
+    the change does; it must not do network I/O (its worker sends after the commit), and an
+    exception rolls the change back.  Registered once, in the adapter's ``AppConfig.ready``."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _tell_listeners(audience, key, frame):
+    for listener in _listeners:
+        listener(audience, key, frame)
+
+
 # --- what services call -----------------------------------------------------------------------
 def to_citizen(conversation_id, frame):
+    _tell_listeners("citizen", conversation_id, frame)
     _after_commit(group_conversation_citizen(conversation_id), {"type": events.LAYER_EVENT, "frame": frame})
 
 
@@ -235,6 +256,7 @@ def to_units(unit_ids, frame):
 
 
 def to_ticket_staff(ticket_id, frame):
+    _tell_listeners("ticket_staff", ticket_id, frame)
     _after_commit(group_ticket_staff(ticket_id), {"type": events.LAYER_EVENT, "frame": frame})
 
 

@@ -33,7 +33,7 @@
       var li = Fa.el("li", "queue-item");
       li.setAttribute("data-conversation", item.id);
       var info = Fa.el("div");
-      info.appendChild(Fa.line("div", "fw-semibold", [[item.citizen_name]]));
+      info.appendChild(Fa.line("div", "fw-semibold", [[item.citizen_name]].concat(channelNote(item))));
       info.appendChild(Fa.line("div", "small text-secondary", [[item.unit.name], " · " + item.ts_display]));
       var take = Fa.el("button", "btn btn-sm btn-success", "برداشتن");
       take.type = "button";
@@ -147,11 +147,16 @@
     updatePanel(chat);
     return chat;
   }
+  // The way a citizen came in, when it is not the widget (docs/protocol.md: ``channel``).
+  function channelNote(c) {
+    return c.channel && c.channel !== "web" ? [" · از ", [c.channel_display]] : [];
+  }
   function updatePanel(chat) {
     var c = chat.conv;
     var parts = [c.unit.name];
     if (c.citizen_mobile) parts.push(Fa.faDigits(c.citizen_mobile));
     if (c.citizen_email) parts.push(c.citizen_email);
+    if (c.channel && c.channel !== "web") parts.push("از " + c.channel_display);  // e.g. «از بله» (chatdesk/bale)
     parts.push(c.status_display);
     chat.meta.textContent = Fa.plain(parts.join(" · "));
     var closed = c.status === "closed";

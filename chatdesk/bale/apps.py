@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class BaleConfig(AppConfig):
+    name = "chatdesk.bale"
+    verbose_name = "پیام‌رسان بله"
+
+    def ready(self):
+        # Official replies, system events (the tracking code) and ticket replies are carried to
+        # Bale by an outbox row written inside the service's transaction (core/realtime.py).
+        from chatdesk.core import realtime
+
+        from . import outbound
+
+        realtime.subscribe(outbound.on_frame)
