@@ -210,6 +210,8 @@ def test_a_form_with_jalali_datetimes_saves_back_unchanged(db, path):
 
     client = _admin_client()
     user = get_user_model().objects.get(username="boss")
+    user.date_joined = NOW  # Django stamps it with the real clock; the page must not depend on the hour
+    user.save(update_fields=["date_joined"])
     with clock.frozen_at(NOW):
         token = AgencyToken.objects.create(name="دستگاه", token_digest="d" * 64, prefix="abcd1234", expires_at=NOW)
     joined = user.date_joined
