@@ -82,7 +82,7 @@ def world(db, settings, tmp_path):
         ticket_services.ticket_reply(ticket_id=ticket.pk, official=rezaei, body="پاسخ کارشناس", status=Ticket.Status.WAITING)
         ticket_services.ticket_set_status(ticket_id=ticket.pk, official=rezaei, status=Ticket.Status.RESOLVED)
         # A meeting request with a slot offered.
-        person = Official.objects.get(user__username=forms_demo.PRESIDENT[0])
+        person = Official.objects.get(user__username=desk_demo.PEOPLE[0][0])  # the president (desk/demo.py)
         opened = meetings.meeting_request_open(
             person_id=person.pk, subject="دیدار درباره طرح پژوهشی", body="متن درخواست", days=["1405/09/17"], name="مریم احمدی",
             mobile="09121234567", email=CITIZEN_EMAIL,
