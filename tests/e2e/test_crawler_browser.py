@@ -58,7 +58,7 @@ def login_names():
     from chatdesk.desk import forms_demo
     from chatdesk.directory import demo
 
-    return [row[0] for row in demo.OFFICIALS] + [row[0] for row in desk_demo.PEOPLE] + [forms_demo.PRESIDENT[0]]
+    return [row[0] for row in demo.OFFICIALS] + [row[0] for row in desk_demo.PEOPLE] + [forms_demo.RETIRED_USERNAME]
 
 
 def _watch_hosts(page, server_host, foreign):
