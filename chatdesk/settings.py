@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "chatdesk.desk",
     "chatdesk.reports",
 ]
+# django-jalali is used as a library (its form field: chatdesk/core/forms.py) and deliberately not
+# installed here: an installed app's static files are collected, and its jQuery UI stylesheet
+# names images it does not ship, which breaks collectstatic with hashed names (its issue #294;
+# tests/core/test_static_hashed.py).  Its models module is empty; nothing else needs installing.
 
 MIDDLEWARE = [
     "chatdesk.core.security.security_headers_middleware",  # CSP and friends (docs/security.md)

@@ -2,16 +2,25 @@
 or Latin digits: used by the admin (as the default field of every date, time and datetime column:
 chatdesk/core/admin.py) and by the desk's own forms.
 
+The date field is django-jalali's ``jDateField`` (its parsing of a Jalali year-month-day into a
+``jdatetime.date``, and its handling of ``jdatetime`` values given as initial data), with three
+things it does not do itself: Persian and Arabic-Indic digits and the ``/`` separator folded
+first, the whole text required to be a date (its own search accepts ``1405-09-01x``), and the
+Gregorian ``date`` a model ``DateField`` stores handed back.  Its widgets, its datetime field and
+its admin pieces are not used (docs/architecture.md, "Jalali dates").
+
 The date input carries ``data-jdp`` for the vendored Jalali date picker (static/js/admin-jalali.js).
 The time input is a plain text box: no Django clock shortcut (its English-digit menu and its
 "you are N hours behind the server" note are not used anywhere in the desk).
 """
 
 import datetime as dt
+import re
 
 import jdatetime
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django_jalali import forms as jforms
 
 from . import jalali
 from .persian import to_latin_digits, to_persian_digits
@@ -45,7 +54,11 @@ class JalaliDateInput(forms.TextInput):
         return super().format_value(value)
 
 
-class JalaliDateField(forms.Field):
+# A whole Jalali date: year, month, day, separated by / - or . (digits already folded to Latin).
+JALALI_DATE_TEXT = re.compile(r"\s*(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})\s*", re.ASCII)
+
+
+class JalaliDateField(jforms.jDateField):
     """A Gregorian ``date`` entered as a Jalali ``1405/09/01`` (Persian or Latin digits)."""
 
     widget = JalaliDateInput
@@ -61,10 +74,13 @@ class JalaliDateField(forms.Field):
             return jalali.local(value).date()
         if isinstance(value, dt.date):
             return value
-        try:
-            return jalali.parse_date(str(value))
-        except ValueError:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if isinstance(value, (jdatetime.date, jdatetime.datetime)):
+            return super().to_python(value).togregorian()
+        match = JALALI_DATE_TEXT.fullmatch(to_latin_digits(str(value)))
+        if not match:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        # django-jalali reads ``Y-M-D``; it raises its "invalid" (ours, above) for a day that is not.
+        return super().to_python("-".join(match.groups())).togregorian()
 
 
 class PersianTimeInput(forms.TextInput):

@@ -1,3 +1,9 @@
+"""Template filters for Persian pages: Jalali dates in Tehran time and Persian digits.
+
+These, not django-jalali's ``jformat``: it builds its jdatetime value without a locale (month and
+weekday names then follow jdatetime's per-thread global locale) and writes Latin digits
+(docs/architecture.md, "Jalali dates")."""
+
 from django import template
 
 from chatdesk.core import jalali
