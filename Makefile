@@ -63,7 +63,7 @@ test-night: install faketime
 # ESLint (a devDependency in package-lock.json, installed by npm ci) over the project's own
 # scripts in static/js; eslint.config.js leaves static/vendor and node_modules alone.
 lint-js: node_modules/.package-lock.json
-	node_modules/.bin/eslint --max-warnings=0 .
+	node_modules/.bin/eslint --max-warnings=0 static/js eslint.config.js
 
 test: install browser nginx faketime services lint-js
 	$(PY) -m pytest -q tests --ignore=tests/e2e

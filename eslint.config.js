@@ -7,7 +7,7 @@ const globals = require("globals");
 
 module.exports = [
   // Copied vendor assets (tools/copy_assets.py) and installed packages are not ours to lint.
-  { ignores: ["static/vendor/**", "staticfiles/**", "node_modules/**"] },
+  { ignores: ["static/vendor/**", "staticfiles/**", "node_modules/**", ".venv/**", "var/**", "artifacts/**"] },
   {
     files: ["static/js/**/*.js"],
     ...js.configs.recommended,
