@@ -26,7 +26,7 @@ ACTION_LABELS = {
     "anonymised": "ناشناس‌سازی", "meeting_offer": "پیشنهاد وقت ملاقات", "meeting_confirmed": "قطعی شدن ملاقات",
     "meeting_cancelled": "لغو ملاقات", "meeting_done": "انجام ملاقات", "meeting_reminder": "یادآوری ملاقات",
     "docs_requested": "درخواست مدارک از شهروند", "objection": "اعتراض شهروند", "overdue_escalated": "ارجاع به سرپرست پس از مهلت قانونی",
-    "clock_paused": "توقف مهلت‌ها", "clock_resumed": "ادامه مهلت‌ها",
+    "clock_paused": "توقف مهلت‌ها", "printed": "چاپ برگه پرونده", "clock_resumed": "ادامه مهلت‌ها",
 }
 # While a case waits for the citizen every clock (SLA and statutory) stands still (services.py).
 PAUSED_STATUSES = ("waiting", "docs")

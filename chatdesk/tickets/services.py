@@ -509,6 +509,14 @@ def ticket_mark_viewed(*, ticket, official):
     log_ticket(official=official, ticket=ticket)  # the searchable access log (docs/security.md)
 
 
+def ticket_mark_printed(*, ticket, official):
+    """The access audit for the printed case record (it carries the citizen's case out)."""
+    from chatdesk.core.access_log import log_ticket
+
+    _audit(ticket, "printed", official=official)
+    log_ticket(official=official, ticket=ticket)
+
+
 # --- citizens ---------------------------------------------------------------------------------
 def ticket_mail_bounced(*, ticket_id, message_id, to, subject, kind, reason, entry_id=None, now=None):
     """A mail to the citizen about this case came back (the mail app read a delivery report):

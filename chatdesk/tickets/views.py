@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +19,7 @@ from chatdesk.core.tracking import format_tracking_code, format_tracking_pin, pa
 from chatdesk.core.views import json_body
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
-from . import access, selectors, services, track_sms
+from . import access, record, selectors, services, track_sms
 from .identity import citizen_identity
 from .models import Entry, Ticket
 
@@ -404,3 +404,34 @@ def chat_ticket(request):
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+# --- the printable case record (record.py) ------------------------------------------------------
+def _pdf(content, code):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="case-{code}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def console_record(request, ticket_id):
+    """The staff copy of the case record, for an official who may open the case (the same 404
+    for a missing case and another unit's)."""
+    official, ticket, denied = _official_and_ticket(request, ticket_id)
+    if denied:
+        return denied
+    services.ticket_mark_printed(ticket=ticket, official=official)
+    return _pdf(record.case_record_pdf(ticket, official=official, identity=citizen_identity(ticket, official)), ticket.code)
+
+
+@require_GET
+def track_record(request, code):
+    """The citizen's copy (public entries only), for a browser that opened the case on /track/."""
+    try:
+        ticket = access.access_ticket_for_session(request.session, code)
+    except NotFound:
+        raise Http404 from None
+    return _pdf(record.case_record_pdf(ticket), ticket.code)
