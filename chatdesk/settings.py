@@ -269,9 +269,11 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "chatdesk.core.logging.JsonFormatter"},
     },
+    "filters": {"unlogged_client": {"()": "chatdesk.core.logging.UnloggedClientFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["unlogged_client"],
             "formatter": "json" if os.environ.get("CHATDESK_LOG_FORMAT", "").strip().lower() == "json" else "plain",
         }
     },

@@ -244,6 +244,8 @@ def _index_ticket(ticket):
 
 
 # --- opening a ticket -------------------------------------------------------------------------
+ANONYMOUS_NAME = "گزارش‌دهنده ناشناس"
+
 @dataclass
 class Opened:
     ticket: Ticket
@@ -270,15 +272,22 @@ def ticket_open(
     priority=Ticket.Priority.NORMAL,
     rate_limit=True,
     response_days=None,
+    anonymous=False,
 ):
     """Open a case for a citizen (service-desk forms, inbound email).  A mobile or an email is
-    required: the citizen follows the case with the tracking code and one of them."""
+    required: the citizen follows the case with the tracking code and one of them.
+
+    ``anonymous`` (a report «گزارش»): no name or contact is needed (any given is still
+    validated), the case is opened with its tracking code and PIN (core/tracking.ticket_pin),
+    and the sender's address only feeds the rate limit: it is never stored on the case."""
     from chatdesk.chats.services import _validate_citizen
 
     if kind not in Ticket.Kind.values:
         raise ValidationError("نوع درخواست نامعتبر است.", code="invalid_kind")
+    if anonymous:
+        name = name if isinstance(name, str) and clean_line(name) else ANONYMOUS_NAME
     name, mobile, email = _validate_citizen(name, mobile, email)
-    if not (mobile or email):
+    if not (mobile or email) and not anonymous:
         raise ValidationError("برای پیگیری، شماره همراه یا ایمیل خود را وارد کنید.", code="contact_required", field="mobile")
     subject = _validate_subject(subject)
     body = _validate_body(body)
@@ -301,7 +310,7 @@ def ticket_open(
         ticket = Ticket(
             kind=kind, unit=unit, subject=subject, citizen_name=name, citizen_mobile=mobile, citizen_email=email,
             citizen_national_code=national_code or "", hide_identity=hide_identity, priority=priority,
-            data=data or {}, ip_address=ip_address, created_at=now, updated_at=now,
+            data=data or {}, ip_address=None if anonymous else ip_address, created_at=now, updated_at=now,
         )
         _start_first_response_clock(ticket, now)
         _start_resolution_clock(ticket, now)

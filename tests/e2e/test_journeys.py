@@ -257,6 +257,7 @@ def test_a_complaint(open_home, shot, viewport, documents, browser_log):
     assert errors.count() >= 4, errors.all_inner_texts()
     shot(page, "complaint-errors")
     contact_fields(page, "رضا شاکی")
+    page.fill("#id_national_code", "۰۴۹۹۳۷۰۸۹۹")  # a complaint needs the citizen's identity (#18)
     page.select_option("#id_about_unit", label="معاونت درمان")
     page.fill("#id_subject", "برخورد نامناسب در پذیرش")
     page.fill("#id_body", "در پذیرش بیمارستان با من برخورد نامناسبی شد.")
