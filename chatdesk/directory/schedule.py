@@ -282,7 +282,7 @@ def add_working_days(unit, start, days):
         raise ValueError("days must not be negative")
     date = jalali.local(start).date()
     if unit.always_open:
-        return jalali.local_datetime(date + dt.timedelta(days=days + 1), dt.time(0, 0))
+        return jalali.local_datetime(date + dt.timedelta(days=days), dt.time(23, 59))
     calendar = Calendar(unit, date, date + dt.timedelta(days=_CHUNK_DAYS))
     left = days
     for _ in range(_MAX_DAYS):

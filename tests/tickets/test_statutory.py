@@ -51,7 +51,7 @@ def test_working_days_skip_weekends_and_holidays(unit):
     Holiday.objects.create(date=at(1405, 9, 7).date(), name="تعطیلی آزمایشی", kind="closure")
     assert schedule.add_working_days(unit, MONDAY_10, 3) == at(1405, 9, 8, 14, 30)  # the holiday does not count
     unit.always_open = True
-    assert schedule.add_working_days(unit, MONDAY_10, 3) == at(1405, 9, 6, 0, 0)  # calendar days, to midnight
+    assert schedule.add_working_days(unit, MONDAY_10, 3) == at(1405, 9, 5, 23, 59)  # calendar days, to the day's end
 
 
 def test_statutory_deadline_per_kind_unit_and_service(unit):
