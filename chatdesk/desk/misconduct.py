@@ -27,9 +27,11 @@ PATH = "/report/"  # the form and its success page live under it (core/logging.p
 
 def report_open(*, about_unit, subject, body, about_person="", name="", mobile="", email="", files=(), ip_address=None, dedup_key=""):
     if not isinstance(about_unit, Unit):
-        from chatdesk.chats.services import _positive_int
-
-        about_unit = Unit.objects.select_related("parent").filter(pk=_positive_int(about_unit), is_active=True).first()
+        unit_id = str(about_unit or "")
+        about_unit = (
+            Unit.objects.select_related("parent").filter(pk=int(unit_id), is_active=True).first()
+            if unit_id.isascii() and unit_id.isdigit() else None
+        )
     if about_unit is None or not about_unit.is_active:
         raise ValidationError("واحد مورد گزارش را انتخاب کنید.", code="invalid_unit", field="about_unit")
     target = handling_unit(about_unit)
