@@ -13,8 +13,16 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
+from PIL import ImageFile
+
+_TRUNCATED = ImageFile.LOAD_TRUNCATED_IMAGES
+from weasyprint import HTML  # noqa: E402
+from weasyprint.urls import URLFetcher  # noqa: E402
+
+# Importing WeasyPrint sets Pillow's process-wide ImageFile.LOAD_TRUNCATED_IMAGES = True, which
+# would let damaged images through the upload checks (core/uploads.py decodes every image whole).
+# The record has no images: the switch is put back as it was.
+ImageFile.LOAD_TRUNCATED_IMAGES = _TRUNCATED
 
 from chatdesk.core import clock
 from chatdesk.core.context import portal

@@ -110,3 +110,13 @@ def test_the_record_loads_nothing_but_its_fonts(ticket, officials):
     for url in ("http://127.0.0.1:1/x.png", "file:///etc/passwd"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
+
+
+def test_importing_the_pdf_library_leaves_pillows_truncated_images_switch_off():
+    """WeasyPrint turns ImageFile.LOAD_TRUNCATED_IMAGES on when imported; the upload checks
+    (core/uploads.py) need it off, or a PNG whose pixels do not decode would pass."""
+    from PIL import ImageFile
+
+    from chatdesk.tickets import record  # noqa: F401
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
