@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-night lint-js install assets services browser nginx faketime migrate demo clean
+.PHONY: run test test-night lint-js install assets services browser nginx pdf faketime migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ static/vendor/.copied: node_modules/.package-lock.json tools/copy_assets.py
 	$(PY) tools/copy_assets.py
 	touch $@
 
-install: $(VENV)/.installed assets
+install: pdf $(VENV)/.installed assets
 assets: $(VENV)/.installed static/vendor/.copied
 
 migrate: install
@@ -41,6 +41,11 @@ browser:
 # nginx for tests/integration/test_deploy.py (the sample config in deploy/ is run for real).
 nginx:
 	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null)
+
+# The PDF case record: WeasyPrint lays Persian out with Pango/HarfBuzz (Debian's libpango-1.0-0 and
+# libpangoft2-1.0-0); poppler-utils (pdftotext, pdftoppm) lets the tests read the PDFs back.
+pdf:
+	@(dpkg -s libpangoft2-1.0-0 >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 poppler-utils >/dev/null)
 
 services:
 	@tools/ensure_services.sh
@@ -65,7 +70,7 @@ test-night: install faketime
 lint-js: node_modules/.package-lock.json
 	node_modules/.bin/eslint --max-warnings=0 static/js eslint.config.js
 
-test: install browser nginx faketime services lint-js
+test: install browser nginx pdf faketime services lint-js
 	$(PY) -m pytest -q tests --ignore=tests/e2e
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q tests/e2e -p no:asyncio
 	$(MAKE) --no-print-directory test-night

@@ -258,6 +258,9 @@ TICKETS = {
     "SLA_WARN_FRACTION": 0.75,
     # A resolved ticket the citizen does not answer closes after this many days.
     "AUTO_CLOSE_DAYS": int(os.environ.get("CHATDESK_AUTO_CLOSE_DAYS", 7)),
+    # Statutory response deadlines in working days of the Iranian calendar, per kind of case
+    # (docs/tickets.md#statutory-deadlines); a unit's response_days or a service's own value wins.
+    "STATUTORY_DAYS": {"complaint": 15, "report": 15, "default": 30},
 }
 REPORTS = {"RATING_CHANGE_DAYS": int(os.environ.get("CHATDESK_RATING_CHANGE_DAYS", 7)), "RATING_OPEN_DAYS": int(os.environ.get("CHATDESK_RATING_OPEN_DAYS", 30)), "RATINGS_PER_HOUR_PER_ADDRESS": 30, "API_REQUESTS_PER_MINUTE": 60}  # docs/reports.md
 WORKER_INTERVAL_SECONDS = float(os.environ.get("CHATDESK_WORKER_INTERVAL", 2))
@@ -271,9 +274,11 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "chatdesk.core.logging.JsonFormatter"},
     },
+    "filters": {"unlogged_client": {"()": "chatdesk.core.logging.UnloggedClientFilter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
+            "filters": ["unlogged_client"],
             "formatter": "json" if os.environ.get("CHATDESK_LOG_FORMAT", "").strip().lower() == "json" else "plain",
         }
     },
@@ -289,6 +294,7 @@ WORKER_JOBS = [
     "chatdesk.tickets.escalation.escalation_sweep",
     "chatdesk.tickets.sweeps.sla_sweep",
     "chatdesk.tickets.sweeps.auto_close_sweep",
+    "chatdesk.tickets.sweeps.statutory_sweep",  # a case past its statutory deadline goes up to a supervisor, once
     "chatdesk.desk.meetings.meeting_reminder_sweep",  # a confirmed meeting's reminder, once
     "chatdesk.reports.services.metrics_sweep",  # office-hours durations of cases for the reports
     "chatdesk.core.retention.retention_job",  # anonymise closed cases after RETENTION_DAYS (hourly)

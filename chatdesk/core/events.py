@@ -42,6 +42,7 @@ DUTY = "duty"  # to an official's own sockets: your status changed
 DUTY_INFO = "duty.info"  # console -> server: ask; server -> console: closed units and my shifts now
 TICKET_CHANGED = "ticket.changed"  # staff: a ticket changed (reload its timeline / list row)
 TICKET_ASSIGNED = "ticket.assigned"  # to an official: a ticket was given to you
+TICKET_OVERDUE = "ticket.overdue"  # staff: a case passed its statutory deadline and went up to a supervisor (or an objection did)
 TICKET_SLA = "ticket.sla"  # staff: a ticket's SLA clock reached its warning point or breached
 TICKET_WATCH = "ticket.watch"  # console -> server: follow a ticket page's changes
 CHAT_ESCALATE = "chat.escalate"  # console -> server: turn this chat into a ticket

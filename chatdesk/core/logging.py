@@ -24,6 +24,26 @@ import secrets
 log_context = contextvars.ContextVar("chatdesk_log_context", default=None)
 
 
+# Pages whose sender's address is never written to a log (an anonymous report, desk/misconduct.py):
+# the log context of their requests and the server's access log lines carry "-" instead.
+UNLOGGED_CLIENT_PATHS = ("/report/",)
+
+
+def client_unlogged(path):
+    return isinstance(path, str) and path.startswith(UNLOGGED_CLIENT_PATHS)
+
+
+class UnloggedClientFilter(logging.Filter):
+    """On the server's access log (uvicorn.access: client, method, path, version, status): the
+    client of a request to an ``UNLOGGED_CLIENT_PATHS`` page is replaced by "-"."""
+
+    def filter(self, record):
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and client_unlogged(args[2]):
+            record.args = ("-", *args[1:])
+        return True
+
+
 class LogContextMiddleware:
     """ASGI middleware: remember who this request or socket is for the log lines it causes."""
 
@@ -39,7 +59,7 @@ class LogContextMiddleware:
                 "conn": secrets.token_hex(3),
                 "scope": scope["type"],
                 "path": scope.get("path", ""),
-                "client": client[0] if client else None,
+                "client": (client[0] if client else None) if not client_unlogged(scope.get("path")) else "-",
             }
         )
         try:

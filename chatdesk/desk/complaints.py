@@ -66,7 +66,11 @@ def complaint_open(*, about_unit, subject, body, name, mobile="", email="", nati
         raise ValidationError(
             "شکایت از این واحد از این راه ثبت نمی‌شود؛ لطفاً با دفتر ریاست تماس بگیرید.", code="no_complaint_unit", field="about_unit"
         )
-    national_code = validate_national_code(national_code)
+    # A complaint is a formal case: the citizen's identity (name, national code) and a mobile
+    # are required (a report, misconduct.py, may be anonymous).
+    national_code = validate_national_code(national_code, required=True)
+    if not (mobile or "").strip():
+        raise ValidationError("برای ثبت شکایت، شماره همراه خود را وارد کنید.", code="mobile_required", field="mobile")
     about_person = clean_line(about_person or "")[:120]
     hit_form_limit(ip_address)
     return ticket_open(

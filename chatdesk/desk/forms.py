@@ -256,7 +256,7 @@ class ComplaintForm(DeskForm):
     about_unit = forms.ChoiceField(label="واحد مورد شکایت", error_messages={"required": "واحد مورد شکایت را انتخاب کنید.",
                                                                             "invalid_choice": "واحد مورد شکایت را انتخاب کنید."})
     about_person = forms.CharField(label="نام یا سمت فرد مورد شکایت (اختیاری)", max_length=120, required=False)
-    national_code = _national_code(False)
+    national_code = _national_code(True)  # a complaint needs the citizen's identity and mobile
     subject = _subject()
     body = _body("شرح شکایت")
     hide_identity = forms.BooleanField(
@@ -268,6 +268,8 @@ class ComplaintForm(DeskForm):
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["about_unit"].choices = [("", "انتخاب کنید…")] + [(str(u.pk), u.name) for u in units]
+        self.fields["mobile"].required = True
+        self.fields["mobile"].error_messages["required"] = "برای ثبت شکایت، شماره همراه خود را وارد کنید."
 
 
 def _picker_date(day):

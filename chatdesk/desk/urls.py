@@ -18,6 +18,8 @@ from . import views_forms  # noqa: E402
 urlpatterns += [
     path("requests/new/", views_forms.request_new, name="request-new"),
     path("complaints/new/", views_forms.complaint_new, name="complaint-new"),
+    path("report/", views_forms.report_new, name="report-new"),
+    path("report/filed/", views_forms.report_filed, name="report-filed"),
     path("meetings/new/", views_forms.meeting_new, name="meeting-new"),
     path("contact/", views_forms.contact, name="contact"),
     path("forms/filed/", views_forms.filed, name="form-filed"),

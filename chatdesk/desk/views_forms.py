@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from chatdesk.core import challenge, uploads
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
-from chatdesk.core.tracking import format_tracking_code
+from chatdesk.core.tracking import format_tracking_code, format_tracking_pin
 from chatdesk.directory.selectors import official_for_user
 from chatdesk.tickets.access import access_ticket_for_session, remember_in_session
 
-from . import catalogue, complaints, meetings, requests
+from . import catalogue, complaints, meetings, misconduct, requests
 from .forms import ComplaintForm, ContactForm, MeetingForm, OfferForm, ServiceRequestForm
 
 FILED_KEY = "chatdesk.desk.filed"
@@ -102,6 +102,7 @@ FILED_HEADINGS = {
     "complaint": "شکایت شما ثبت شد",
     "meeting": "درخواست ملاقات شما ثبت شد",
     "contact": "پیام شما ثبت شد",
+    "report": "گزارش شما ثبت شد",
 }
 
 
@@ -157,7 +158,8 @@ def complaint_new(request):
             hide_identity=data["hide_identity"], files=data["files"], ip_address=_ip(request), dedup_key=form.dedup_key(),
         )
 
-    return _form_page(request, form=form, template="desk/forms/complaint.html", context={}, submit=submit)
+    return _form_page(request, form=form, template="desk/forms/complaint.html", submit=submit, context={
+        "contact_note": "برای ثبت شکایت، کد ملی و شماره همراه لازم است؛ اگر ایمیل بدهید پاسخ‌ها به آن هم فرستاده می‌شود."})
 
 
 @require_http_methods(["GET", "POST"])
@@ -282,3 +284,44 @@ def console_meeting_action(request, ticket_id, action):
     except DomainError as error:
         messages.error(request, error.message)
     return HttpResponseRedirect(back)
+
+
+# --- reports («گزارش», may be anonymous: misconduct.py) ------------------------------------------
+REPORT_FILED_KEY = "chatdesk.desk.report_filed"
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request):
+    units = complaints.complaint_units()
+    form = misconduct.ReportForm(request.POST or None, request.FILES or None, units=units)
+
+    def submit(form):
+        data = form.cleaned_data
+        return misconduct.report_open(
+            about_unit=data["about_unit"], about_person=data["about_person"], subject=data["subject"], body=data["body"],
+            name=data["name"], mobile=data["mobile"], email=data["email"], files=data["files"],
+            ip_address=_ip(request), dedup_key=form.dedup_key(),
+        )
+
+    response = _form_page(request, form=form, template="desk/forms/report.html", context={}, submit=submit)
+    filed_ = request.session.get(FILED_KEY)
+    if response.status_code == 302 and filed_ and filed_.get("kind") == "report":
+        # The PIN is shown once, on the next page, and then forgotten by the session.
+        request.session[REPORT_FILED_KEY] = {"code": filed_["code"], "pin": misconduct.report_pin(filed_["code"]), "unit": filed_["unit"]}
+        request.session.pop(FILED_KEY, None)
+        return HttpResponseRedirect("/report/filed/")
+    return response
+
+
+@require_GET
+def report_filed(request):
+    """The one page that shows a report's tracking code and PIN; a reload shows them no more."""
+    data = request.session.pop(REPORT_FILED_KEY, None)
+    if not data:
+        return HttpResponseRedirect("/track/")
+    response = render(request, "desk/forms/report_filed.html", {
+        "display_code": format_tracking_code(data["code"], persian=True), "latin_code": format_tracking_code(data["code"]),
+        "pin_display": format_tracking_pin(data["pin"], persian=True), "unit": data["unit"], "track_url": f"/track/{data['code']}/",
+    })
+    response["Cache-Control"] = "no-store"
+    return response

@@ -55,6 +55,12 @@ class Unit(models.Model):
     resolution_minutes = models.PositiveIntegerField(
         "مهلت رسیدگی کامل پرونده (دقیقه کاری)", default=3 * 7 * 60, help_text="به دقیقه‌های ساعت اداری همین واحد."
     )
+    # The statutory response deadline of this unit's cases, in working days (empty: the default
+    # of settings.TICKETS["STATUTORY_DAYS"] for the kind of case; a service may set its own).
+    response_days = models.PositiveSmallIntegerField(
+        "مهلت قانونی پاسخ (روز کاری)", null=True, blank=True,
+        help_text="خالی یعنی مهلت پیش‌فرض هر نوع پرونده (برای شکایت ۱۵ روز کاری).",
+    )
 
     class Meta:
         ordering = ["menu_order", "id"]

@@ -272,6 +272,31 @@ def add_business_seconds(unit, start, seconds):
     raise ValueError("the unit has no office hours")
 
 
+def add_working_days(unit, start, days):
+    """The end of the ``days``-th working day after the day of ``start`` (Tehran dates): the
+    statutory deadline «ظرف N روز کاری».  A working day is one on which the unit opens at all
+    (weekends, official holidays and whole-day closures do not count; a day with a partial
+    closure does).  A round-the-clock unit counts calendar days, to the end of the day.
+    ValueError for a negative count or a unit that does not open in the next three years."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    date = jalali.local(start).date()
+    if unit.always_open:
+        return jalali.local_datetime(date + dt.timedelta(days=days), dt.time(23, 59))
+    calendar = Calendar(unit, date, date + dt.timedelta(days=_CHUNK_DAYS))
+    left = days
+    for _ in range(_MAX_DAYS):
+        if left == 0:
+            spans = calendar.day(date).spans
+            if date == jalali.local(start).date() and days == 0:
+                return start
+            return spans[-1][1]
+        date += dt.timedelta(days=1)
+        if calendar.day(date).spans:
+            left -= 1
+    raise ValueError("the unit has no office hours")
+
+
 def _shifts(unit, date):
     return DutyShift.objects.filter(unit=unit, date=date).select_related("official__user", "substitute__user").order_by("start", "end", "id")
 

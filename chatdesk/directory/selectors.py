@@ -42,3 +42,23 @@ def officials_to_mark_offline(now):
 
 def stale_connections(before):
     return ConsoleConnection.objects.filter(last_seen__lt=before)
+
+
+def supervisor_of(unit):
+    """Who a case of ``unit`` goes up to (an objection, a passed deadline): the unit's manager,
+    else an active supervisor among its officials, else the same asked of the parent unit, up
+    the hierarchy; None when no unit up the line has one."""
+    seen = set()
+    while unit is not None and unit.pk not in seen:
+        seen.add(unit.pk)
+        manager = unit.manager
+        if manager is not None and manager.user.is_active:
+            return manager
+        found = (
+            Official.objects.filter(units=unit, role=Official.Role.SUPERVISOR, user__is_active=True)
+            .order_by("pk").first()
+        )
+        if found is not None:
+            return found
+        unit = unit.parent
+    return None

@@ -22,11 +22,13 @@ from . import outbound
 from .models import InboundMail, OutboundMail
 
 S = Ticket.Status
-MAILED_STATUSES = {S.REFERRED, S.WAITING, S.RESOLVED}
+MAILED_STATUSES = {S.REFERRED, S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED}
 STATUS_TEXT = {
     S.REFERRED: "ارجاع شد",
     S.WAITING: "منتظر پاسخ شماست",
+    S.DOCS: "منتظر مدارک شماست",
     S.RESOLVED: "پاسخ داده شد",
+    S.REJECTED: "رد شد (تا پیش از بسته شدن پرونده، یک بار می‌توانید از صفحه پیگیری اعتراض کنید)",
 }
 
 

@@ -29,7 +29,7 @@ from .models import CaseMetrics, Rating
 
 CLOSED = Conversation.Status.CLOSED
 TS = Ticket.Status
-OPEN_TICKET = [TS.NEW, TS.OPEN, TS.WAITING, TS.REFERRED]
+OPEN_TICKET = [TS.NEW, TS.OPEN, TS.WAITING, TS.DOCS, TS.REFERRED, TS.OBJECTED]
 
 
 @dataclass(frozen=True)

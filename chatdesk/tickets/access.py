@@ -1,6 +1,7 @@
 """Who may see a ticket.  "Does not exist" and "not yours" give the same NotFound (rule 3).
 
-- Officials: tickets of their own units (an administrator: all units).
+- Officials: tickets of their own units (an administrator: all units), and a case that went up
+  to them as supervisor (an objection, a passed statutory deadline).
 - Citizens: the tracking code with the mobile or email given when filing or with the ticket's PIN
   (tracking.ticket_pin, shown in the chat widget), or the link token from an email or the widget
   (tracking.ticket_token), or a browser session that already proved one of these.
@@ -41,7 +42,10 @@ def access_ticket_for_official(official, ticket_id, *, for_update=False):
 
         qs = lock(qs)
     ticket = qs.filter(pk=ticket_id).first()
-    if ticket is None or ticket.unit_id not in unit_ids_for_official(official):
+    if ticket is None:
+        raise NotFound()
+    # The supervisor a case went up to (an objection, a passed statutory deadline) sees it too.
+    if ticket.unit_id not in unit_ids_for_official(official) and ticket.supervisor_id != official.pk:
         raise NotFound()
     return ticket
 

@@ -14,7 +14,7 @@ from chatdesk.core.persian import clean_line
 
 from . import notify
 from .models import Attachment, Entry, Ticket
-from .services import _audit, _entry, _index_ticket, _insert_ticket, _start_first_response_clock, _start_resolution_clock
+from .services import _audit, _entry, _index_ticket, _insert_ticket, _start_first_response_clock, _start_resolution_clock, _start_statutory_clock
 
 
 # --- chats become tickets ---------------------------------------------------------------------
@@ -51,6 +51,7 @@ def _ticket_from_conversation(conversation, *, reason, official=None, now):
     )
     _start_first_response_clock(ticket, now)
     _start_resolution_clock(ticket, now)
+    _start_statutory_clock(ticket, now)
     if ticket.assignee_id or ticket.first_response_at:
         ticket.status = Ticket.Status.OPEN
     fields = {f.name: getattr(ticket, f.name) for f in Ticket._meta.concrete_fields if f.name not in ("id", "code", "secret")}

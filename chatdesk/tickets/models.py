@@ -25,7 +25,11 @@ ACTION_LABELS = {
     "priority": "تغییر اولویت", "refer": "ارجاع", "status": "تغییر وضعیت", "viewed": "مشاهده", "rated": "ثبت نظر",
     "anonymised": "ناشناس‌سازی", "meeting_offer": "پیشنهاد وقت ملاقات", "meeting_confirmed": "قطعی شدن ملاقات",
     "meeting_cancelled": "لغو ملاقات", "meeting_done": "انجام ملاقات", "meeting_reminder": "یادآوری ملاقات",
+    "docs_requested": "درخواست مدارک از شهروند", "objection": "اعتراض شهروند", "overdue_escalated": "ارجاع به سرپرست پس از مهلت قانونی",
+    "clock_paused": "توقف مهلت‌ها", "printed": "چاپ برگه پرونده", "clock_resumed": "ادامه مهلت‌ها",
 }
+# While a case waits for the citizen every clock (SLA and statutory) stands still (services.py).
+PAUSED_STATUSES = ("waiting", "docs")
 
 
 def ltr_isolate(code):
@@ -50,13 +54,17 @@ class Ticket(models.Model):
         MEETING = "meeting", "درخواست ملاقات"
         CONTACT = "contact", "تماس با ما"
         EMAIL = "email", "ایمیل"
+        REPORT = "report", "گزارش"
 
     class Status(models.TextChoices):
         NEW = "new", "جدید"
         OPEN = "open", "در حال رسیدگی"
         WAITING = "waiting", "در انتظار پاسخ شما"
+        DOCS = "docs", "در انتظار مدارک شهروند"
         REFERRED = "referred", "ارجاع‌شده"
         RESOLVED = "resolved", "پاسخ داده شد"
+        REJECTED = "rejected", "رد شد"
+        OBJECTED = "objected", "اعتراض شهروند نزد سرپرست"
         CLOSED = "closed", "بسته"
 
     class Priority(models.TextChoices):
@@ -101,6 +109,17 @@ class Ticket(models.Model):
     first_response_warn_at = models.DateTimeField("هشدار مهلت نخستین پاسخ", null=True, blank=True)
     resolution_due = models.DateTimeField("مهلت رسیدگی", null=True, blank=True)
     resolution_warn_at = models.DateTimeField("هشدار مهلت رسیدگی", null=True, blank=True)
+    # The statutory response deadline («مهلت قانونی پاسخ»), in working days of the Iranian
+    # calendar (services._statutory_days); past it the case goes up to a supervisor once.
+    statutory_due = models.DateTimeField("مهلت قانونی پاسخ", null=True, blank=True)
+    overdue_escalated_at = models.DateTimeField("زمان ارجاع به سرپرست پس از مهلت", null=True, blank=True)
+    # When the clocks stopped (the case waits for the citizen); None while they run.
+    clock_paused_at = models.DateTimeField("توقف مهلت‌ها از", null=True, blank=True)
+    # The supervisor the case went up to (an objection or a passed deadline): they see it too.
+    supervisor = models.ForeignKey(
+        Official, verbose_name="سرپرست ناظر", null=True, blank=True, on_delete=models.SET_NULL, related_name="supervised_tickets"
+    )
+    objected_at = models.DateTimeField("زمان اعتراض", null=True, blank=True)
     # What the SLA sweep has already announced for the current clock: 0 nothing, 1 warning, 2 breach.
     sla_alerted = models.PositiveSmallIntegerField("هشدارهای مهلت", default=0)
 
@@ -117,7 +136,8 @@ class Ticket(models.Model):
             models.Index(fields=["status", "first_response_warn_at"]),
             models.Index(fields=["status", "resolution_warn_at"]),
             models.Index(fields=["created_at"]),
-            models.Index(fields=["updated_at"]),  # the console list (newest change first), report metrics
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["status", "statutory_due"]),  # the console list (newest change first), report metrics
         ]
 
     def __str__(self):
@@ -129,7 +149,11 @@ class Ticket(models.Model):
 
     @property
     def is_open(self):
-        return self.status not in (self.Status.RESOLVED, self.Status.CLOSED)
+        return self.status not in (self.Status.RESOLVED, self.Status.REJECTED, self.Status.CLOSED)
+
+    @property
+    def clocks_paused(self):
+        return self.status in PAUSED_STATUSES
 
 
 class Entry(models.Model):

@@ -24,6 +24,7 @@ SMS_KIND_LABEL = {
     Ticket.Kind.CHAT: "پیام",
     Ticket.Kind.OFFLINE: "پیام",
     Ticket.Kind.EMAIL: "درخواست",
+    Ticket.Kind.REPORT: "گزارش",
 }
 
 

@@ -12,10 +12,13 @@ from chatdesk.directory.models import Official, Unit
 from chatdesk.directory.selectors import unit_ids_for_official
 
 from .identity import hidden_about_unit_ids
-from .models import Attachment, AuditEvent, Entry, Ticket
+from .models import PAUSED_STATUSES, Attachment, AuditEvent, Entry, Ticket
 
 S = Ticket.Status
-OPEN_STATUSES = [S.NEW, S.OPEN, S.WAITING, S.REFERRED]
+OPEN_STATUSES = [S.NEW, S.OPEN, S.WAITING, S.DOCS, S.REFERRED, S.OBJECTED]
+# Open and not waiting for the citizen: the clocks run (in WAITING and DOCS they stand still).
+RUNNING_STATUSES = [S.NEW, S.OPEN, S.REFERRED, S.OBJECTED]
+FINISHED_STATUSES = (S.RESOLVED, S.REJECTED, S.CLOSED)
 PAGE_SIZE = 50
 
 
@@ -26,6 +29,7 @@ class SLA:
     BREACHED = "breached"
     MET = "met"
     MISSED = "missed"
+    PAUSED = "paused"
 
     LABELS = {
         "ok": "در مهلت",
@@ -33,6 +37,7 @@ class SLA:
         "breached": "گذشته از مهلت",
         "met": "در مهلت پاسخ داده شد",
         "missed": "دیرتر از مهلت پاسخ داده شد",
+        "paused": "مهلت متوقف (در انتظار شهروند)",
     }
 
 
@@ -44,7 +49,9 @@ def current_clock(ticket):
 
 
 def sla_state(ticket, now):
-    if ticket.status in (S.RESOLVED, S.CLOSED):
+    if ticket.status in PAUSED_STATUSES:
+        return SLA.PAUSED
+    if ticket.status in FINISHED_STATUSES:
         if ticket.resolution_due is None or ticket.resolved_at is None:
             return SLA.MET
         return SLA.MET if ticket.resolved_at <= ticket.resolution_due else SLA.MISSED
@@ -59,7 +66,7 @@ def sla_state(ticket, now):
 def _sla_q(state, now):
     first = Q(first_response_at__isnull=True)
     later = Q(first_response_at__isnull=False)
-    open_ = Q(status__in=OPEN_STATUSES)
+    open_ = Q(status__in=RUNNING_STATUSES)
     if state == SLA.BREACHED:
         return open_ & ((first & Q(first_response_due__lte=now)) | (later & Q(resolution_due__lte=now)))
     if state == SLA.WARNING:
@@ -124,7 +131,7 @@ def parse_filters(params):
 
 def tickets_for_official(official, filters, now):
     unit_ids = unit_ids_for_official(official)
-    qs = Ticket.objects.filter(unit_id__in=unit_ids).select_related("unit", "assignee")
+    qs = Ticket.objects.filter(Q(unit_id__in=unit_ids) | Q(supervisor=official)).select_related("unit", "assignee")
     if filters.status == "active":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif filters.status:
@@ -227,3 +234,30 @@ def mail_bounce_notice(ticket):
     # "sentence (status: the server's words)": the technical part is shown left to right.
     sentence, _, detail = (notice.get("reason") or "").partition(" (")
     return {**notice, "at": at, "reason_text": sentence, "reason_detail": detail[:-1] if detail.endswith(")") else detail}
+
+
+def statutory_overdue(now, *, limit=200):
+    """Ids of cases whose clocks run, past their statutory deadline and not yet sent up."""
+    return list(
+        Ticket.objects.filter(status__in=RUNNING_STATUSES, statutory_due__lte=now, overdue_escalated_at__isnull=True)
+        .order_by("statutory_due", "id").values_list("pk", flat=True)[:limit]
+    )
+
+
+def statutory_state(ticket, now):
+    """(label, due) of the statutory deadline for the pages: paused, passed, or running."""
+    if ticket.statutory_due is None or ticket.status in FINISHED_STATUSES:
+        return "", ticket.statutory_due
+    if ticket.status in PAUSED_STATUSES:
+        return "متوقف تا رسیدن پاسخ یا مدارک شهروند", ticket.statutory_due
+    if now >= ticket.statutory_due:
+        return "گذشته از مهلت قانونی", ticket.statutory_due
+    return "در مهلت قانونی", ticket.statutory_due
+
+
+def documents_asked(ticket):
+    """What the official asked the citizen to send (the latest request), while the case waits for it."""
+    if ticket.status != S.DOCS:
+        return ""
+    entry = Entry.objects.filter(ticket=ticket, public=True, data__event="docs_requested").order_by("-created_at", "-id").first()
+    return entry.data.get("missing", "") if entry else ""

@@ -20,6 +20,7 @@ from chatdesk.core.persian import clean_line, clean_text, search_index
 from chatdesk.core.tracking import new_tracking_code
 from chatdesk.directory import schedule
 from chatdesk.directory.models import Official, Unit
+from chatdesk.directory.selectors import supervisor_of
 
 from . import notify, wire
 from .access import access_ticket_for_official
@@ -27,15 +28,23 @@ from .models import Attachment, AuditEvent, Entry, Ticket
 
 S = Ticket.Status
 TRANSITIONS = {
-    S.NEW: {S.OPEN, S.WAITING, S.RESOLVED, S.CLOSED},
-    S.OPEN: {S.WAITING, S.RESOLVED, S.CLOSED},
-    S.WAITING: {S.OPEN, S.RESOLVED, S.CLOSED},
-    S.REFERRED: {S.OPEN, S.WAITING, S.RESOLVED, S.CLOSED},
+    S.NEW: {S.OPEN, S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED, S.CLOSED},
+    S.OPEN: {S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED, S.CLOSED},
+    S.WAITING: {S.OPEN, S.DOCS, S.RESOLVED, S.REJECTED, S.CLOSED},
+    S.DOCS: {S.OPEN, S.WAITING, S.RESOLVED, S.REJECTED, S.CLOSED},
+    S.REFERRED: {S.OPEN, S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED, S.CLOSED},
     S.RESOLVED: {S.OPEN, S.CLOSED},
+    # A rejection is answered by the citizen's one objection (ticket_object), not by a status.
+    S.REJECTED: {S.OPEN, S.CLOSED},
+    S.OBJECTED: {S.OPEN, S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED, S.CLOSED},
     S.CLOSED: {S.OPEN},
 }
 # A citizen's message reopens these; on the others it is simply added.
-REOPEN_ON_CITIZEN = {S.WAITING, S.RESOLVED}
+REOPEN_ON_CITIZEN = {S.WAITING, S.DOCS, S.RESOLVED}
+# The statuses in which the clocks stand still (the case waits for the citizen).
+PAUSED = {S.WAITING, S.DOCS}
+# The statuses that end the handling (resolved_at is set; the SLA is met or missed).
+FINISHED = {S.RESOLVED, S.REJECTED}
 MAX_BODY_CHARS = 5000
 
 
@@ -158,6 +167,59 @@ def _start_resolution_clock(ticket, start):
     ticket.sla_alerted = 0
 
 
+def statutory_days(*, kind, unit, service_days=None):
+    """The statutory response deadline of a case in working days: the service's own value, else
+    the unit's ``response_days``, else ``settings.TICKETS["STATUTORY_DAYS"]`` for the kind."""
+    if service_days:
+        return int(service_days)
+    if unit.response_days:
+        return unit.response_days
+    table = _tickets_settings()["STATUTORY_DAYS"]
+    return int(table.get(kind, table["default"]))
+
+
+def _start_statutory_clock(ticket, start, *, service_days=None):
+    days = statutory_days(kind=ticket.kind, unit=ticket.unit, service_days=service_days)
+    try:
+        ticket.statutory_due = schedule.add_working_days(ticket.unit, start, days)
+    except ValueError:  # a unit that never opens: no deadline can be promised
+        ticket.statutory_due = None
+
+
+CLOCK_FIELDS = ("first_response_due", "first_response_warn_at", "resolution_due", "resolution_warn_at", "statutory_due")
+
+
+def _pause_clocks(ticket, now):
+    """The case now waits for the citizen: every clock stands still from ``now``."""
+    ticket.clock_paused_at = now
+    return ["clock_paused_at"]
+
+
+def _resume_clocks(ticket, now):
+    """The wait is over: each deadline that had not passed when the clocks stopped moves on by
+    the office time that passed while they stood (office hours, weekends and holidays of the
+    unit, as the clocks count it), so what was left of it is left again.  A deadline already
+    passed stays passed.  Returns the fields changed."""
+    paused_at = ticket.clock_paused_at
+    if paused_at is None:
+        return []
+    changes = {}
+    for field in CLOCK_FIELDS:
+        due = getattr(ticket, field)
+        if due is None or due <= paused_at:
+            continue
+        try:
+            left = schedule.business_seconds_between(ticket.unit, paused_at, due)
+            moved = schedule.add_business_seconds(ticket.unit, max(now, paused_at), left)
+        except ValueError:
+            continue
+        setattr(ticket, field, moved)
+        changes[field] = [due.isoformat(), moved.isoformat()]
+    ticket.clock_paused_at = None
+    _audit(ticket, "clock_resumed", changes={"paused_at": paused_at.isoformat(), **changes}, now=now)
+    return [*CLOCK_FIELDS, "clock_paused_at"]
+
+
 def _new_code():
     return new_tracking_code()
 
@@ -182,6 +244,8 @@ def _index_ticket(ticket):
 
 
 # --- opening a ticket -------------------------------------------------------------------------
+ANONYMOUS_NAME = "گزارش‌دهنده ناشناس"
+
 @dataclass
 class Opened:
     ticket: Ticket
@@ -207,15 +271,23 @@ def ticket_open(
     hide_identity=False,
     priority=Ticket.Priority.NORMAL,
     rate_limit=True,
+    response_days=None,
+    anonymous=False,
 ):
     """Open a case for a citizen (service-desk forms, inbound email).  A mobile or an email is
-    required: the citizen follows the case with the tracking code and one of them."""
+    required: the citizen follows the case with the tracking code and one of them.
+
+    ``anonymous`` (a report «گزارش»): no name or contact is needed (any given is still
+    validated), the case is opened with its tracking code and PIN (core/tracking.ticket_pin),
+    and the sender's address only feeds the rate limit: it is never stored on the case."""
     from chatdesk.chats.services import _validate_citizen
 
     if kind not in Ticket.Kind.values:
         raise ValidationError("نوع درخواست نامعتبر است.", code="invalid_kind")
+    if anonymous:
+        name = name if isinstance(name, str) and clean_line(name) else ANONYMOUS_NAME
     name, mobile, email = _validate_citizen(name, mobile, email)
-    if not (mobile or email):
+    if not (mobile or email) and not anonymous:
         raise ValidationError("برای پیگیری، شماره همراه یا ایمیل خود را وارد کنید.", code="contact_required", field="mobile")
     subject = _validate_subject(subject)
     body = _validate_body(body)
@@ -238,10 +310,11 @@ def ticket_open(
         ticket = Ticket(
             kind=kind, unit=unit, subject=subject, citizen_name=name, citizen_mobile=mobile, citizen_email=email,
             citizen_national_code=national_code or "", hide_identity=hide_identity, priority=priority,
-            data=data or {}, ip_address=ip_address, created_at=now, updated_at=now,
+            data=data or {}, ip_address=None if anonymous else ip_address, created_at=now, updated_at=now,
         )
         _start_first_response_clock(ticket, now)
         _start_resolution_clock(ticket, now)
+        _start_statutory_clock(ticket, now, service_days=response_days)
         fields = {f.name: getattr(ticket, f.name) for f in Ticket._meta.concrete_fields if f.name not in ("id", "code", "secret")}
         ticket = _insert_ticket(**fields)
         _index_ticket(ticket)
@@ -263,19 +336,23 @@ def _set_status(ticket, new, *, official=None, actor=None, now):
         return False
     ticket.status = new
     fields = ["status"]
-    if new == S.RESOLVED:
+    if old in PAUSED and new not in PAUSED:
+        fields += _resume_clocks(ticket, now)
+    elif new in PAUSED and old not in PAUSED:
+        fields += _pause_clocks(ticket, now)
+    if new in FINISHED:
         ticket.resolved_at = now
         fields.append("resolved_at")
     if new == S.CLOSED:
         ticket.closed_at = now
         fields.append("closed_at")
-    if new == S.OPEN and old in (S.RESOLVED, S.CLOSED):
+    if new == S.OPEN and old in (S.RESOLVED, S.REJECTED, S.CLOSED):
         ticket.resolved_at = None
         ticket.closed_at = None
         _start_resolution_clock(ticket, now)
         fields += ["resolved_at", "closed_at", "resolution_due", "resolution_warn_at", "sla_alerted"]
     _touch(ticket, now, *fields)
-    action = "reopened" if new == S.OPEN and old in (S.WAITING, S.RESOLVED, S.CLOSED) and actor == "citizen" else "status"
+    action = "reopened" if new == S.OPEN and old in (S.WAITING, S.DOCS, S.RESOLVED, S.CLOSED) and actor == "citizen" else "status"
     _audit(ticket, action, official=official, actor=actor, changes={"status": [old, new]}, now=now)
     _entry(
         ticket, Entry.Kind.EVENT, f"وضعیت: {S(new).label}", official=official,
@@ -307,7 +384,7 @@ def ticket_reply(*, ticket_id, official, body, files=(), status=None, dedup_key=
     without it a new or referred ticket becomes open."""
     body = _validate_body(body)
     checked = uploads.check_many(files)
-    if status and status not in (S.OPEN, S.WAITING, S.RESOLVED):
+    if status and status not in (S.OPEN, S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED):
         raise ValidationError("وضعیت پس از پاسخ نامعتبر است.", code="invalid_status", field="status")
     now = clock.now()
     with transaction.atomic():
@@ -411,6 +488,8 @@ def ticket_refer(*, ticket_id, official, to_unit_id, reason):
             raise ValidationError("واحد مقصد معتبر نیست.", code="invalid_unit", field="to_unit")
         old_unit = ticket.unit
         old_status = ticket.status
+        if ticket.clock_paused_at is not None:  # a waiting case referred on: its clocks run again
+            _resume_clocks(ticket, now)
         _entry(ticket, Entry.Kind.NOTE, f"ارجاع به {target.name}: {reason}", public=False, official=official,
                data={"event": "referral", "from_unit": old_unit.pk, "to_unit": target.pk}, now=now)
         ticket.unit = target
@@ -421,7 +500,7 @@ def ticket_refer(*, ticket_id, official, to_unit_id, reason):
         _start_resolution_clock(ticket, now)
         ticket.resolved_at = None
         _touch(ticket, now, "unit", "assignee", "status", "first_response_due", "first_response_warn_at",
-               "resolution_due", "resolution_warn_at", "sla_alerted", "resolved_at")
+               "resolution_due", "resolution_warn_at", "sla_alerted", "resolved_at", "statutory_due", "clock_paused_at")
         _audit(ticket, "refer", official=official,
                changes={"unit": [old_unit.pk, target.pk], "status": [old_status, S.REFERRED], "reason": reason}, now=now)
         _entry(ticket, Entry.Kind.EVENT, f"پرونده برای رسیدگی به «{target.name}» ارجاع شد.", official=official,
@@ -437,6 +516,14 @@ def ticket_mark_viewed(*, ticket, official):
 
     _audit(ticket, "viewed", official=official)
     log_ticket(official=official, ticket=ticket)  # the searchable access log (docs/security.md)
+
+
+def ticket_mark_printed(*, ticket, official):
+    """The access audit for the printed case record (it carries the citizen's case out)."""
+    from chatdesk.core.access_log import log_ticket
+
+    _audit(ticket, "printed", official=official)
+    log_ticket(official=official, ticket=ticket)
 
 
 # --- citizens ---------------------------------------------------------------------------------
@@ -504,4 +591,74 @@ def ticket_follow_up(*, ticket_id, body, files=(), channel="web", dedup_key="", 
             _touch(ticket, now)
         if ticket.assignee_id:
             realtime.to_official(ticket.assignee_id, {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)})
+    return entry
+
+
+# --- missing documents and objections ---------------------------------------------------------
+DOCS_REQUEST_TEXT = (
+    "برای ادامه رسیدگی، این مدرک را بفرستید یا اصلاح کنید:\n{missing}\n"
+    "مدرک را از صفحه پیگیری پرونده، با پاسخ به همین ایمیل (با پیوست) یا در گفتگو بفرستید. "
+    "تا رسیدن آن، مهلت‌های رسیدگی متوقف است."
+)
+
+
+def ticket_request_documents(*, ticket_id, official, missing, files=(), dedup_key=""):
+    """An official asks the citizen for a missing or corrected document: a public answer that
+    says what is missing (emailed, and by SMS where the case has a mobile), the case goes to
+    «در انتظار مدارک شهروند» (its clocks stand still), and an audit row ``docs_requested``.
+    The citizen's next message (tracking page, email reply with attachments) reopens it."""
+    missing = _validate_body(missing, field="missing")
+    with transaction.atomic():
+        entry = ticket_reply(
+            ticket_id=ticket_id, official=official, body=DOCS_REQUEST_TEXT.format(missing=missing), files=files,
+            status=S.DOCS, dedup_key=dedup_key,
+        )
+        if entry.data.get("event") == "docs_requested":  # a resent form: stored once
+            return entry
+        entry.data = {**entry.data, "event": "docs_requested", "missing": missing}
+        entry.save(update_fields=["data"])
+        _audit(entry.ticket, "docs_requested", official=official, changes={"entry": entry.pk, "missing": missing}, now=entry.created_at)
+    return entry
+
+
+MAX_OBJECTION_CHARS = 2000
+
+
+def ticket_object(*, ticket_id, reason, ip_address=None):
+    """A citizen's objection («اعتراض») to a rejection: once per case, with a reason.  The caller
+    has already checked the citizen may act on the case (access.py).  The case goes to the
+    supervisor of its unit (``directory.selectors.supervisor_of``: the manager, a supervisor,
+    else up the hierarchy), who sees it in their console from now on; status «اعتراض شهروند
+    نزد سرپرست», an audit row ``objection``, a notice to the supervisor and to the unit."""
+    reason = _validate_body(reason, field="reason")
+    if len(reason) > MAX_OBJECTION_CHARS:
+        raise ValidationError("دلیل اعتراض طولانی‌تر از ۲۰۰۰ نویسه است.", code="too_long", field="reason")
+    if ip_address:
+        ratelimit.hit(
+            "follow-up", ip_address, limit=_tickets_settings()["FOLLOW_UPS_PER_HOUR"], window=3600,
+            message="پیام‌های زیادی از این نشانی ثبت شده است؛ لطفاً بعداً تلاش کنید.",
+        )
+    now = clock.now()
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("unit", "unit__parent").filter(pk=ticket_id).first()
+        if ticket is None:
+            raise NotFound()
+        if ticket.objected_at is not None:
+            raise Conflict("برای این پرونده پیش‌تر اعتراض ثبت شده است؛ اعتراض فقط یک بار ممکن است.", code="already_objected")
+        if ticket.status != S.REJECTED:
+            raise Conflict("اعتراض فقط به پرونده‌ای که رد شده است ممکن است.", code="not_rejected")
+        supervisor = supervisor_of(ticket.unit)
+        entry = _entry(ticket, Entry.Kind.CITIZEN, f"اعتراض به رد پرونده: {reason}", data={"event": "objection"}, now=now)
+        ticket.objected_at = now
+        ticket.supervisor = supervisor
+        ticket.resolved_at = None
+        _start_resolution_clock(ticket, now)
+        _touch(ticket, now, "objected_at", "supervisor", "resolved_at", "resolution_due", "resolution_warn_at", "sla_alerted")
+        _set_status(ticket, S.OBJECTED, actor="citizen", now=now)
+        _audit(ticket, "objection", actor="citizen",
+               changes={"entry": entry.pk, "reason": reason, "supervisor": supervisor.pk if supervisor else None}, now=now)
+        frame = {"type": events.TICKET_OVERDUE, "reason": "objection", "ticket": wire.ticket_brief(ticket)}
+        realtime.to_units([ticket.unit_id], frame)
+        if supervisor is not None:
+            realtime.to_official(supervisor.pk, frame)
     return entry

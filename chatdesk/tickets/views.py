@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +19,7 @@ from chatdesk.core.tracking import format_tracking_code, format_tracking_pin, pa
 from chatdesk.core.views import json_body
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
-from . import access, selectors, services, track_sms
+from . import access, record, selectors, services, track_sms
 from .identity import citizen_identity
 from .models import Entry, Ticket
 
@@ -97,6 +97,7 @@ ACTIONS = {
     "refer": lambda o, t, p, f: services.ticket_refer(ticket_id=t.pk, official=o, to_unit_id=p.get("to_unit"), reason=p.get("reason")),
     "status": lambda o, t, p, f: services.ticket_set_status(ticket_id=t.pk, official=o, status=p.get("status")),
     "priority": lambda o, t, p, f: services.ticket_set_priority(ticket_id=t.pk, official=o, priority=p.get("priority")),
+    "docs": lambda o, t, p, f: services.ticket_request_documents(ticket_id=t.pk, official=o, missing=p.get("missing"), files=f),
 }
 DONE = {
     "reply": "پاسخ ثبت شد و برای شهروند فرستاده می‌شود.",
@@ -105,6 +106,7 @@ DONE = {
     "refer": "پرونده ارجاع شد.",
     "status": "وضعیت پرونده تغییر کرد.",
     "priority": "اولویت پرونده تغییر کرد.",
+    "docs": "درخواست مدارک برای شهروند فرستاده شد؛ تا رسیدن آن مهلت‌ها متوقف است.",
 }
 REFERRED_AWAY = "پرونده به «{unit}» ارجاع شد و از فهرست پرونده‌های شما خارج شد."
 
@@ -126,7 +128,8 @@ def _ticket_context(official, ticket, now):
         # one, so a ticket «در انتظار پاسخ شما» read «در حال رسیدگی»), then the statuses it may take.
         "next_statuses": [(ticket.status, f"{S(ticket.status).label} (وضعیت کنونی)")]
         + [(s, S(s).label) for s in S.values if s in services.TRANSITIONS[ticket.status] and s != S.REFERRED],
-        "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی")],
+        "reply_statuses": [(S.WAITING, "پاسخ و انتظار برای شهروند"), (S.RESOLVED, "پاسخ و پایان رسیدگی"), (S.REJECTED, "پاسخ و رد درخواست")],
+        "statutory": selectors.statutory_state(ticket, now),
         "priorities": Ticket.Priority.choices,
         "show_identity": ident.visible,
         "mail_bounced": selectors.mail_bounce_notice(ticket),
@@ -153,7 +156,7 @@ def console_ticket(request, ticket_id):
             raise Http404 from None
         except DomainError as error:
             messages.error(request, error.message)
-            kept = {"action": action, **{k: request.POST.get(k, "") for k in ("body", "reason", "to_unit", "then")}}
+            kept = {"action": action, **{k: request.POST.get(k, "") for k in ("body", "reason", "to_unit", "then", "missing")}}
             if request.FILES or uploads.refused_files(request):
                 kept["files_lost"] = True
             status = 400
@@ -304,26 +307,34 @@ def track_case(request, code):
     kept = ""
     limited = None
     if request.method == "POST":
+        objecting = request.POST.get("action") == "objection"
         try:
-            uploads.raise_if_refused(request)  # an oversized file refuses the whole follow-up
-            services.ticket_follow_up(
-                ticket_id=ticket.pk, body=request.POST.get("body"), files=request.FILES.getlist("files"),
-                ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
-            )
+            if objecting:  # an objection to a rejection, once (services.ticket_object)
+                services.ticket_object(ticket_id=ticket.pk, reason=request.POST.get("reason"), ip_address=(client_address(request) or None))
+            else:
+                uploads.raise_if_refused(request)  # an oversized file refuses the whole follow-up
+                services.ticket_follow_up(
+                    ticket_id=ticket.pk, body=request.POST.get("body"), files=request.FILES.getlist("files"),
+                    ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
+                )
         except DomainError as error:
             files_chosen = bool(request.FILES) or bool(uploads.refused_files(request))
             messages.error(request, error.message + (" فایل‌ها را دوباره انتخاب کنید." if files_chosen else ""))
-            kept = request.POST.get("body", "")
+            kept = request.POST.get("reason" if objecting else "body", "")
             status = 429 if isinstance(error, RateLimited) else 400
             limited = error if isinstance(error, RateLimited) else None
         else:
-            messages.success(request, "پیام شما به پرونده افزوده شد.")
+            messages.success(request, "اعتراض شما ثبت شد و برای بررسی به سرپرست واحد فرستاده شد." if objecting else "پیام شما به پرونده افزوده شد.")
             return redirect("tickets:track-case", code=ticket.code)
         ticket.refresh_from_db()
     response = render(
         request,
         "tickets/track_case.html",
-        {"ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key()},
+        {
+            "ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key(),
+            "missing": selectors.documents_asked(ticket), "may_object": ticket.status == S.REJECTED and ticket.objected_at is None,
+            "statutory": selectors.statutory_state(ticket, clock.now()),
+        },
         status=status,
     )
     return _rate_limited(response, limited) if limited else response
@@ -393,3 +404,34 @@ def chat_ticket(request):
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+# --- the printable case record (record.py) ------------------------------------------------------
+def _pdf(content, code):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="case-{code}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@login_required
+def console_record(request, ticket_id):
+    """The staff copy of the case record, for an official who may open the case (the same 404
+    for a missing case and another unit's)."""
+    official, ticket, denied = _official_and_ticket(request, ticket_id)
+    if denied:
+        return denied
+    services.ticket_mark_printed(ticket=ticket, official=official)
+    return _pdf(record.case_record_pdf(ticket, official=official, identity=citizen_identity(ticket, official)), ticket.code)
+
+
+@require_GET
+def track_record(request, code):
+    """The citizen's copy (public entries only), for a browser that opened the case on /track/."""
+    try:
+        ticket = access.access_ticket_for_session(request.session, code)
+    except NotFound:
+        raise Http404 from None
+    return _pdf(record.case_record_pdf(ticket), ticket.code)

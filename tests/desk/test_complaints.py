@@ -101,10 +101,20 @@ def test_without_the_request_identity_is_visible_and_other_kinds_are_unaffected(
 
 
 def test_complaint_form_end_to_end_through_the_view(setup, client):
-    response = client.post("/complaints/new/", {
+    fields = {
         "form_id": "c" * 32, "name": "رضا شاکی", "mobile": "09121112233", "about_unit": setup["treatment"].pk,
         "subject": "برخورد نامناسب", "body": "شرح", "hide_identity": "on",
-    })
+    }
+    # A complaint needs the national code and the mobile (#18: a report may be anonymous, a complaint not).
+    for missing, message in (("national_code", "کد ملی را وارد کنید."), ("mobile", "برای ثبت شکایت، شماره همراه خود را وارد کنید.")):
+        refused = client.post("/complaints/new/", {**fields, "national_code": "0499370899", missing: ""})
+        assert refused.status_code == 400 and message in refused.content.decode()
+    with pytest.raises(ValidationError):
+        complaints.complaint_open(about_unit=setup["treatment"], subject="برخورد نامناسب", body="شرح", name="رضا", mobile="09121112233")
+    from chatdesk.tickets.models import Ticket
+
+    assert not Ticket.objects.filter(kind="complaint").exists()
+    response = client.post("/complaints/new/", {**fields, "national_code": "0499370899"})
     assert response.status_code == 302
     from chatdesk.tickets.models import Ticket
 

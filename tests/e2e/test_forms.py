@@ -93,6 +93,7 @@ def test_complaint_with_hidden_identity(desk, new_page, screenshots, tmp_path):
     page = new_page("complaint")
     page.goto("/complaints/new/")
     contact_fields(page, "رضا شاکی")
+    page.fill("#id_national_code", "۰۴۹۹۳۷۰۸۹۹")  # a complaint needs the citizen's identity (#18)
     page.select_option("#id_about_unit", label="معاونت درمان")
     page.fill("#id_about_person", "مسئول پذیرش")
     page.fill("#id_subject", "برخورد نامناسب در پذیرش")

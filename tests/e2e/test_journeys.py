@@ -257,6 +257,7 @@ def test_a_complaint(open_home, shot, viewport, documents, browser_log):
     assert errors.count() >= 4, errors.all_inner_texts()
     shot(page, "complaint-errors")
     contact_fields(page, "رضا شاکی")
+    page.fill("#id_national_code", "۰۴۹۹۳۷۰۸۹۹")  # a complaint needs the citizen's identity (#18)
     page.select_option("#id_about_unit", label="معاونت درمان")
     page.fill("#id_subject", "برخورد نامناسب در پذیرش")
     page.fill("#id_body", "در پذیرش بیمارستان با من برخورد نامناسبی شد.")
@@ -365,3 +366,41 @@ def test_a_wrong_address_and_an_expired_form_end_on_persian_pages_with_a_way_bac
     shot(page, "error-csrf")
     page.locator('[data-role="back-home"]').click()
     expect(page.locator('[data-role="desk-links"]')).to_be_visible()
+
+
+def test_an_anonymous_report_and_the_case_record(open_home, shot, viewport):
+    """#18: a report («گزارش») from the home page without a name, its code and PIN shown once,
+    the case opened from another browser with them, and the PDF record downloaded from the case."""
+    page = open_home()
+    page.locator('[data-link="report"]').click()
+    expect(page.locator("h1")).to_contain_text("ثبت گزارش")
+    page.select_option("#id_about_unit", label="معاونت درمان")
+    page.fill("#id_subject", "دریافت وجه خارج از تعرفه")
+    page.fill("#id_body", "در پذیرش از بیماران وجه نقد گرفته می‌شود.")
+    shot(page, "report-form")
+    submit(page)
+    expect(page).to_have_url(re.compile(r"/report/filed/$"), timeout=20_000)
+    expect(page.locator("h1")).to_have_text("گزارش شما ثبت شد")
+    code = page.locator("[data-role=tracking-code]").inner_text().strip()
+    pin = page.locator("[data-role=report-pin]").inner_text().strip()
+    assert FA_CODE.match(code) and FA_PIN.match(pin), (code, pin)
+    no_latin_digits(page)
+    shot(page, "report-filed")
+    page.locator("[data-role=track-link]").click()
+    expect(page.locator('[data-role="code"]')).to_have_text(code)
+    with page.expect_download() as download:
+        page.locator('[data-role="record-pdf"]').click()
+    pdf = download.value.path()
+    with open(pdf, "rb") as f:
+        assert f.read(5) == b"%PDF-"
+    # Another browser: the code and the PIN open it
+    other = open_home("other")
+    nav(other, "track")
+    other.fill("#track-code", code)
+    other.fill("#track-contact", pin)
+    fill_in_browser(other)
+    other.locator("form button[type=submit]").click()
+    expect(other).to_have_url(re.compile(r"/track/\d{13}/$"))
+    expect(other.locator('[data-role="code"]')).to_have_text(code)
+    expect(other.locator('[data-role="timeline"]')).to_contain_text("وجه نقد")
+    shot(other, "report-tracked")

@@ -41,6 +41,8 @@ NO_OBJECT = {
     "complaints/new/": "public form, creates a new case",
     "meetings/new/": "public form, creates a new case",
     "contact/": "public form, creates a new case",
+    "report/": "public form (may be anonymous), creates a new case",
+    "report/filed/": "shows only what this browser's session filed, once",
     "forms/filed/": "shows only what this browser's session filed",
     "api/chat/transcript/": "opened by the conversation token only (test_tokens.py: guessing and replay)",
     "api/chat/ticket/": "opened by the conversation token only; a bad token and a chat not yet a ticket answer alike (tests/tickets/test_chat_ticket_access.py)",
@@ -113,6 +115,7 @@ def matrix(w):
         ("note", {"action": "note", "body": "یادداشت آزمایشی"}),
         ("assign", {"action": "assign", "assignee": str(w.a.pk)}),
         ("refer", {"action": "refer", "to_unit": str(w.unit_a.pk), "reason": "ارجاع آزمایشی"}),
+        ("docs", {"action": "docs", "missing": "مدرک آزمایشی"}),
         ("status", {"action": "status", "status": "closed"}),
         ("priority", {"action": "priority", "priority": "high"}),
     ]
@@ -161,6 +164,13 @@ def matrix(w):
             Pair(f"official A posts {name} on B's ticket", a, "post", f"/console/tickets/{tb.pk}/", f"/console/tickets/{m}/", data=data, subs=(tb.pk, m))
             for name, data in ticket_posts
         ],
+        "console/tickets/<int:ticket_id>/record.pdf": [
+            Pair("official A, B's case record", a, "get", f"/console/tickets/{tb.pk}/record.pdf", f"/console/tickets/{m}/record.pdf", subs=(tb.pk, m)),
+        ],
+        "track/<str:code>/record.pdf": [
+            Pair("session of A's case, B's case record", track_a, "get", f"/track/{tb.code}/record.pdf", f"/track/{w.missing_code}/record.pdf",
+                 subs=(tb.code, w.missing_code)),
+        ],
         "console/tickets/<int:ticket_id>/live/": [
             Pair("official A, B's timeline", a, "get", f"/console/tickets/{tb.pk}/live/", f"/console/tickets/{m}/live/", subs=(tb.pk, m)),
         ],
@@ -180,6 +190,8 @@ def matrix(w):
             Pair("session of A's case opens B's case", track_a, "get", f"/track/{tb.code}/", f"/track/{w.missing_code}/", subs=(tb.code, w.missing_code)),
             Pair("session of A's case posts on B's case", track_a, "post", f"/track/{tb.code}/", f"/track/{w.missing_code}/",
                  data={"body": "پیگیری آزمایشی"}, subs=(tb.code, w.missing_code)),
+            Pair("session of A's case objects on B's case", track_a, "post", f"/track/{tb.code}/", f"/track/{w.missing_code}/",
+                 data={"action": "objection", "reason": "اعتراض آزمایشی"}, subs=(tb.code, w.missing_code)),
         ],
         # By SMS (chatdesk/tickets/track_sms.py): B's code with A's mobile asks for a code, and
         # then tries one; the SMS switch from the session of A's case.
