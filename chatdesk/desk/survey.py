@@ -78,16 +78,19 @@ def survey_submit(*, ticket, scores):
     return values
 
 
-def survey_summary(start=None, end=None):
-    """Per service and unit: ``[{service, identifier, unit, answers, average, questions: [{text, answers, average}]}]``
-    over answers given in [start, end)."""
+def survey_summary(start=None, end=None, unit_ids=None):
+    """Per service and unit: ``[{service, identifier, unit, unit_code, respondents, answers, average,
+    questions: [{text, answers, average}]}]`` over answers given in [start, end), in ``unit_ids``
+    when given.  Aggregates only: no ticket, citizen or official."""
     rows = SurveyAnswer.objects.all()
+    if unit_ids is not None:
+        rows = rows.filter(unit_id__in=list(unit_ids))
     if start is not None:
         rows = rows.filter(created_at__gte=start)
     if end is not None:
         rows = rows.filter(created_at__lt=end)
     by_question = (
-        rows.values("service_id", "service__identifier", "service__name", "unit_id", "unit__name", "question_id", "question__text", "question__order")
+        rows.values("service_id", "service__identifier", "service__name", "unit_id", "unit__name", "unit__code", "question_id", "question__text", "question__order")
         .annotate(n=Count("id"), avg=Avg("score"))
         .order_by("service__name", "unit_id", "question__order", "question_id")
     )
@@ -96,13 +99,17 @@ def survey_summary(start=None, end=None):
         key = (r["service_id"], r["unit_id"])
         item = out.setdefault(key, {
             "service": r["service__name"], "identifier": r["service__identifier"], "unit": r["unit__name"],
-            "unit_id": r["unit_id"], "answers": 0, "total": 0.0, "questions": [],
+            "unit_id": r["unit_id"], "unit_code": r["unit__code"], "respondents": 0, "answers": 0, "total": 0.0, "questions": [],
         })
         item["questions"].append({"text": r["question__text"], "answers": r["n"], "average": round(r["avg"], 2)})
         item["answers"] += r["n"]
         item["total"] += r["avg"] * r["n"]
+    respondents = {}
+    for key in rows.values_list("service_id", "unit_id", "ticket_id").distinct():
+        respondents[key[:2]] = respondents.get(key[:2], 0) + 1
     result = []
-    for item in out.values():
+    for key, item in out.items():
+        item["respondents"] = respondents.get(key, 0)
         item["average"] = round(item.pop("total") / item["answers"], 2) if item["answers"] else None
         result.append(item)
     return result

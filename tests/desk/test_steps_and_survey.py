@@ -202,3 +202,31 @@ def test_survey_limited_to_three_questions(service):
         catalogue.service_save(service=service, identifier=service.identifier, name=service.name, slug=service.slug,
                                unit=service.unit, survey=["۱", "۲", "۳", "۴"])
     assert service.survey_questions.count() == 2
+
+
+def test_survey_in_the_reports_page_and_the_statistics_api(service, people, make_official, unit, hr):
+    from chatdesk.directory.models import Official
+    from chatdesk.reports import services as report_services
+    from chatdesk.reports.models import AgencyToken
+
+    with clock.frozen_at(T0):
+        ticket = resolve(file_request(service), people)
+        q1, q2 = survey.survey_for_ticket(ticket).questions
+        survey.survey_submit(ticket=ticket, scores={q1.pk: "5", q2.pk: "2"})
+    with clock.frozen_at(T0 + dt.timedelta(days=1)):
+        supervisor = make_official("moradi", [unit, hr], role=Official.Role.SUPERVISOR)
+        browser = Client()
+        browser.force_login(supervisor.user)
+        page = browser.get("/console/reports/?period=custom&from=1405/09/01&to=1405/09/30").content.decode()
+        assert 'data-role="service-surveys"' in page
+        assert "توزیع نیروی متخصص" in page
+        assert '<td data-role="survey-average">۳٫۵</td>' in page
+        token = AgencyToken(name="مرکز آمار", all_units=True)
+        raw = report_services.agency_token_issue(token=token)
+        body = Client().get("/api/stats/v1/summary?from=1405/09/01&to=1405/09/30", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    rows = body["service_surveys"]
+    assert rows == [{
+        "service": "10040211001", "service_name": "توزیع نیروی متخصص", "unit": "treatment", "respondents": 1, "average": 3.5,
+        "questions": [{"text": q1.text, "answers": 1, "average": 5.0}, {"text": q2.text, "answers": 1, "average": 2.0}],
+    }]
+    assert "مریم" not in str(body) and ticket.code not in str(body)
