@@ -100,3 +100,6 @@ class SurveyAnswer(models.Model):
             models.UniqueConstraint(fields=["ticket", "question"], name="survey_answer_once"),
             models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="survey_score_1_to_5"),
         ]
+
+    def __str__(self):
+        return f"{self.question} — امتیاز {'۰۱۲۳۴۵'[self.score] if 0 <= self.score <= 5 else self.score}"
