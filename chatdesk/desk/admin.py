@@ -49,6 +49,9 @@ class SurveyQuestionInline(admin.TabularInline):
     max_num = 3  # one to three questions per service (desk/survey.py)
     fields = ("order", "text")
 
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
+
 
 class ServiceRuleForm(forms.ModelForm):
     date = JalaliDateField(label="تاریخ", required=False, help_text="شمسی، مانند ۱۳۹۴/۰۵/۱۷")
