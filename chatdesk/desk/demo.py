@@ -168,6 +168,7 @@ PEOPLE = [
     ("dir-education", "دکتر امیر صادقی", "معاون آموزشی", "086-34444400", "amoozesh@daneshgah.example", "education"),
     ("dir-health", "دکتر لیلا کاظمی", "معاون بهداشت", "086-35555500", "behdasht@daneshgah.example", "health"),
     ("dir-pr", "محسن جعفری", "مدیر روابط عمومی", "086-31111100", "ravabet@daneshgah.example", "public-relations"),
+    ("dir-hr", "مهدی شریفی", "مدیر منابع انسانی", "086-36666600", "karkozini@daneshgah.example", "human-resources"),
 ]
 # Managers an older demo set, replaced by the heads above on the next seed: the supervisor
 # «فاطمه مرادی» of four units, and a second «رئیس دانشگاه» (forms_demo.py retires that account).
