@@ -104,7 +104,7 @@ def test_a_supervisor_of_both_units_cannot_skip_another_units_step(service, make
 
 
 def test_tracking_view_shows_units_and_average_times(service, people):
-    treatment, hr_official = people
+    treatment, _hr_official = people
     first = file_request(service)
     with clock.frozen_at(T0 + dt.timedelta(hours=4)):
         steps.request_step_complete(ticket_id=first.pk, official=treatment)
