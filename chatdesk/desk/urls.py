@@ -32,4 +32,5 @@ from . import views_steps  # noqa: E402
 urlpatterns += [
     path("console/requests/<int:ticket_id>/step/", views_steps.console_step_complete, name="console-step-complete"),
     path("survey/<str:code>/", views_steps.service_survey, name="service-survey"),
+    path("survey/<str:code>/<str:token>/", views_steps.service_survey_link, name="service-survey-link"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from chatdesk.core.errors import DomainError, NotFound
 from chatdesk.directory.selectors import official_for_user
+from chatdesk.reports.access import access_ticket_for_rating_link
 from chatdesk.tickets.access import access_ticket_for_session, official_may_see_ticket
 
 from . import steps, survey
@@ -38,13 +39,26 @@ def console_step_complete(request, ticket_id):
 
 @require_POST
 def service_survey(request, code):
+    return _survey(request, lambda: access_ticket_for_session(request.session, code), lambda t: f"/track/{t.code}/")
+
+
+@require_POST
+def service_survey_link(request, code, token):
+    """The same survey from the "resolved" email's signed rating link (``/rate/<code>/<token>/``)."""
+    return _survey(request, lambda: access_ticket_for_rating_link(code, token), lambda t: f"/rate/{t.code}/{token}/")
+
+
+def _survey(request, opener, back):
     try:
-        ticket = access_ticket_for_session(request.session, code)
+        ticket = opener()
+    except DomainError:  # missing, forbidden or a wrong token: one answer
+        raise Http404() from None
+    try:
         survey.survey_submit(ticket=ticket, scores={k[1:]: v for k, v in request.POST.items() if k.startswith("q")})
     except NotFound:
         raise Http404() from None
     except DomainError as error:
         messages.error(request, error.message)
-        return HttpResponseRedirect(f"/track/{ticket.code}/")
+        return HttpResponseRedirect(back(ticket))
     messages.success(request, "نظر شما ثبت شد؛ سپاسگزاریم.")
-    return HttpResponseRedirect(f"/track/{ticket.code}/")
+    return HttpResponseRedirect(back(ticket))

@@ -230,3 +230,21 @@ def test_survey_in_the_reports_page_and_the_statistics_api(service, people, make
         "questions": [{"text": q1.text, "answers": 1, "average": 5.0}, {"text": q2.text, "answers": 1, "average": 2.0}],
     }]
     assert "مریم" not in str(body) and ticket.code not in str(body)
+
+
+def test_survey_through_the_emailed_rating_link(service, people):
+    from chatdesk.reports.public_views import rating_link_path
+
+    ticket = resolve(file_request(service), people)
+    link = rating_link_path(ticket)
+    stranger = Client()  # no tracking session: the signed link alone opens it
+    page = stranger.get(link).content.decode()
+    assert 'data-role="service-survey"' in page
+    ids = set(re.findall(r'name="q(\d+)"', page))
+    action = re.search(r'<form method="post" action="(/survey/[^"]+)"', page).group(1)
+    assert action == f"/survey/{ticket.code}/{link.rstrip('/').rsplit('/', 1)[1]}/"
+    assert stranger.post(f"/survey/{ticket.code}/wrong-token/", {f"q{i}": "5" for i in ids}).status_code == 404
+    assert not SurveyAnswer.objects.exists()
+    assert stranger.post(action, {f"q{i}": "5" for i in ids}).status_code == 302
+    assert SurveyAnswer.objects.filter(ticket=ticket).count() == 2
+    assert 'data-role="survey-done"' in stranger.get(link).content.decode()

@@ -21,9 +21,12 @@ def request_steps_panel(context, ticket):
 
 
 @register.inclusion_tag("desk/steps/survey_panel.html", takes_context=True)
-def service_survey_panel(context, ticket):
+def service_survey_panel(context, ticket, action=""):
+    """``action``: where the form posts (the tracking page's session: ``/survey/<code>/``; the
+    emailed rating link: ``/survey/<code>/<token>/``)."""
     state = survey.survey_for_ticket(ticket) if ticket is not None else None
-    return {"ticket": ticket, "survey": state, "csrf_token": context.get("csrf_token"), "scores": range(5, 0, -1)}
+    return {"ticket": ticket, "survey": state, "csrf_token": context.get("csrf_token"), "scores": range(5, 0, -1),
+            "action": action or (f"/survey/{ticket.code}/" if ticket is not None else "")}
 
 
 @register.inclusion_tag("desk/steps/console_panel.html", takes_context=True)
