@@ -15,7 +15,7 @@ from chatdesk.core.persian import search_key, to_latin_digits, to_persian_digits
 from chatdesk.core.forms import JalaliDateField, JalaliDateTimeField
 
 from . import announcements, catalogue
-from .models import Announcement, Service, ServiceDocument, ServiceRule
+from .models import Announcement, Service, ServiceDocument, ServiceFAQ, ServiceRule, ServiceStep, SurveyAnswer, SurveyQuestion
 
 
 def _add_domain_error(form, error):
@@ -29,6 +29,28 @@ class ServiceDocumentInline(admin.TabularInline):
     model = ServiceDocument
     extra = 0
     fields = ("order", "title", "note")
+
+
+class ServiceStepInline(admin.TabularInline):
+    model = ServiceStep
+    extra = 0
+    fields = ("order", "title", "unit")
+
+
+class ServiceFAQInline(admin.StackedInline):
+    model = ServiceFAQ
+    extra = 0
+    fields = ("order", "question", "answer")
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 0
+    max_num = 3  # one to three questions per service (desk/survey.py)
+    fields = ("order", "text")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(request, obj, validate_max=True, **kwargs)
 
 
 class ServiceRuleForm(forms.ModelForm):
@@ -72,7 +94,7 @@ class ServiceAdmin(admin.ModelAdmin):
     list_filter = ("unit", "recipient", "is_active")
     search_fields = ("name",)
     list_select_related = ("unit",)
-    inlines = [ServiceDocumentInline, ServiceRuleInline]
+    inlines = [ServiceStepInline, ServiceDocumentInline, ServiceRuleInline, ServiceFAQInline, SurveyQuestionInline]
     fieldsets = [
         (None, {"fields": ("identifier", "name", "slug", "unit", "recipient", "summary", "description")}),
         ("هزینه و زمان", {"fields": ("cost_rials", "cost_note", "delivery_time", "in_person_visits")}),
@@ -256,4 +278,23 @@ class ComplaintSettingsAdmin(admin.ModelAdmin):
         return not ComplaintSettings.objects.exists()  # one row
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SurveyAnswer)
+class SurveyAnswerAdmin(admin.ModelAdmin):
+    """Read-only: the citizens' answers to the service surveys (summaries on the reports page)."""
+
+    list_display = ("service", "unit", "question", "score_display", "created_at")
+    list_filter = ("service", "unit")
+    list_select_related = ("service", "unit", "question")
+
+    @admin.display(description="امتیاز", ordering="score")
+    def score_display(self, obj):
+        return to_persian_digits(obj.score)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -20,9 +20,11 @@ from chatdesk.core.errors import ValidationError
 from chatdesk.core.persian import clean_line, clean_text, search_index, search_key, to_latin_digits, to_persian_digits
 from chatdesk.directory.models import Unit
 
-from .models import Service, ServiceDocument, ServiceRule
+from .models import Service, ServiceDocument, ServiceFAQ, ServiceRule, ServiceStep, SurveyQuestion
+from .steps import average_seconds_by_step, duration_display
 
 MAX_QUERY_CHARS = 100
+MAX_SURVEY_QUESTIONS = 3
 
 
 # --- formatting -------------------------------------------------------------------------------
@@ -73,9 +75,12 @@ def _key_for(service, documents, rules):
 @transaction.atomic
 def service_save(*, service=None, identifier, name, slug, unit, summary="", description="", recipient=Service.Recipient.G2C,
                  cost_rials=None, cost_note="", delivery_time="", in_person_visits=0, channels=(), availability="",
-                 access_url="", is_active=True, order=0, documents=None, rules=None, online_form=Service.OnlineForm.REQUEST):
-    """Create or update a service.  ``documents`` (list of ``(title, note)``) and ``rules`` (list of
-    dicts with title, kind, number, date, url, text) replace the existing rows when given.
+                 access_url="", is_active=True, order=0, documents=None, rules=None, online_form=Service.OnlineForm.REQUEST,
+                 steps=None, faqs=None, survey=None):
+    """Create or update a service.  ``documents`` (list of ``(title, note)``), ``rules`` (list of
+    dicts with title, kind, number, date, url, text), ``steps`` (list of ``(title, unit)``),
+    ``faqs`` (list of ``(question, answer)``) and ``survey`` (one to three question texts)
+    replace the existing rows when given.
     Validates first; keeps ``search_key`` in step."""
     identifier = _normalise_identifier(identifier)
     name = clean_line(name)
@@ -89,6 +94,10 @@ def service_save(*, service=None, identifier, name, slug, unit, summary="", desc
     online_form = online_form or Service.OnlineForm.REQUEST
     if online_form not in Service.OnlineForm.values:
         raise ValidationError("فرم درخواست آنلاین نامعتبر است.", field="online_form")
+    if survey is not None and len(survey) > MAX_SURVEY_QUESTIONS:
+        raise ValidationError("نظرسنجی هر خدمت حداکثر سه پرسش دارد.", field="survey")
+    if steps is not None and any(u is None or not t for t, u in steps):
+        raise ValidationError("هر مرحله گردش کار عنوان و واحد انجام‌دهنده لازم دارد.", field="steps")
     clash = Service.objects.filter(identifier=identifier)
     if service is not None and service.pk:
         clash = clash.exclude(pk=service.pk)
@@ -121,6 +130,22 @@ def service_save(*, service=None, identifier, name, slug, unit, summary="", desc
             )
             for i, r in enumerate(rules, 1)
         ])
+    if steps is not None:
+        service.steps.all().delete()
+        ServiceStep.objects.bulk_create([ServiceStep(service=service, order=i, title=clean_line(t), unit=u) for i, (t, u) in enumerate(steps, 1)])
+    if faqs is not None:
+        service.faqs.all().delete()
+        ServiceFAQ.objects.bulk_create([ServiceFAQ(service=service, order=i, question=clean_line(q), answer=clean_text(a)) for i, (q, a) in enumerate(faqs, 1)])
+    if survey is not None:
+        # Answers already given keep their question: update in place by order, add or drop the rest.
+        existing = list(service.survey_questions.order_by("order", "id"))
+        for i, text in enumerate(survey, 1):
+            if i <= len(existing):
+                SurveyQuestion.objects.filter(pk=existing[i - 1].pk).update(order=i, text=clean_line(text))
+            else:
+                SurveyQuestion.objects.create(service=service, order=i, text=clean_line(text))
+        for q in existing[len(survey):]:
+            q.delete()
     return service_reindex(service=service)
 
 
@@ -170,7 +195,7 @@ def service_for_public(identifier):
         return None
     return (
         _public_services()
-        .prefetch_related(Prefetch("documents"), Prefetch("rules"))
+        .prefetch_related(Prefetch("documents"), Prefetch("rules"), Prefetch("faqs"))
         .filter(identifier=raw)
         .first()
     )
@@ -189,3 +214,13 @@ def online_form_link(service):
     if service.online_form in _FORM_URLS:
         return _FORM_URLS[service.online_form]
     return f"/requests/new/?service={quote(service.identifier)}", "ثبت درخواست آنلاین"
+
+
+def service_steps(service):
+    """The service's workflow steps with their units, each with ``average`` (the mean time the
+    step took on completed requests, for display; "" when none completed yet)."""
+    steps = list(ServiceStep.objects.filter(service=service).select_related("unit").order_by("order", "id"))
+    averages = average_seconds_by_step([s.pk for s in steps])
+    for s in steps:
+        s.average = duration_display(averages[s.pk]) if s.pk in averages else ""
+    return steps

@@ -55,6 +55,24 @@ SPECIALISTS = {
         {"kind": ServiceRule.Kind.CIRCULAR, "title": "ابلاغیه", "number": "۴۰۴-۱۰۰", "date": (1394, 5, 17)},
         {"kind": ServiceRule.Kind.CIRCULAR, "title": "ابلاغیه", "number": "۳۷۶/۱۰۰", "date": (1395, 5, 6)},
     ],
+    # The seed's workflow: the treatment deputy, then human resources (the order, the end of
+    # work), then the treatment deputy again (the completion certificate).  (title, unit code)
+    "steps": [
+        ("دریافت و بررسی مدارک و تعیین محل خدمت متخصص", "treatment"),
+        ("صدور حکم حقوقی", "human-resources"),
+        ("ثبت پایان کار و ارسال به معاونت درمان", "human-resources"),
+        ("صدور گواهی پایان تعهد و بارگذاری در سامانه چارگون", "treatment"),
+    ],
+    "faqs": [
+        ("آیا برای این خدمت باید حضوری مراجعه کنم؟",
+         "مدارک را می‌توانید از همین درگاه بفرستید؛ برای تعیین محل خدمت یک بار مراجعه حضوری به معاونت درمان لازم است."),
+        ("گواهی پایان تعهد چگونه به دست من می‌رسد؟",
+         "پس از تأیید معاونت درمان وزارت بهداشت، پرینت گواهی به شما ارائه می‌شود و وضعیت آن در صفحه پیگیری دیده می‌شود."),
+    ],
+    "survey": [
+        "از سرعت رسیدگی به درخواست خود چقدر راضی هستید؟",
+        "راهنمایی کارشناسان را چگونه ارزیابی می‌کنید؟",
+    ],
 }
 
 OTHERS = [
@@ -150,6 +168,7 @@ PEOPLE = [
     ("dir-education", "دکتر امیر صادقی", "معاون آموزشی", "086-34444400", "amoozesh@daneshgah.example", "education"),
     ("dir-health", "دکتر لیلا کاظمی", "معاون بهداشت", "086-35555500", "behdasht@daneshgah.example", "health"),
     ("dir-pr", "محسن جعفری", "مدیر روابط عمومی", "086-31111100", "ravabet@daneshgah.example", "public-relations"),
+    ("dir-hr", "مهدی شریفی", "مدیر منابع انسانی", "086-36666600", "karkozini@daneshgah.example", "human-resources"),
 ]
 # Managers an older demo set, replaced by the heads above on the next seed: the supervisor
 # «فاطمه مرادی» of four units, and a second «رئیس دانشگاه» (forms_demo.py retires that account).
@@ -186,6 +205,11 @@ def seed(units=None):
             continue
         existing = Service.objects.filter(identifier=data["identifier"]).first()
         data["rules"] = _rules(data.get("rules", []))
+        if "steps" in data:
+            if any(code not in units for _title, code in data["steps"]):
+                data.pop("steps")
+            else:
+                data["steps"] = [(title, units[code]) for title, code in data["steps"]]
         services[data["slug"]] = catalogue.service_save(service=existing, unit=unit, order=order, **data)
     for code, email in UNIT_EMAILS.items():
         Unit.objects.filter(code=code, email="").update(email=email)

@@ -9,6 +9,7 @@
   unit and the answer goes to the citizen's email (an email is required).
 """
 
+from django.db import transaction
 from django.db.models import Prefetch
 
 from chatdesk.core import ratelimit, uploads
@@ -17,7 +18,8 @@ from chatdesk.core.persian import clean_line, normalize_national_code
 from chatdesk.tickets.models import Ticket
 from chatdesk.tickets.services import ticket_open
 
-from .models import Service, ServiceDocument
+from . import steps
+from .models import RequestStep, Service, ServiceDocument, ServiceStep
 from .models_forms import ContactGroup
 
 # Forms per address per hour (every desk form counts together), on top of ticket_open's own limit.
@@ -93,8 +95,19 @@ def service_request_open(*, service, name, mobile="", email="", national_code=""
     files += [f for f in extra_files if f is not None]
     hit_form_limit(ip_address)
     body = (body or "").strip() or f"درخواست خدمت «{service.name}» با مدارک پیوست."
+    # A service with workflow steps starts at its first step's unit (desk/steps.py).
+    first_step = ServiceStep.objects.filter(service=service).select_related("unit").order_by("order", "id").first()
+    with transaction.atomic():
+        opened = _open_request_ticket(service, first_step.unit if first_step else service.unit, body, name, mobile, email,
+                                      national_code, files, ip_address, dedup_key, checklist)
+        if opened.created and not RequestStep.objects.filter(ticket=opened.ticket).exists():
+            steps.request_steps_start(ticket=opened.ticket, service=service)
+    return opened
+
+
+def _open_request_ticket(service, unit, body, name, mobile, email, national_code, files, ip_address, dedup_key, checklist):
     return ticket_open(
-        kind=Ticket.Kind.REQUEST, unit=service.unit, subject=f"درخواست خدمت: {service.name}"[:200], body=body,
+        kind=Ticket.Kind.REQUEST, unit=unit, subject=f"درخواست خدمت: {service.name}"[:200], body=body,
         name=name, mobile=mobile, email=email, national_code=national_code, files=files, ip_address=ip_address,
         dedup_key=dedup_key,
         data={"service": {"identifier": service.identifier, "name": service.name}, "documents": checklist},

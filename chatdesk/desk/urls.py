@@ -27,3 +27,12 @@ urlpatterns += [
     path("console/meetings/", views_forms.console_meetings, name="console-meetings"),
     path("console/meetings/<int:ticket_id>/<str:action>/", views_forms.console_meeting_action, name="console-meeting-action"),
 ]
+
+# workflow steps and the service survey (views_steps.py)
+from . import views_steps  # noqa: E402
+
+urlpatterns += [
+    path("console/requests/<int:ticket_id>/step/", views_steps.console_step_complete, name="console-step-complete"),
+    path("survey/<str:code>/", views_steps.service_survey, name="service-survey"),
+    path("survey/<str:code>/<str:token>/", views_steps.service_survey_link, name="service-survey-link"),
+]

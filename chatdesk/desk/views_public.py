@@ -50,6 +50,8 @@ def service_detail(request, identifier):
             "service": service,
             "documents": list(service.documents.all()),
             "rules": list(service.rules.all()),
+            "steps": catalogue.service_steps(service),
+            "faqs": list(service.faqs.all()),
             "chat_unit": service.unit if service.unit.chat_enabled and service.unit.show_in_menu else None,
         },
     )

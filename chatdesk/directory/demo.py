@@ -17,6 +17,7 @@ UNITS = [
     ("treatment", "معاونت درمان", Unit.Kind.DEPUTY, "presidency", "توزیع نیروی متخصص، امور بیمارستان‌ها و رسیدگی به درخواست‌های درمانی", "086-32222222"),
     ("public-relations", "روابط عمومی", Unit.Kind.UNIT, "presidency", "اطلاع‌رسانی، پاسخ‌گویی به پرسش‌های عمومی و ارتباط با رسانه‌ها", "086-31111111"),
     ("education", "معاونت آموزشی", Unit.Kind.DEPUTY, "presidency", "امور دانشجویان، آموزش پزشکی و دوره‌های تخصصی", "086-34444444"),
+    ("human-resources", "مدیریت منابع انسانی", Unit.Kind.UNIT, "presidency", "صدور احکام کارگزینی و حقوقی، پایان کار و امور کارکنان", "086-36666666"),
     ("health", "معاونت بهداشت", Unit.Kind.DEPUTY, "presidency", "خدمات بهداشتی، واکسیناسیون و مراکز جامع سلامت", "086-35555555"),
 ]
 
@@ -28,6 +29,7 @@ OFFICIALS = [
     ("rezaei", "demo-1405", "زهرا رضایی", "کارشناس معاونت درمان", Official.Role.OFFICIAL, ["treatment"]),
     ("karimi", "demo-1405", "علی کریمی", "کارشناس معاونت درمان", Official.Role.OFFICIAL, ["treatment"]),
     ("ahmadi", "demo-1405", "مریم احمدی", "کارشناس روابط عمومی", Official.Role.OFFICIAL, ["public-relations"]),
+    ("ebrahimi", "demo-1405", "رضا ابراهیمی", "کارشناس منابع انسانی", Official.Role.OFFICIAL, ["human-resources"]),
     ("hosseini", "demo-1405", "حسین حسینی", "کارشناس آموزش", Official.Role.OFFICIAL, ["education"]),
     ("moradi", "demo-1405", "فاطمه مرادی", "سرپرست پاسخ‌گویی", Official.Role.SUPERVISOR, ["treatment", "public-relations", "education", "health"]),
 ]

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from chatdesk.core import clock, jalali, ratelimit
 from chatdesk.core.errors import DomainError, RateLimited
+from chatdesk.desk import survey
 from chatdesk.directory.models import Unit
 
 from . import periods, selectors, services
@@ -106,6 +107,11 @@ def summary(request):
         "tickets_by_kind": {value: n for value, _label, n in selectors.tickets_by(scope, "kind")},
         "tickets_by_status": {value: n for value, _label, n in selectors.tickets_by(scope, "status")},
         "units": [{"code": u.code, "name": u.name, **public_figures(by_unit.get(u.pk, empty))} for u in units],
+        "service_surveys": [
+            {"service": r["identifier"], "service_name": r["service"], "unit": r["unit_code"], "respondents": r["respondents"],
+             "average": r["average"], "questions": [{"text": q["text"], "answers": q["answers"], "average": q["average"]} for q in r["questions"]]}
+            for r in survey.survey_summary(scope.start, scope.end, unit_ids=unit_ids)
+        ],
     }
     return _json(body)
 

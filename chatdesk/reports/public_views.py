@@ -66,7 +66,7 @@ def rate_chat(request):
     return JsonResponse(_state_json(conversation, selectors.rating_for_conversation(conversation)), json_dumps_params={"ensure_ascii": False})
 
 
-def _ticket_page(request, ticket, *, channel, action):
+def _ticket_page(request, ticket, *, channel, action, survey_action=""):
     """The rating page of a ticket (both ways in); POST rates."""
     error = None
     if request.method == "POST":
@@ -89,6 +89,7 @@ def _ticket_page(request, ticket, *, channel, action):
     return render(request, "reports/rate_ticket.html", {
         "ticket": ticket, "rating": rating, "state": state, "until": until, "error": error, "action": action,
         "preselect": preselect, "scores": range(5, 0, -1), "next": "",
+        "survey_action": survey_action or f"/survey/{ticket.code}/",
     }, status=400 if error else 200)
 
 
@@ -107,7 +108,8 @@ def rate_ticket_link(request, code, token):
         ticket = access_ticket_for_rating_link(code, token)
     except NotFound as error:
         return render(request, "reports/rate_missing.html", {"message": error.message}, status=404)
-    return _ticket_page(request, ticket, channel="email", action=request.path)
+    # The service survey (chatdesk/desk/survey.py) answered through the same signed link.
+    return _ticket_page(request, ticket, channel="email", action=request.path, survey_action=f"/survey/{ticket.code}/{token}/")
 
 
 def rating_link_path(ticket):

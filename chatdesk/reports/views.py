@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 
 from chatdesk.core import clock, jalali
 from chatdesk.core.errors import NotFound
+from chatdesk.core.persian import to_persian_digits
+from chatdesk.desk import survey
 from chatdesk.directory.selectors import official_for_user
 
 from . import charts, exports, periods, selectors
@@ -101,8 +103,20 @@ def reports_home(request):
         "prev_query": _query(scope, form, **scope.period.shifted(-1).query()),
         "next_query": _query(scope, form, **scope.period.shifted(1).query()),
         "query": _query(scope, form), "official": access.official,
+        # The short survey after each service (chatdesk/desk/survey.py), per service and unit.
+        "service_surveys": [] if access.own_only else service_survey_rows(scope),
     }
     return render(request, "reports/reports.html", context)
+
+
+def service_survey_rows(scope):
+    rows = survey.survey_summary(scope.start, scope.end, unit_ids=scope.unit_ids)
+    for r in rows:
+        r["average_display"] = to_persian_digits(f"{r['average']:.1f}").replace(".", "٫") if r["average"] is not None else "—"
+        r["respondents_display"] = to_persian_digits(r["respondents"])
+        for q in r["questions"]:
+            q["average_display"] = to_persian_digits(f"{q['average']:.1f}").replace(".", "٫")
+    return rows
 
 
 @require_GET

@@ -208,6 +208,9 @@ def test_admin_adds_a_service_with_persian_digits_documents_and_a_jalali_circula
         "documents-0-note": "",
         "rules-TOTAL_FORMS": "1", "rules-INITIAL_FORMS": "0", "rules-0-order": "1", "rules-0-kind": "circular",
         "rules-0-title": "ابلاغیه", "rules-0-number": "۳۷۶/۱۰۰", "rules-0-date": "۱۳۹۵/۰۵/۰۶", "rules-0-url": "", "rules-0-text": "",
+        # the profile's other inlines (#18), left empty
+        "steps-TOTAL_FORMS": "0", "steps-INITIAL_FORMS": "0", "faqs-TOTAL_FORMS": "0", "faqs-INITIAL_FORMS": "0",
+        "survey_questions-TOTAL_FORMS": "0", "survey_questions-INITIAL_FORMS": "0",
     }
     response = admin_client.post("/admin/desk/service/add/", data)
     assert response.status_code == 302, response.content.decode()[:3000]

@@ -55,10 +55,9 @@ SHOWN_TEXT = """() => {
 def login_names():
     """The demo's staff login names: Latin by nature, allowed where a page lists accounts."""
     from chatdesk.desk import demo as desk_demo
-    from chatdesk.desk import forms_demo
     from chatdesk.directory import demo
 
-    return [row[0] for row in demo.OFFICIALS] + [row[0] for row in desk_demo.PEOPLE] + [forms_demo.RETIRED_USERNAME]  # an older demo's account, switched off
+    return [row[0] for row in demo.OFFICIALS] + [row[0] for row in desk_demo.PEOPLE]
 
 
 def _watch_hosts(page, server_host, foreign):

@@ -108,7 +108,7 @@ def test_no_personal_data_leaves(week):
                    week.tickets["t1"].code, week.tickets["t2"].code):
         assert secret not in text
     body = json.loads(text)
-    allowed = {"version", "period", "generated_at", "totals", "tickets_by_kind", "tickets_by_status", "units"}
+    allowed = {"version", "period", "generated_at", "totals", "tickets_by_kind", "tickets_by_status", "units", "service_surveys"}
     assert set(body) == allowed
     assert set(body["units"][0]) == {"code", "name", "chats", "tickets", "ratings"}
 

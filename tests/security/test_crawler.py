@@ -28,7 +28,9 @@ from chatdesk.chats import stream as chat_stream
 from chatdesk.chats.files import chat_file_send
 from chatdesk.core import clock
 from chatdesk.desk import demo as desk_demo
-from chatdesk.desk import forms_demo, meetings
+from chatdesk.desk import forms_demo, meetings, steps, survey
+from chatdesk.desk import requests as desk_requests
+from chatdesk.desk.models import Service
 from chatdesk.directory import demo
 from chatdesk.directory.models import Official
 from chatdesk.mail import services as mail_services
@@ -89,6 +91,22 @@ def world(db, settings, tmp_path):
         )
         admin_official = Official.objects.get(user__username="admin")
         meetings.meeting_offer(ticket_id=opened.ticket.pk, official=admin_official, date="1405/09/17", time="10:00", location="دفتر ریاست")
+        # The seed's specialist-distribution service: a request one step along (now at human
+        # resources), and one through every step with its survey answered (#18).
+        specialists = Service.objects.get(slug="specialist-distribution")
+        hr = Official.objects.get(user__username="ebrahimi")
+        def specialist_request():
+            return desk_requests.service_request_open(
+                service=specialists, name="مریم احمدی", mobile="09121234567", email=CITIZEN_EMAIL, national_code="0499370899",
+                not_applicable=[d.pk for d in specialists.documents.all()],
+            ).ticket
+        moving = specialist_request()
+        steps.request_step_complete(ticket_id=moving.pk, official=rezaei)
+        done = specialist_request()
+        for official in (rezaei, hr, hr, rezaei):
+            steps.request_step_complete(ticket_id=done.pk, official=official)
+        done.refresh_from_db()
+        survey.survey_submit(ticket=done, scores={q.pk: "4" for q in specialists.survey_questions.all()})
         report_services.metrics_sweep(now=NOW)
         yield {"units": units, "ticket": ticket, "chat": chat.conversation}
 
