@@ -3,6 +3,7 @@ messages can be discarded here too — attaching one is done by an official of t
 /console/mail/held/, through the same service)."""
 
 from django.contrib import admin, messages
+from django.utils.html import format_html
 
 from chatdesk.core import jalali
 
@@ -44,7 +45,12 @@ class OutboundMailAdmin(ReadOnly):
         """When a delivery report said the mail did not arrive, and why."""
         if not obj.bounced_at:
             return ""
-        return f"{jalali.format_datetime(obj.bounced_at)}: {obj.bounce_reason[:120]}"
+        # "sentence (status: the remote server's words)": the server's own words are machine text,
+        # shown left to right as the ticket page shows them.
+        sentence, _, detail = obj.bounce_reason[:200].partition(" (")
+        if not detail:
+            return format_html("{}: {}", jalali.format_datetime(obj.bounced_at), sentence)
+        return format_html('{}: {} (<bdi dir="ltr">{}</bdi>)', jalali.format_datetime(obj.bounced_at), sentence, detail.rstrip(")"))
 
     @admin.display(description="آخرین خطا")
     def last_error_short(self, obj):
