@@ -89,7 +89,7 @@ class BaleOutbound(Leased):
     text = models.TextField("متن", blank=True)
     reply_markup = models.JSONField("صفحه‌کلید", null=True, blank=True)
     # A document: the conversation and the chat attachment's id (read through the conversation).
-    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    conversation = models.ForeignKey(Conversation, verbose_name="گفتگو", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     attachment_id = models.BigIntegerField("شناسه پیوست", null=True, blank=True)
     # One row per cause: "msg:<conversation>:<seq>", "entry:<ticket entry>", "update:<update_id>:…"
     dedup_key = models.CharField("کلید یکتایی", max_length=120, blank=True)

@@ -48,6 +48,7 @@ NO_OBJECT = {
     "api/chat/ticket/": "opened by the conversation token only; a bad token and a chat not yet a ticket answer alike (tests/tickets/test_chat_ticket_access.py)",
     "rate/chat/": "opened by the conversation token only (test_tokens.py)",
     "api/stats/v1/units": "lists the token's own units only (see the summary entry)",
+    "bale/webhook/<str:secret>/": "the bot's secret path; opens no object, stores the update only (tests/bale: a wrong secret is a 404 and stores nothing)",
 }
 
 
@@ -253,6 +254,19 @@ def matrix(w):
         "rate/<str:code>/<str:token>/": [
             Pair("B's code with A's rate token", lambda: W.Client(), "post", f"/rate/{tb.code}/{W.link_token(w.ticket_a, 'rate')}/",
                  f"/rate/{w.missing_code}/{W.link_token(w.ticket_a, 'rate')}/", data={"score": "1"}, subs=(tb.code, w.missing_code)),
+        ],
+        "console/requests/<int:ticket_id>/step/": [
+            Pair("official A completes the step of B's request", a, "post", f"/console/requests/{tb.pk}/step/", f"/console/requests/{m}/step/",
+                 data={"note": "انجام شد"}, subs=(tb.pk, m)),
+        ],
+        "survey/<str:code>/": [
+            Pair("session of A's case answers B's survey (GET)", track_a, "get", f"/survey/{tb.code}/", f"/survey/{w.missing_code}/", subs=(tb.code, w.missing_code)),
+            Pair("session of A's case answers B's survey (POST)", track_a, "post", f"/survey/{tb.code}/", f"/survey/{w.missing_code}/",
+                 data={"q1": "1"}, subs=(tb.code, w.missing_code)),
+        ],
+        "survey/<str:code>/<str:token>/": [
+            Pair("B's code with A's rate token", lambda: W.Client(), "post", f"/survey/{tb.code}/{W.link_token(w.ticket_a, 'rate')}/",
+                 f"/survey/{w.missing_code}/{W.link_token(w.ticket_a, 'rate')}/", data={"q1": "1"}, subs=(tb.code, w.missing_code)),
         ],
         "api/stats/v1/summary": [
             Pair("agency token of A asks for unit B", lambda: W.Client(), "get", "/api/stats/v1/summary?unit=ub", "/api/stats/v1/summary?unit=nope",
