@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-night install assets services browser nginx faketime migrate demo clean
+.PHONY: run test lint test-night install assets services browser nginx faketime migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,14 @@ NIGHT ?= 2026-12-11 19:30:00
 test-night: install faketime
 	TZ=UTC faketime -f "@$(NIGHT)" $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/integration
 
-test: install browser nginx faketime services
+# The structure's checks (docs/architecture.md#layers): the import layers (.importlinter), no use
+# of another module's underscore names, and no dead code (vulture, settings in pyproject.toml).
+lint: install
+	$(VENV)/bin/lint-imports
+	$(PY) tools/check_private_imports.py
+	$(VENV)/bin/vulture
+
+test: install browser nginx faketime services lint
 	$(PY) -m pytest -q tests --ignore=tests/e2e
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q tests/e2e -p no:asyncio
 	$(MAKE) --no-print-directory test-night

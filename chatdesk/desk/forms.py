@@ -26,7 +26,7 @@ from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.forms import JalaliDateInput
 
 from . import meetings
-from .requests import validate_national_code
+from .online_requests import validate_national_code
 from .models_forms import MeetingRequest
 
 REQUIRED = "این بخش را پر کنید."

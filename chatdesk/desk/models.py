@@ -76,11 +76,6 @@ class Service(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def is_free(self):
-        return self.cost_rials == 0
-
-
 class ServiceDocument(models.Model):
     """A document the applicant must provide, in the order the service lists them."""
 
@@ -171,7 +166,4 @@ class Announcement(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def is_planned(self):
-        return self.kind == self.Kind.MAINTENANCE
 from .models_forms import ComplaintSettings, ContactGroup, MeetingRequest  # noqa: E402,F401  (forms: requests, complaints, meetings)

@@ -14,6 +14,7 @@ Agencies: a token opens the units in its scope only (``all_units`` or its ``unit
 
 from dataclasses import dataclass, field
 
+from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.core.errors import DomainError, NotFound
 from chatdesk.core.tracking import check_ticket_token, parse_tracking_code, token_digest
 from chatdesk.directory.models import Official, Unit
@@ -58,8 +59,6 @@ def rating_unit_ids_for_official(official):
 
 # --- citizens rating a case -------------------------------------------------------------------
 def access_conversation_for_rating(token, *, address):
-    from chatdesk.chats.access import access_conversation_for_token
-
     return access_conversation_for_token(token, address=address)
 
 

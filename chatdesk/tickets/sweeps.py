@@ -7,9 +7,10 @@ from django.db import transaction
 
 from chatdesk.core import clock, events, realtime
 
-from . import wire
+from . import selectors, wire
 from .models import Ticket
-from .services import S, _audit, _set_status, _tickets_settings
+from .services import S
+from .writes import audit, set_status, tickets_settings
 
 
 # --- SLA ---------------------------------------------------------------------------------------
@@ -17,8 +18,6 @@ def sla_sweep(*, now=None):
     """Worker job: warn the unit (and the assignee) when a ticket's current SLA clock passes its
     warning point, and again at the breach.  Each alert is sent once: the conditional update of
     ``sla_alerted`` decides, whichever worker gets there first."""
-    from . import selectors
-
     now = now or clock.now()
     sent = 0
     for level, ticket in selectors.sla_alerts_due(now):
@@ -27,7 +26,7 @@ def sla_sweep(*, now=None):
         with transaction.atomic():
             action = "sla_warning" if level == 1 else "sla_breach"
             clock_name = "first_response" if ticket.first_response_at is None else "resolution"
-            _audit(ticket, action, changes={"clock": clock_name}, now=now)
+            audit(ticket, action, changes={"clock": clock_name}, now=now)
             frame = {"type": events.TICKET_SLA, "level": action, "clock": clock_name, "ticket": wire.ticket_brief(ticket)}
             realtime.to_units([ticket.unit_id], frame)
             if ticket.assignee_id:
@@ -39,13 +38,13 @@ def sla_sweep(*, now=None):
 def auto_close_sweep(*, now=None):
     """Worker job: a ticket resolved for ``AUTO_CLOSE_DAYS`` without a word from the citizen closes."""
     now = now or clock.now()
-    days = _tickets_settings().get("AUTO_CLOSE_DAYS", 7)
+    days = tickets_settings().get("AUTO_CLOSE_DAYS", 7)
     closed = 0
     for ticket_id in Ticket.objects.filter(status=S.RESOLVED, resolved_at__lte=now - dt.timedelta(days=days)).values_list("pk", flat=True)[:200]:
         with transaction.atomic():
             ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, status=S.RESOLVED).first()
             if ticket is None:
                 continue
-            _set_status(ticket, S.CLOSED, actor="system", now=now)
+            set_status(ticket, S.CLOSED, actor="system", now=now)
             closed += 1
     return closed
