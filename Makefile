@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test test-night lint-js install assets services browser nginx pdf faketime migrate demo clean
+.PHONY: run test lint test-night lint-js install assets services browser nginx pdf faketime migrate demo clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,7 +70,14 @@ test-night: install faketime
 lint-js: node_modules/.package-lock.json
 	node_modules/.bin/eslint --max-warnings=0 static/js eslint.config.js
 
-test: install browser nginx pdf faketime services lint-js
+# The structure's checks (docs/architecture.md#layers): the import layers (.importlinter), no use
+# of another module's underscore names, and no dead code (vulture, settings in pyproject.toml).
+lint: install
+	$(VENV)/bin/lint-imports
+	$(PY) tools/check_private_imports.py
+	$(VENV)/bin/vulture
+
+test: install browser nginx pdf faketime services lint lint-js
 	$(PY) -m pytest -q tests --ignore=tests/e2e
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q tests/e2e -p no:asyncio
 	$(MAKE) --no-print-directory test-night

@@ -110,7 +110,7 @@ def main():
     configure(args.prefix, os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     import uvicorn
 
-    # the desk's uvicorn configuration (chatdesk/core/management/commands/serve.py)
+    # the desk's uvicorn configuration (chatdesk/site/management/commands/serve.py)
     config = uvicorn.Config(application(args.index), host=args.host, port=args.port, lifespan="off", ws_max_size=65536,
                             ws_per_message_deflate=False, log_config=None, access_log=False, server_header=False)
     print(f"channels floor listening on {args.host}:{args.port}", file=sys.stderr, flush=True)

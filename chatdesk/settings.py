@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "chatdesk.mail",
     "chatdesk.desk",
     "chatdesk.reports",
+    "chatdesk.site",
 ]
 # django-jalali is used as a library (its form field: chatdesk/core/forms.py) and deliberately not
 # installed here: an installed app's static files are collected, and its jQuery UI stylesheet
@@ -299,10 +300,10 @@ WORKER_JOBS = [
     "chatdesk.tickets.sweeps.statutory_sweep",  # a case past its statutory deadline goes up to a supervisor, once
     "chatdesk.desk.meetings.meeting_reminder_sweep",  # a confirmed meeting's reminder, once
     "chatdesk.reports.services.metrics_sweep",  # office-hours durations of cases for the reports
-    "chatdesk.core.retention.retention_job",  # anonymise closed cases after RETENTION_DAYS (hourly)
+    "chatdesk.site.retention.retention_job",  # anonymise closed cases after RETENTION_DAYS (hourly)
 ]
 
-# Personal data of cases closed more than this many days ago is anonymised (core/retention.py;
+# Personal data of cases closed more than this many days ago is anonymised (site/retention.py;
 # docs/security.md#retention).  0 turns retention off.
 RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "730"))
 

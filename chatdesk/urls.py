@@ -4,9 +4,10 @@ from django.urls import include, path
 
 from chatdesk.chats import files as chat_files
 from chatdesk.chats import views as chat_views
-from chatdesk.core import access_log_views
 from chatdesk.core import auth as core_auth
 from chatdesk.core import views as core_views
+from chatdesk.site import access_log_views
+from chatdesk.site import views as site_views
 from chatdesk.tickets import views as ticket_views
 
 admin.site.login_form = core_auth.AdminLoginForm  # lock-out message in the admin too
@@ -21,7 +22,7 @@ console_patterns = (
 )
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/chat/start/", chat_views.chat_start, name="chat-start"),
     path("api/units/<int:unit_id>/state/", chat_views.unit_state, name="unit-state"),

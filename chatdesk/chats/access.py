@@ -34,7 +34,7 @@ def access_conversation_for_official(official, conversation_id, *, for_update=Fa
 def official_may_write_sql(official, conversation_alias):
     """The same rule as ``access_conversation_for_official``, as an SQL condition on a
     conversation row (``(sql, params)``), so the write path checks it in the statement that
-    locks the row (chats/stream.py ``_lock_for_write``; tests/chats/test_write_lock.py holds
+    locks the row (chats/stream.py ``lock_for_write``; tests/chats/test_write_lock.py holds
     the two forms to the same answers)."""
     if official is None:
         return "1 = 0", []

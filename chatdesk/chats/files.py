@@ -24,26 +24,18 @@ from django.views.decorators.http import require_POST
 
 from chatdesk.core import clock, ratelimit, uploads
 from chatdesk.core.auth import client_address
-from chatdesk.core.errors import Conflict, DomainError, NotFound, RateLimited, ValidationError
-from chatdesk.core.persian import to_persian_digits
+from chatdesk.core.errors import NotFound, ValidationError
+from chatdesk.core.views import error_response, json_errors
 from chatdesk.directory.selectors import official_for_user
 
+from . import wire
 from .access import access_conversation_for_token
 from .models import Conversation, Message
-from .stream import _add_message, _check_writable, _lock_for_write, _stored, _validate_client_id
+from .stream import add_message, check_writable, lock_for_write, stored_message, validate_client_id
 
 TOKEN_HEADER = "HTTP_X_CHAT_TOKEN"
 FILES_PER_HOUR = 20  # per conversation and side
 FILES_PER_HOUR_PER_ADDRESS = 60  # citizens' uploads from one address, every chat together
-
-
-def size_display(size):
-    """``۲۴۳ کیلوبایت``, ``۱٫۴ مگابایت``."""
-    if size < 1024:
-        return to_persian_digits(f"{size} بایت")
-    if size < 1024 * 1024:
-        return to_persian_digits(f"{max(1, round(size / 1024))} کیلوبایت")
-    return to_persian_digits(f"{size / (1024 * 1024):.1f}".replace(".", "٫") + " مگابایت")
 
 
 def file_data(attachment):
@@ -59,22 +51,22 @@ def file_data(attachment):
 def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=None):
     """Put a document into a conversation's stream.  Idempotent on ``client_id`` like
     ``message_send``; returns ``(message, created)``."""
-    from chatdesk.tickets.models import Attachment
-
-    client_id = _validate_client_id(client_id)
+    client_id = validate_client_id(client_id)
     if uploaded is None:
         raise ValidationError("فایلی انتخاب نشده است.", code="file_missing", field="file")
     checked = uploads.check(uploaded)
     now = clock.now()
     with transaction.atomic():
-        conversation = _lock_for_write(conversation_id, sender, official, client_id)
-        existing = _stored(conversation)
+        conversation = lock_for_write(conversation_id, sender, official, client_id)
+        existing = stored_message(conversation)
         if existing is not None:
             return existing, False
-        changes = _check_writable(conversation, sender=sender, official=official, now=now)
+        changes = check_writable(conversation, sender=sender, official=official, now=now)
         ratelimit.hit("chat-file", f"{conversation.pk}:{sender}", limit=FILES_PER_HOUR, window=3600,
                       message="در این گفتگو فایل‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
-        attachment = Attachment(
+        # tickets.Attachment, reached through its relation to the conversation (the model is the
+        # tickets app's; chats does not import that app).
+        attachment = conversation.attachments.model(
             conversation=conversation, name=checked.name, content_type=checked.content_type, size=checked.size,
             sha256=checked.sha256, uploaded_by=sender, official=official if sender == Conversation.Side.OFFICIAL else None,
             created_at=now,
@@ -83,7 +75,7 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
         attachment.save()
         path = attachment.file.name
         try:
-            message = _add_message(
+            message = add_message(
                 conversation, sender=sender, body=checked.name, official=official if sender == Conversation.Side.OFFICIAL else None,
                 kind=Message.Kind.FILE, client_id=client_id, data=file_data(attachment), now=now, also=changes,
             )
@@ -96,46 +88,29 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
 
 
 # --- views --------------------------------------------------------------------------------------
-def _error(error, status):
-    response = JsonResponse({"error": error.as_dict()}, status=status, json_dumps_params={"ensure_ascii": False})
-    if isinstance(error, RateLimited):
-        response["Retry-After"] = str(error.retry_after)
-    return response
-
-
 @require_POST
+@json_errors
 def upload_view(request):
-    from . import wire
-
     try:
         uploads.raise_if_refused(request)
     except ValidationError as error:
-        return _error(error, 413)
+        return error_response(error, 413)
     token = request.META.get(TOKEN_HEADER)
-    try:
-        if token:
-            # Per address too (docs/security.md#rate-limits), on top of the per-conversation limit.
-            ratelimit.hit("chat-file-address", client_address(request), limit=FILES_PER_HOUR_PER_ADDRESS, window=3600,
-                          message="از این نشانی فایل‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
-            conversation = access_conversation_for_token(token, address=client_address(request))
-            message, created = chat_file_send(
-                conversation_id=conversation.pk, sender=Conversation.Side.CITIZEN, uploaded=request.FILES.get("file"),
-                client_id=request.POST.get("client_id"),
-            )
-        else:
-            official = official_for_user(request.user)
-            if official is None:
-                raise NotFound("نشانی گفتگو معتبر نیست.", code="invalid_token")
-            message, created = chat_file_send(
-                conversation_id=request.POST.get("conversation_id"), sender=Conversation.Side.OFFICIAL, official=official,
-                uploaded=request.FILES.get("file"), client_id=request.POST.get("client_id"),
-            )
-    except RateLimited as error:
-        return _error(error, 429)
-    except NotFound as error:
-        return _error(error, 404)
-    except Conflict as error:
-        return _error(error, 409)
-    except DomainError as error:
-        return _error(error, 400)
+    if token:
+        # Per address too (docs/security.md#rate-limits), on top of the per-conversation limit.
+        ratelimit.hit("chat-file-address", client_address(request), limit=FILES_PER_HOUR_PER_ADDRESS, window=3600,
+                      message="از این نشانی فایل‌های زیادی فرستاده شده است؛ لطفاً بعداً تلاش کنید.")
+        conversation = access_conversation_for_token(token, address=client_address(request))
+        message, created = chat_file_send(
+            conversation_id=conversation.pk, sender=Conversation.Side.CITIZEN, uploaded=request.FILES.get("file"),
+            client_id=request.POST.get("client_id"),
+        )
+    else:
+        official = official_for_user(request.user)
+        if official is None:
+            raise NotFound("نشانی گفتگو معتبر نیست.", code="invalid_token")
+        message, created = chat_file_send(
+            conversation_id=request.POST.get("conversation_id"), sender=Conversation.Side.OFFICIAL, official=official,
+            uploaded=request.FILES.get("file"), client_id=request.POST.get("client_id"),
+        )
     return JsonResponse({"message": wire.message(message)}, status=201 if created else 200, json_dumps_params={"ensure_ascii": False})

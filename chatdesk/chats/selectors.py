@@ -4,10 +4,10 @@ from django.db.models import Count, Max, Min, Q
 
 from chatdesk.core import clock
 from chatdesk.core.tracking import token_digest
-from chatdesk.desk.announcements import announcements_for_unit
 from chatdesk.directory import schedule
 from chatdesk.directory.models import Official, Unit
 
+from . import hooks
 from .models import Conversation, Message, Note
 
 HISTORY_PAGE = 500
@@ -40,12 +40,6 @@ def messages_after(conversation_id, after_seq, limit=HISTORY_PAGE):
     return list(
         Message.objects.select_related("official").filter(conversation_id=conversation_id, seq__gt=after_seq).order_by("seq")[:limit]
     )
-
-
-def last_messages(conversation_id, count):
-    rows = list(Message.objects.select_related("official").filter(conversation_id=conversation_id).order_by("-seq")[:count])
-    rows.reverse()
-    return rows
 
 
 def notes_of(conversation_id):
@@ -265,7 +259,7 @@ def chat_availability(unit, at):
         "next_opening": state.next_opening.isoformat() if state.next_opening and reason != "open" else None,
         "next_opening_display": state.next_opening_display if reason != "open" and reason != "nobody_on_duty" else "",
         # Outages and planned maintenance that concern this unit or its services (desk app).
-        "announcements": announcements_for_unit(unit, at),
+        "announcements": [a for found in hooks.unit_announcements(unit, at) for a in found],
     }
 
 

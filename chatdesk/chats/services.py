@@ -10,15 +10,21 @@ from django.db import transaction
 
 from chatdesk.core import clock, events, realtime
 from chatdesk.core.errors import Conflict, NotFound, RateLimited, ValidationError
+from chatdesk.core.ids import parse_id
 from chatdesk.core.persian import clean_line, clean_text, normalize_mobile
-from chatdesk.core.tracking import new_token, token_digest
+from chatdesk.core.tracking import format_tracking_code, new_token, token_digest
 from chatdesk.directory.models import Official, Unit
 
-from . import selectors, wire
+from . import hooks, selectors, wire
 from .access import access_conversation_for_official
 from .models import Conversation, Message, Note
-from .stream import _add_message, _limits, _positive_int, _validate_body, _validate_client_id
-from .stream import message_send  # noqa: F401  (the service consumers call, with the others here)
+from .stream import (
+    add_message,
+    chat_limits,
+    message_send,  # noqa: F401  (the service consumers call, with the others here)
+    validate_body,
+    validate_client_id,
+)
 
 
 @dataclass
@@ -28,7 +34,10 @@ class Started:
     ticket_code: str = ""  # set when the message became a ticket at once (unit closed)
 
 
-def _validate_citizen(name, mobile, email):
+def validate_citizen(name, mobile, email):
+    """A citizen's name, mobile and email as typed in a form: cleaned and checked (a mobile
+    normalised to 09xxxxxxxxx), returned as ``(name, mobile, email)``; a bad one raises
+    ValidationError naming its field.  Shared by the chat start and tickets.services.ticket_open."""
     name = clean_line(name if isinstance(name, str) else "")
     if len(name) < 2:
         raise ValidationError("لطفاً نام خود را (دست‌کم دو حرف) بنویسید.", code="invalid_name", field="name")
@@ -58,7 +67,7 @@ def _validate_citizen(name, mobile, email):
 
 
 def _add_event(conversation, event, body, **data):
-    return _add_message(
+    return add_message(
         conversation, sender=Conversation.Side.SYSTEM, kind=Message.Kind.EVENT, body=body, data={"event": event, **data}
     )
 
@@ -92,15 +101,15 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
     """
     if channel not in Conversation.Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
-    name, mobile, email = _validate_citizen(name, mobile, email)
+    name, mobile, email = validate_citizen(name, mobile, email)
     if isinstance(message, str) and not clean_text(message):
         # The widget's message box is optional for a live chat: an empty one is no message.  (It
         # used to be refused as «پیام خالی است» when the widget still showed the leave-a-message
         # form after someone had come on duty.)
         message = None
     if message is not None:
-        message = _validate_body(message, field="message")
-    unit = Unit.objects.filter(pk=_positive_int(unit_id), is_active=True, chat_enabled=True, show_in_menu=True).first()
+        message = validate_body(message, field="message")
+    unit = Unit.objects.filter(pk=parse_id(unit_id), is_active=True, chat_enabled=True, show_in_menu=True).first()
     if unit is None:
         raise ValidationError("واحد انتخاب‌شده معتبر نیست.", code="invalid_unit", field="unit")
     now = clock.now()
@@ -108,7 +117,7 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
     if offline and message is not None and not (mobile or email):
         raise ValidationError("برای پیگیری پیام، شماره همراه یا ایمیل خود را وارد کنید.", code="contact_required", field="mobile")
     if ip_address:
-        limit = _limits()["CHATS_PER_HOUR_PER_ADDRESS"]
+        limit = chat_limits()["CHATS_PER_HOUR_PER_ADDRESS"]
         if selectors.conversations_from_address_since(ip_address, now - dt.timedelta(hours=1)) >= limit:
             raise RateLimited("از این نشانی در یک ساعت گذشته گفتگوهای زیادی آغاز شده است؛ لطفاً بعداً تلاش کنید.", retry_after=3600)
     token = new_token()
@@ -127,13 +136,11 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
             escalate_at=now + dt.timedelta(seconds=unit.escalate_after_seconds),
         )
         if message is not None:
-            _add_message(conversation, sender=Conversation.Side.CITIZEN, body=message, client_id="first", now=now)
+            add_message(conversation, sender=Conversation.Side.CITIZEN, body=message, client_id="first", now=now)
         if offline and message is not None:
             # Nobody can answer now: the message becomes a ticket at once, and the citizen
             # leaves with its tracking code.
-            from chatdesk.tickets.escalation import conversation_escalate
-
-            ticket = conversation_escalate(conversation_id=conversation.pk, reason="offline", now=now)
+            ticket = hooks.conversation_escalate.one(conversation_id=conversation.pk, reason="offline", now=now)
             return Started(conversation=conversation, token=token, ticket_code=ticket.code)
         realtime.to_units([unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
         _announce_queue(unit.pk)
@@ -153,9 +160,7 @@ def conversation_end_by_citizen(*, conversation_id):
             and selectors.citizen_wrote(conversation.pk)
         )
         if unanswered:
-            from chatdesk.tickets.escalation import conversation_escalate
-
-            conversation_escalate(conversation_id=conversation.pk, reason="ended")
+            hooks.conversation_escalate.one(conversation_id=conversation.pk, reason="ended")
             conversation.refresh_from_db()
             return conversation
         _close(conversation, by=Conversation.Side.CITIZEN, body="شهروند گفتگو را به پایان رساند.")
@@ -165,8 +170,6 @@ def conversation_end_by_citizen(*, conversation_id):
 def close_as_ticket(conversation, *, ticket_code, official=None):
     """Close a locked conversation that has just become a ticket; the citizen's stream gets the
     tracking code (tickets.escalation.conversation_escalate calls this in its transaction)."""
-    from chatdesk.core.tracking import format_tracking_code
-
     shown = format_tracking_code(ticket_code, persian=True)
     body = (
         f"پیام شما با کد پیگیری {shown} ثبت شد. پاسخ را در بخش «پیگیری» این سامانه"
@@ -291,7 +294,7 @@ def conversation_transfer(*, conversation_id, official, note, to_official_id=Non
     """
     if not isinstance(note, str) or not clean_text(note):
         raise ValidationError("علت انتقال را در یادداشت داخلی بنویسید.", code="note_required", field="note")
-    note = _validate_body(note, field="note")
+    note = validate_body(note, field="note")
     if not to_official_id and not to_unit_id:
         raise ValidationError("مقصد انتقال را انتخاب کنید.", code="invalid_target")
     with transaction.atomic():
@@ -303,13 +306,13 @@ def conversation_transfer(*, conversation_id, official, note, to_official_id=Non
         target_unit = conversation.unit
         if to_unit_id:
             try:
-                target_unit = Unit.objects.get(pk=_positive_int(to_unit_id), is_active=True, chat_enabled=True)
+                target_unit = Unit.objects.get(pk=parse_id(to_unit_id), is_active=True, chat_enabled=True)
             except Unit.DoesNotExist:
                 raise ValidationError("واحد مقصد معتبر نیست.", code="invalid_unit", field="to_unit_id") from None
         target = None
         if to_official_id:
             try:
-                target = Official.objects.get(pk=_positive_int(to_official_id), units=target_unit, user__is_active=True)
+                target = Official.objects.get(pk=parse_id(to_official_id), units=target_unit, user__is_active=True)
             except Official.DoesNotExist:
                 raise ValidationError("کارشناس مقصد عضو این واحد نیست.", code="invalid_official", field="to_official_id") from None
             if target.pk == conversation.official_id:
@@ -353,7 +356,7 @@ def conversation_close_by_official(*, conversation_id, official):
 
 def note_add(*, conversation_id, official, client_id, body):
     """An internal note: staff see it, the citizen never does."""
-    client_id = _validate_client_id(client_id)
+    client_id = validate_client_id(client_id)
     with transaction.atomic():
         conversation = access_conversation_for_official(official, conversation_id, for_update=True)
         # The answer to a resend is built from the row on the event loop (wire.note reads its
@@ -362,7 +365,7 @@ def note_add(*, conversation_id, official, client_id, body):
         if existing:
             return existing, False
         note = Note.objects.create(
-            conversation=conversation, official=official, body=_validate_body(body), client_id=client_id, created_at=clock.now()
+            conversation=conversation, official=official, body=validate_body(body), client_id=client_id, created_at=clock.now()
         )
         realtime.to_staff_of_conversation(conversation.pk, {"type": events.NOTE, "note": wire.note(note)})
     return note, True

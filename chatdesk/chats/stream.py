@@ -1,7 +1,12 @@
 """A conversation's message stream: the rules of every write into it (a citizen's or an
 official's text, a document, a system event), numbered without gaps by ``seq`` and announced on
 commit.  This is the hot path of the live chat (docs/performance.md): one locking statement, one
-INSERT, one UPDATE."""
+INSERT, one UPDATE.
+
+The public functions below are the chats app's internal API, shared by services.py (texts,
+events) and files.py (documents).  A write is ``lock_for_write`` → ``stored_message`` (a resent
+client id) → ``check_writable`` → ``add_message``, inside one ``transaction.atomic``: the functions
+after ``lock_for_write`` expect **the caller to hold the conversation's row lock**."""
 
 import datetime as dt
 import re
@@ -12,6 +17,7 @@ from django.db import IntegrityError, connection, transaction
 from chatdesk.core import clock, realtime, rowsql
 from chatdesk.core.errors import Conflict, NotFound, RateLimited, ValidationError
 from chatdesk.core.persian import clean_text
+from chatdesk.core.ids import parse_id
 
 from . import wire
 from .access import official_may_write_sql
@@ -23,47 +29,35 @@ from .models import Conversation, Message
 _CLIENT_ID_RE = re.compile(r"[A-Za-z0-9_\-:.]{1,64}")
 
 
-#: ids are 64-bit in every database: a larger one is no id (the driver raised OverflowError)
-_ID_MAX = 2**63 - 1
-
-
-def _positive_int(value):
-    """An id from the outside: an int or a string of digits; anything else (1.9, true, a number
-    past 64 bits) is 0."""
-    if isinstance(value, bool):
-        return 0
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    if isinstance(value, int) and 0 <= value <= _ID_MAX:
-        return value
-    return 0
-
-
-def _limits():
+def chat_limits():
+    """settings.CHAT: message length, messages per minute, timers."""
     return settings.CHAT
 
 
-def _validate_client_id(client_id):
+def validate_client_id(client_id):
+    """A message's idempotency key (1-64 of ``A-Za-z0-9_-:.``), or ValidationError."""
     if not isinstance(client_id, str) or not _CLIENT_ID_RE.fullmatch(client_id):
         raise ValidationError("شناسه پیام نامعتبر است.", code="invalid_client_id", field="client_id")
     return client_id
 
 
-def _validate_body(body, field="body"):
+def validate_body(body, field="body"):
+    """A message's text, cleaned (clean_text), non-empty and within the length limit; or
+    ValidationError naming ``field``."""
     if not isinstance(body, str):
         raise ValidationError("متن پیام نامعتبر است.", code="invalid_body", field=field)
     body = clean_text(body)
     if not body:
         raise ValidationError("پیام خالی است.", code="empty", field=field)
-    limit = _limits()["MAX_MESSAGE_CHARS"]
+    limit = chat_limits()["MAX_MESSAGE_CHARS"]
     if len(body) > limit:
         raise ValidationError(f"پیام طولانی‌تر از {limit} نویسه است.", code="too_long", field=field)
     return body
 
 
-def _add_message(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None, now=None, also=None):
+def add_message(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None, now=None, also=None):
     """Append to a locked conversation's stream with the next sequence number.  ``also``: more
-    columns of the conversation to set in the same UPDATE (``_check_writable``'s changes)."""
+    columns of the conversation to set in the same UPDATE (``check_writable``'s changes)."""
     now = now or clock.now()
     conversation.last_seq += 1
     conversation.last_activity_at = now
@@ -98,7 +92,7 @@ _LOCKED_COLUMNS = tuple(
 )
 
 
-def _lock_for_write(conversation_id, sender, official, client_id):
+def lock_for_write(conversation_id, sender, official, client_id):
     """Lock the conversation a citizen (by its id, already authorised by token) or an official
     writes into, in one statement (the message path's cost is its statements: docs/performance.md).
     The conversation comes without joins and with only the columns the write rules read (the
@@ -123,7 +117,7 @@ def _lock_for_write(conversation_id, sender, official, client_id):
             f'(SELECT m."created_at" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
             ' ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s)'
         )
-        params += [Conversation.Side.CITIZEN, _limits()["MESSAGES_PER_MINUTE"] - 1]
+        params += [Conversation.Side.CITIZEN, chat_limits()["MESSAGES_PER_MINUTE"] - 1]
         access, access_params = "1 = 1", []
     lock = ' FOR UPDATE OF c' if connection.features.has_select_for_update_of else ""
     sql = (
@@ -133,7 +127,7 @@ def _lock_for_write(conversation_id, sender, official, client_id):
         f' FROM "{conversations}" c WHERE c."id" = %s AND {access}{lock}'
     )
     with rowsql.cursor() as cursor:
-        cursor.execute(sql, [*params, _positive_int(conversation_id), *access_params])
+        cursor.execute(sql, [*params, parse_id(conversation_id), *access_params])
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
@@ -147,19 +141,19 @@ def _lock_for_write(conversation_id, sender, official, client_id):
     return conversation
 
 
-def _stored(conversation):
-    """The message ``_lock_for_write`` found already written with this client id, or None."""
+def stored_message(conversation):
+    """The message ``lock_for_write`` found already written with this client id, or None."""
     if conversation.stored_seq is None:
         return None
     return Message.objects.select_related("official").get(conversation=conversation, seq=conversation.stored_seq)
 
 
-def _check_writable(conversation, *, sender, official, now):
-    """The rules of every write into a conversation's stream locked by ``_lock_for_write`` (a
+def check_writable(conversation, *, sender, official, now):
+    """The rules of every write into a conversation's stream locked by ``lock_for_write`` (a
     text or a document): the chat is open, a citizen stays under the per-minute limit, only the
     assigned official writes, and an official's first write stops the escalation timer.
 
-    Returns the conversation's columns to change, for ``_add_message``'s UPDATE."""
+    Returns the conversation's columns to change, for ``add_message``'s UPDATE."""
     if conversation.status == Conversation.Status.CLOSED:
         raise Conflict("این گفتگو پایان یافته است.", code="conversation_closed")
     if sender == Conversation.Side.CITIZEN:
@@ -180,7 +174,7 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
 
     Returns ``(message, created)``.
     """
-    client_id = _validate_client_id(client_id)
+    client_id = validate_client_id(client_id)
     try:
         return _message_send(conversation_id, sender, client_id, body, official)
     except IntegrityError:
@@ -191,15 +185,15 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
 
 def _message_send(conversation_id, sender, client_id, body, official):
     with transaction.atomic():
-        conversation = _lock_for_write(conversation_id, sender, official, client_id)
-        existing = _stored(conversation)
+        conversation = lock_for_write(conversation_id, sender, official, client_id)
+        existing = stored_message(conversation)
         if existing is not None:
             # Announce it again: a server that died between the write and the broadcast would
             # otherwise leave the other side waiting for it until its next resume.
             _announce_message(existing)
             return existing, False
-        body = _validate_body(body)
+        body = validate_body(body)
         now = clock.now()
-        changes = _check_writable(conversation, sender=sender, official=official, now=now)
-        message = _add_message(conversation, sender=sender, body=body, official=official, client_id=client_id, now=now, also=changes)
+        changes = check_writable(conversation, sender=sender, official=official, now=now)
+        message = add_message(conversation, sender=sender, body=body, official=official, client_id=client_id, now=now, also=changes)
     return message, True

@@ -1,23 +1,19 @@
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from chatdesk.core.auth import client_address
-from chatdesk.core.errors import DomainError, RateLimited
-from chatdesk.core.views import json_body
+from chatdesk.core.tracking import format_tracking_code
+from chatdesk.core.views import json_body, json_errors
 from chatdesk.core import clock
-from chatdesk.directory.selectors import menu_units, official_for_user
+from chatdesk.directory.console import official_view
+from chatdesk.directory.selectors import menu_units
 
 from . import selectors, services
 
 
-def client_ip(request):
-    """Kept for older imports: the proxy-aware address of ``core.auth.client_address``."""
-    return client_address(request) or None
-
-
 @require_POST
+@json_errors
 def chat_start(request):
     """Start a conversation: JSON ``{unit, name, mobile?, email?}`` -> ``{token, conversation_id}``.
 
@@ -25,35 +21,23 @@ def chat_start(request):
     data = json_body(request)
     if data is None:
         return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
-    try:
-        started = services.conversation_start(
-            unit_id=data.get("unit"),
-            name=data.get("name"),
-            mobile=data.get("mobile", ""),
-            email=data.get("email", ""),
-            ip_address=client_address(request) or None,
-            message=data.get("message"),
-        )
-    except RateLimited as error:
-        response = JsonResponse({"error": error.as_dict()}, status=429)
-        response["Retry-After"] = str(error.retry_after)
-        return response
-    except DomainError as error:
-        return JsonResponse({"error": error.as_dict()}, status=400)
+    started = services.conversation_start(
+        unit_id=data.get("unit"),
+        name=data.get("name"),
+        mobile=data.get("mobile", ""),
+        email=data.get("email", ""),
+        ip_address=client_address(request) or None,
+        message=data.get("message"),
+    )
     body = {"token": started.token, "conversation_id": started.conversation.pk}
     if started.ticket_code:
-        from chatdesk.core.tracking import format_tracking_code
-
         body.update(tracking_code=started.ticket_code, display_code=format_tracking_code(started.ticket_code))
     return JsonResponse(body, status=201)
 
 
 @require_GET
-@login_required
-def console(request):
-    official = official_for_user(request.user)
-    if official is None:
-        return render(request, "console/not_official.html", status=403)
+@official_view
+def console(request, official):
     return render(request, "console/console.html", {"official": official, "console_config": {"wsPath": "/ws/console/"}})
 
 

@@ -4,6 +4,15 @@ from chatdesk.core import events, jalali
 from chatdesk.core.persian import to_persian_digits
 
 
+def size_display(size):
+    """``۲۴۳ کیلوبایت``, ``۱٫۴ مگابایت``."""
+    if size < 1024:
+        return to_persian_digits(f"{size} بایت")
+    if size < 1024 * 1024:
+        return to_persian_digits(f"{max(1, round(size / 1024))} کیلوبایت")
+    return to_persian_digits(f"{size / (1024 * 1024):.1f}".replace(".", "٫") + " مگابایت")
+
+
 def _ts(moment):
     return {"ts": moment.isoformat(), "ts_display": jalali.format_datetime(moment)}
 
@@ -22,8 +31,6 @@ def message(m):
     }
     if m.kind == "file":
         # A document (chats/files.py): shown as a download with its name and size.
-        from .files import size_display
-
         info = m.data or {}
         data["file"] = {
             "id": info.get("attachment_id"),

@@ -12,19 +12,17 @@ tracking code (``core.persian.search_key``), so the page searches without joinin
 retention may since have anonymised.  Retention blanks ``citizen_key`` together with the case
 (the row itself stays: it says who looked, not what they saw).
 
-Who reads it (``access_log_scope``):
+Who reads it (``chatdesk.site.access_log.access_log_scope``; the page is site/access_log_views.py):
 - an administrator (``Official.Role.ADMIN``) or anyone with the permission
   ``core.view_accesslog`` (the "auditor": give it to a user or a group in the admin): every unit;
 - a supervisor: the rows of their own units;
 - a plain official: nothing (404, the same as a missing page).
 """
 
-import datetime as dt
-
 from django.db import models
 
 from . import clock
-from .persian import search_index, search_key
+from .persian import search_index, to_persian_digits
 
 
 class AccessLog(models.Model):
@@ -64,8 +62,6 @@ def _official_name(official):
 
 
 def log_conversation(*, official, conversation, action=AccessLog.Action.CHAT_OPEN, attachment_id=None):
-    from chatdesk.core.persian import to_persian_digits
-
     return AccessLog.objects.create(
         official=official, official_name=_official_name(official), unit_id=conversation.unit_id, action=action,
         conversation_id=conversation.pk, attachment_id=attachment_id,
@@ -86,64 +82,6 @@ def log_ticket(*, official, ticket, action=AccessLog.Action.TICKET_VIEW, attachm
         ),
         created_at=clock.now(),
     )
-
-
-def log_attachment(*, official, attachment):
-    """A console download of a chat's or a ticket's document."""
-    from chatdesk.chats.models import Conversation
-    from chatdesk.tickets.models import Ticket
-
-    if attachment.ticket_id:
-        ticket = Ticket.objects.filter(pk=attachment.ticket_id).first()
-        if ticket is not None:
-            return log_ticket(official=official, ticket=ticket, action=AccessLog.Action.FILE_DOWNLOAD, attachment_id=attachment.pk)
-    conversation = Conversation.objects.filter(pk=attachment.conversation_id).first() if attachment.conversation_id else None
-    if conversation is not None:
-        return log_conversation(official=official, conversation=conversation, action=AccessLog.Action.FILE_DOWNLOAD, attachment_id=attachment.pk)
-    return None
-
-
-# --- reading ------------------------------------------------------------------------------------
-def access_log_scope(official):
-    """The unit ids whose rows this official may read, ``None`` for all; NotFound otherwise."""
-    from chatdesk.core.errors import NotFound
-    from chatdesk.directory.models import Official
-    from chatdesk.directory.selectors import unit_ids_for_official
-
-    if official is None or not Official.objects.filter(pk=official.pk, user__is_active=True).exists():
-        raise NotFound()
-    if official.role == Official.Role.ADMIN or official.user.has_perm("core.view_accesslog"):
-        return None
-    if official.role == Official.Role.SUPERVISOR:
-        return unit_ids_for_official(official)
-    raise NotFound()
-
-
-def search(unit_ids, *, official=None, citizen="", unit=None, date_from=None, date_to=None):
-    """Rows in scope (``unit_ids`` None = all), filtered; dates are Gregorian ``date``s of
-    Tehran days (inclusive)."""
-    from . import jalali
-
-    qs = AccessLog.objects.all()
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=unit_ids)
-    if official:
-        key = search_key(official)
-        if key.isdigit():
-            qs = qs.filter(official_id=int(key))
-        else:
-            for word in key.split()[:5]:
-                qs = qs.filter(official_name__icontains=word)
-    if citizen:
-        for word in search_key(citizen).split()[:5]:
-            qs = qs.filter(citizen_key__contains=word)
-    if unit:
-        qs = qs.filter(unit_id=unit)
-    if date_from:
-        qs = qs.filter(created_at__gte=jalali.local_datetime(date_from, dt.time(0, 0)))
-    if date_to:
-        qs = qs.filter(created_at__lt=jalali.local_datetime(date_to + dt.timedelta(days=1), dt.time(0, 0)))
-    return qs.select_related("unit")
 
 
 def forget_citizen(*, conversation_ids=(), ticket_ids=()):

@@ -268,10 +268,10 @@ def user_set_active(*, user, active):
 
 
 def close_sockets_of_user(user):
-    """After commit: close every console socket of ``user``'s official (if any)."""
-    from chatdesk.directory.models import Official
-
-    official_id = Official.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    """After commit: close every console socket of ``user``'s official (if any).  The official is
+    reached through the user (``directory.Official.user``'s ``related_name``), so core does not
+    import the directory app."""
+    official_id = type(user).objects.filter(pk=user.pk).values_list("official__pk", flat=True).first()
     if official_id is not None:
         realtime.close_official_sockets(official_id)
 

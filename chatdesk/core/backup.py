@@ -114,14 +114,6 @@ class _Progress:
             self.report(self.done, self.total, label)
 
 
-def _sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @contextmanager
 def _snapshot(using):
     """Read every table as of one moment."""

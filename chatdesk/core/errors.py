@@ -1,8 +1,11 @@
-"""Domain errors with stable codes.  The code goes on the wire; the message is Persian for people."""
+"""Domain errors with stable codes.  The code goes on the wire; the message is Persian for people;
+``status`` is the HTTP status a view answers with (``chatdesk.core.views.json_errors`` turns an
+error into the JSON answer, with ``Retry-After`` for RateLimited)."""
 
 
 class DomainError(Exception):
     code = "error"
+    status = 400
     message = "خطایی رخ داد."
 
     def __init__(self, message=None, *, code=None, field=None):
@@ -27,16 +30,19 @@ class NotFound(DomainError):
     """Raised for both "does not exist" and "not yours" (design rule 3)."""
 
     code = "not_found"
+    status = 404
     message = "مورد درخواستی یافت نشد."
 
 
 class Conflict(DomainError):
     code = "conflict"
+    status = 409
     message = "این کار با وضعیت فعلی ممکن نیست."
 
 
 class RateLimited(DomainError):
     code = "rate_limited"
+    status = 429
     message = "تعداد درخواست‌ها بیش از حد مجاز است؛ لطفاً کمی بعد دوباره تلاش کنید."
 
     def __init__(self, message=None, *, retry_after=60, **kwargs):

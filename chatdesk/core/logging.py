@@ -18,7 +18,6 @@ import contextvars
 import datetime as dt
 import json
 import logging
-import os
 import secrets
 
 log_context = contextvars.ContextVar("chatdesk_log_context", default=None)
@@ -90,7 +89,3 @@ class JsonFormatter(logging.Formatter):
             line["stack"] = self.formatStack(record.stack_info)
         return json.dumps(line, ensure_ascii=False, default=str)
 
-
-def formatter_name():
-    """``json`` or ``plain``, from ``CHATDESK_LOG_FORMAT`` (default plain)."""
-    return "json" if os.environ.get("CHATDESK_LOG_FORMAT", "").strip().lower() == "json" else "plain"

@@ -4,6 +4,8 @@ import hashlib
 import hmac
 import secrets
 
+from .persian import to_latin_digits, to_persian_digits
+
 
 def new_token():
     """A URL-safe secret of 256 bits (the design asks for at least 128)."""
@@ -20,10 +22,6 @@ def same_secret(a, b):
     raises TypeError on a str with non-ASCII characters (a typed contact, a token from a URL),
     so both are compared as UTF-8 bytes (lone surrogates included)."""
     return hmac.compare_digest((a or "").encode("utf-8", "surrogatepass"), (b or "").encode("utf-8", "surrogatepass"))
-
-
-def same_digest(a, b):
-    return same_secret(a, b)
 
 
 # --- tracking codes («کد پیگیری») -----------------------------------------------------------
@@ -63,8 +61,6 @@ def is_valid_tracking_code(code):
 
 def parse_tracking_code(text):
     """The code's 13 Latin digits from what a person typed, or None when it cannot be a code."""
-    from .persian import to_latin_digits
-
     if not isinstance(text, str):
         return None
     digits = "".join(ch for ch in to_latin_digits(text) if not (ch.isspace() or ch in "-_–—/.\u200c"))
@@ -73,8 +69,6 @@ def parse_tracking_code(text):
 
 def format_tracking_code(code, persian=False):
     """``1234-5678-90123``: groups read aloud easily; left to right even inside Persian text."""
-    from .persian import to_persian_digits
-
     code = code or ""
     text = "-".join([code[0:4], code[4:8], code[8:]]) if len(code) == TRACKING_RANDOM_DIGITS + 1 else code
     return to_persian_digits(text) if persian else text
@@ -93,6 +87,12 @@ def ticket_token(ticket, purpose):
         settings.SECRET_KEY.encode(), f"chatdesk.ticket.{purpose}:{ticket.code}:{ticket.secret}".encode(), hashlib.sha256
     ).digest()
     return base64.b32encode(mac).decode("ascii").rstrip("=").lower()  # case-insensitive: safe in email addresses
+
+
+def rating_link_path(ticket):
+    """The path of a ticket's rating link for the "resolved" email: ``/rate/<code>/<token>/``
+    (answered by chatdesk/reports/public_views.py)."""
+    return f"/rate/{ticket.code}/{ticket_token(ticket, 'rate')}/"
 
 
 def check_ticket_token(ticket, purpose, token):
@@ -117,8 +117,6 @@ def ticket_pin(ticket):
 def parse_tracking_pin(text):
     """The PIN's eight Latin digits from what a person typed (any digits, with or without a
     separator), or None when it cannot be one."""
-    from .persian import to_latin_digits
-
     if not isinstance(text, str):
         return None
     digits = "".join(ch for ch in to_latin_digits(text) if not (ch.isspace() or ch in "-_–—/.\u200c"))
@@ -132,8 +130,6 @@ def check_ticket_pin(ticket, text):
 
 def format_tracking_pin(pin, persian=False):
     """``1234-5678``, in Persian digits on Persian pages."""
-    from .persian import to_persian_digits
-
     text = f"{pin[:4]}-{pin[4:]}" if len(pin or "") == TRACKING_PIN_DIGITS else (pin or "")
     return to_persian_digits(text) if persian else text
 

@@ -1,32 +1,16 @@
 import datetime as dt
+from functools import wraps
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.csrf import ensure_csrf_cookie
 from django.utils import timezone
-from django.views.decorators.http import require_GET
 
 from chatdesk.core import jsontext, realtime
+from chatdesk.core.errors import DomainError, RateLimited
 from chatdesk.core.models import WorkerHeartbeat
-from chatdesk.directory.selectors import menu_units
-
-
-@require_GET
-@ensure_csrf_cookie
-def home(request):
-    units = list(menu_units())
-    widget_config = {
-        "units": [{"id": u.pk, "name": u.name, "chat": u.chat_enabled} for u in units],
-        "startUrl": "/api/chat/start/",
-        "wsPath": "/ws/chat/",
-        # The start form follows the picked unit's availability (someone coming on duty) by asking
-        # GET /api/units/<id>/state/ this often while it is open.
-        "statePollSeconds": settings.CHAT["UNIT_STATE_POLL_SECONDS"],
-    }
-    return render(request, "core/home.html", {"units": units, "widget_config": widget_config})
 
 
 # --- health ---------------------------------------------------------------------------------
@@ -107,3 +91,27 @@ def csrf_failure(request, reason=""):
     """``CSRF_FAILURE_VIEW``: the refused form in Persian, in the portal's layout (Django's own
     page is English and left to right).  The reason stays in the log, not on the page."""
     return render(request, "403_csrf.html", status=403)
+
+
+# --- domain errors as HTTP answers --------------------------------------------------------------
+def error_response(error, status=None):
+    """The JSON answer of a DomainError: ``{"error": {code, message[, field][, retry_after]}}``
+    with the error's own ``status`` (or ``status`` given), and ``Retry-After`` for RateLimited."""
+    response = JsonResponse({"error": error.as_dict()}, status=status or error.status, json_dumps_params={"ensure_ascii": False})
+    if isinstance(error, RateLimited):
+        response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def json_errors(view):
+    """A JSON view's domain errors become their answers (``error_response``): the view raises,
+    and does not write ``except DomainError`` itself."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as error:
+            return error_response(error)
+
+    return wrapper

@@ -11,8 +11,8 @@ from django.contrib import admin
 
 from chatdesk.core import clock, jalali
 from chatdesk.core.errors import DomainError
-from chatdesk.core.persian import search_key, to_latin_digits, to_persian_digits
 from chatdesk.core.forms import JalaliDateField, JalaliDateTimeField
+from chatdesk.core.persian import search_key, to_latin_digits, to_persian_digits
 
 from . import announcements, catalogue
 from .models import Announcement, Service, ServiceDocument, ServiceFAQ, ServiceRule, ServiceStep, SurveyAnswer, SurveyQuestion
@@ -239,6 +239,7 @@ class AnnouncementAdmin(admin.ModelAdmin):
 
 
 # --- where complaints and contact forms go (chatdesk/desk/models_forms.py) -----------------------
+from .complaints import complaint_settings_set
 from .models_forms import ComplaintSettings, ContactGroup  # noqa: E402
 
 
@@ -269,8 +270,6 @@ class ComplaintSettingsAdmin(admin.ModelAdmin):
     list_display = ("unit", "fallback_unit")
 
     def save_model(self, request, obj, form, change):
-        from .complaints import complaint_settings_set
-
         saved = complaint_settings_set(unit=form.cleaned_data.get("unit"), fallback_unit=form.cleaned_data.get("fallback_unit"))
         obj.pk = saved.pk
 

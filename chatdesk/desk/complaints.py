@@ -14,12 +14,13 @@ see ``chatdesk.tickets.identity``.
 
 from chatdesk.core.errors import ValidationError
 from chatdesk.core.persian import clean_line
+from chatdesk.core.ids import parse_id
 from chatdesk.directory.models import Unit
 from chatdesk.tickets.models import Ticket
 from chatdesk.tickets.services import ticket_open
 
 from .models_forms import ComplaintSettings
-from .requests import hit_form_limit, validate_national_code
+from .online_requests import hit_form_limit, validate_national_code
 
 
 def complaint_settings():
@@ -56,9 +57,7 @@ def complaint_units():
 def complaint_open(*, about_unit, subject, body, name, mobile="", email="", national_code="", about_person="",
                    hide_identity=False, files=(), ip_address=None, dedup_key=""):
     if not isinstance(about_unit, Unit):
-        from chatdesk.chats.services import _positive_int
-
-        about_unit = Unit.objects.select_related("parent").filter(pk=_positive_int(about_unit), is_active=True).first()
+        about_unit = Unit.objects.select_related("parent").filter(pk=parse_id(about_unit), is_active=True).first()
     if about_unit is None or not about_unit.is_active:
         raise ValidationError("واحد مورد شکایت را انتخاب کنید.", code="invalid_unit", field="about_unit")
     target = handling_unit(about_unit)

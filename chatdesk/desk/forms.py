@@ -26,7 +26,7 @@ from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.forms import JalaliDateInput
 
 from . import meetings
-from .requests import validate_national_code
+from .online_requests import validate_national_code
 from .models_forms import MeetingRequest
 
 REQUIRED = "این بخش را پر کنید."
@@ -195,24 +195,24 @@ def _national_code(required):
     )
 
 
-def _subject():
+def subject_field():
     return forms.CharField(label="موضوع", max_length=200, min_length=3,
                            error_messages={"required": "موضوع را بنویسید.", "min_length": "موضوع را (دست‌کم سه حرف) بنویسید."})
 
 
-def _body(label="شرح", required=True):
+def body_field(label="شرح", required=True):
     return forms.CharField(label=label, max_length=5000, required=required, widget=forms.Textarea(attrs={"rows": 6}),
                            error_messages={"required": "متن را بنویسید.", "max_length": "متن طولانی‌تر از ۵۰۰۰ نویسه است."})
 
 
-def _files(label="پیوست‌ها (اختیاری)"):
+def files_field(label="پیوست‌ها (اختیاری)"):
     return MultipleFileField(label=label, widget=MultipleFileInput(attrs=_accept()), help_text=uploads.limits_display())
 
 
 class ServiceRequestForm(DeskForm):
     national_code = _national_code(True)
-    body = _body("توضیحات (اختیاری)", required=False)
-    extra = _files("مدارک دیگر (اختیاری)")
+    body = body_field("توضیحات (اختیاری)", required=False)
+    extra = files_field("مدارک دیگر (اختیاری)")
 
     def __init__(self, *args, service, **kwargs):
         self.service = service
@@ -257,13 +257,13 @@ class ComplaintForm(DeskForm):
                                                                             "invalid_choice": "واحد مورد شکایت را انتخاب کنید."})
     about_person = forms.CharField(label="نام یا سمت فرد مورد شکایت (اختیاری)", max_length=120, required=False)
     national_code = _national_code(True)  # a complaint needs the citizen's identity and mobile
-    subject = _subject()
-    body = _body("شرح شکایت")
+    subject = subject_field()
+    body = body_field("شرح شکایت")
     hide_identity = forms.BooleanField(
         label="هویت من از واحد مورد شکایت پنهان بماند", required=False,
         help_text="نام، شماره همراه، ایمیل و کد ملی شما به کارکنان واحدی که از آن شکایت دارید نشان داده نمی‌شود.",
     )
-    files = _files("مستندات شکایت (اختیاری)")
+    files = files_field("مستندات شکایت (اختیاری)")
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)
@@ -282,13 +282,13 @@ class MeetingForm(DeskForm):
     person = forms.ChoiceField(label="ملاقات با", error_messages={"required": "فردی را که می‌خواهید ملاقات کنید انتخاب کنید.",
                                                                   "invalid_choice": "فردی را که می‌خواهید ملاقات کنید انتخاب کنید."})
     national_code = _national_code(False)
-    subject = _subject()
-    body = _body("موضوع ملاقات را شرح دهید")
+    subject = subject_field()
+    body = body_field("موضوع ملاقات را شرح دهید")
     day1 = forms.CharField(label="روز پیشنهادی نخست", max_length=20, widget=JalaliDateInput(), error_messages={"required": "دست‌کم یک روز پیشنهادی انتخاب کنید."})
     day2 = forms.CharField(label="روز پیشنهادی دوم (اختیاری)", max_length=20, required=False, widget=JalaliDateInput())
     day3 = forms.CharField(label="روز پیشنهادی سوم (اختیاری)", max_length=20, required=False, widget=JalaliDateInput())
     day_part = forms.ChoiceField(label="زمان ترجیحی", choices=MeetingRequest.DayPart.choices, initial=MeetingRequest.DayPart.ANY, required=False)
-    files = _files()
+    files = files_field()
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
@@ -316,9 +316,9 @@ class MeetingForm(DeskForm):
 
 class ContactForm(DeskForm):
     group = forms.ChoiceField(label="گروه", error_messages={"required": "گروه را انتخاب کنید.", "invalid_choice": "گروه را انتخاب کنید."})
-    subject = _subject()
-    body = _body("متن پیام")
-    files = _files()
+    subject = subject_field()
+    body = body_field("متن پیام")
+    files = files_field()
 
     def __init__(self, *args, groups, **kwargs):
         super().__init__(*args, **kwargs)

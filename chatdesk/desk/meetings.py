@@ -18,17 +18,20 @@ from django.db import transaction
 
 from chatdesk.core import clock, events, jalali, realtime
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
-from chatdesk.core.persian import clean_line, to_persian_digits
+from chatdesk.core.persian import clean_line, to_latin_digits, to_persian_digits
 from chatdesk.directory import schedule
 from chatdesk.directory.models import Unit
+from chatdesk.directory.selectors import unit_ids_for_official
+from chatdesk.mail import notifications
 from chatdesk.tickets import notify as ticket_notify
 from chatdesk.tickets import services as ticket_services
 from chatdesk.tickets import wire as ticket_wire
+from chatdesk.tickets import writes as ticket_writes
 from chatdesk.tickets.access import access_ticket_for_official
 from chatdesk.tickets.models import Entry, Ticket
 
 from .models_forms import MeetingRequest
-from .requests import hit_form_limit, validate_national_code
+from .online_requests import hit_form_limit, validate_national_code
 
 M = MeetingRequest.Status
 S = Ticket.Status
@@ -69,8 +72,6 @@ def meeting_for_ticket(ticket):
 
 def meetings_for_official(official, *, include_past=False):
     """Meeting requests of the official's units (their offices' inbox), soonest first."""
-    from chatdesk.directory.selectors import unit_ids_for_official
-
     qs = MeetingRequest.objects.select_related("person", "ticket", "ticket__unit").filter(ticket__unit_id__in=unit_ids_for_official(official))
     if not include_past:
         qs = qs.filter(status__in=[M.REQUESTED, M.OFFERED, M.CONFIRMED])
@@ -97,9 +98,7 @@ def reminders_due(now):
 def _notify(meeting, event):
     """Email and SMS the citizen (chatdesk/mail and chatdesk/sms write their outbox rows in this
     transaction)."""
-    from chatdesk.mail import notifications  # the mail app imports this module's slot_display
-
-    notifications.meeting_update(meeting, event)
+    notifications.meeting_update(meeting, event, slot_text=slot_display(meeting))
     stamp = int((meeting.updated_at or meeting.ticket.updated_at).timestamp())
     ticket_notify.meeting_update(meeting.ticket, event, person_name=meeting.person.display_name, slot_text=slot_display(meeting), stamp=stamp)
 
@@ -119,11 +118,11 @@ def _save(meeting, now, *fields):
 
 def _status(ticket, new, *, official=None, actor=None, now):
     if ticket.status != new and new in ticket_services.TRANSITIONS[ticket.status]:
-        ticket_services._set_status(ticket, new, official=official, actor=actor, now=now)
+        ticket_writes.set_status(ticket, new, official=official, actor=actor, now=now)
 
 
 def _entry(ticket, text, event, *, official=None, now, **data):
-    return ticket_services._entry(ticket, Entry.Kind.EVENT, text, official=official, data={"event": event, **data}, now=now)
+    return ticket_writes.add_entry(ticket, Entry.Kind.EVENT, text, official=official, data={"event": event, **data}, now=now)
 
 
 def _parse_days(days, today):
@@ -198,7 +197,7 @@ def meeting_accept_by_citizen(*, ticket):
         meeting.status, meeting.confirmed_at = M.CONFIRMED, now
         _save(meeting, now, "status", "confirmed_at")
         _entry(ticket, f"شهروند زمان ملاقات ({slot_display(meeting)}) را تأیید کرد.", "meeting_confirmed", now=now)
-        ticket_services._audit(ticket, "meeting_confirmed", actor="citizen", changes={"slot": meeting.slot_start.isoformat()}, now=now)
+        ticket_writes.audit(ticket, "meeting_confirmed", actor="citizen", changes={"slot": meeting.slot_start.isoformat()}, now=now)
         _status(ticket, S.OPEN, actor="citizen", now=now)
         _tell_office(ticket)
         _notify(meeting, "confirmed")
@@ -218,7 +217,7 @@ def meeting_cancel_by_citizen(*, ticket, reason=""):
         meeting.status, meeting.cancelled_at, meeting.cancelled_by, meeting.cancel_reason = M.CANCELLED, now, "citizen", reason
         _save(meeting, now, "status", "cancelled_at", "cancelled_by", "cancel_reason")
         _entry(ticket, "شهروند درخواست ملاقات را لغو کرد." + (f" علت: {reason}" if reason else ""), "meeting_cancelled", now=now, by="citizen")
-        ticket_services._audit(ticket, "meeting_cancelled", actor="citizen", changes={"reason": reason}, now=now)
+        ticket_writes.audit(ticket, "meeting_cancelled", actor="citizen", changes={"reason": reason}, now=now)
         _status(ticket, S.CLOSED, actor="citizen", now=now)
         _tell_office(ticket)
         _notify(meeting, "cancelled")
@@ -232,8 +231,6 @@ def _parse_slot(date_value, time_value):
     except ValueError:
         raise ValidationError("تاریخ ملاقات نامعتبر است؛ آن را به شکل ۱۴۰۵/۰۹/۰۱ وارد کنید.", code="invalid_slot", field="date") from None
     if not isinstance(time_value, dt.time):
-        from chatdesk.core.persian import to_latin_digits
-
         text = to_latin_digits(str(time_value or "")).strip()
         try:
             hours, minutes = (int(p) for p in text.split(":"))
@@ -282,14 +279,14 @@ def meeting_offer(*, ticket_id, official, date, time, minutes=20, location="", c
             text = (f"زمان پیشنهادی برای ملاقات با {meeting.person.display_name}: {slot_display(meeting)}{where}. "
                     "لطفاً آن را در صفحه پیگیری تأیید یا لغو کنید.")
         _entry(ticket, text, "meeting_confirmed" if confirm else "meeting_offered", official=official, now=now, slot=start.isoformat())
-        ticket_services._audit(ticket, "meeting_offer", official=official,
+        ticket_writes.audit(ticket, "meeting_offer", official=official,
                                changes={"slot": [old, start.isoformat()], "confirmed": confirm, "minutes": minutes}, now=now)
         if ticket.first_response_at is None:
             ticket.first_response_at, ticket.sla_alerted = now, 0
-            ticket_services._touch(ticket, now, "first_response_at", "sla_alerted")
+            ticket_writes.touch(ticket, now, "first_response_at", "sla_alerted")
         if ticket.assignee_id is None:
             ticket.assignee = official
-            ticket_services._touch(ticket, now, "assignee")
+            ticket_writes.touch(ticket, now, "assignee")
         _status(ticket, S.OPEN if confirm else S.WAITING, official=official, now=now)
         _notify(meeting, "confirmed" if confirm else "offered")
     return meeting
@@ -308,7 +305,7 @@ def meeting_cancel_by_official(*, ticket_id, official, reason):
         meeting.status, meeting.cancelled_at, meeting.cancelled_by, meeting.cancel_reason = M.CANCELLED, now, "official", reason
         _save(meeting, now, "status", "cancelled_at", "cancelled_by", "cancel_reason")
         _entry(ticket, f"ملاقات لغو شد. علت: {reason}", "meeting_cancelled", official=official, now=now, by="official")
-        ticket_services._audit(ticket, "meeting_cancelled", official=official, changes={"reason": reason}, now=now)
+        ticket_writes.audit(ticket, "meeting_cancelled", official=official, changes={"reason": reason}, now=now)
         _status(ticket, S.CLOSED, official=official, now=now)
         _notify(meeting, "cancelled")
     return meeting
@@ -324,7 +321,7 @@ def meeting_mark_done(*, ticket_id, official):
         meeting.status = M.DONE
         _save(meeting, now, "status")
         _entry(ticket, "ملاقات انجام شد.", "meeting_done", official=official, now=now)
-        ticket_services._audit(ticket, "meeting_done", official=official, now=now)
+        ticket_writes.audit(ticket, "meeting_done", official=official, now=now)
         _status(ticket, S.RESOLVED, official=official, now=now)
     return meeting
 
@@ -352,17 +349,8 @@ def meeting_reminder_sweep(*, now=None):
             where = f" در {meeting.location}" if meeting.location else ""
             _entry(ticket, f"یادآوری: ملاقات شما با {meeting.person.display_name} {slot_display(meeting)}{where} است. "
                            "اگر نمی‌توانید حاضر شوید، آن را در صفحه پیگیری لغو کنید.", "meeting_reminder", now=now)
-            ticket_services._audit(ticket, "meeting_reminder", changes={"slot": meeting.slot_start.isoformat()}, now=now)
+            ticket_writes.audit(ticket, "meeting_reminder", changes={"slot": meeting.slot_start.isoformat()}, now=now)
             _notify(meeting, "reminder")
             sent += 1
     return sent
-
-
-def official_may_handle(official, ticket):
-    """True when the official can act on this ticket's meeting (its unit's staff)."""
-    try:
-        access_ticket_for_official(official, ticket.pk)
-    except NotFound:
-        return False
-    return True
 

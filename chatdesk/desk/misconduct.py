@@ -19,10 +19,8 @@ from chatdesk.tickets.models import Ticket
 from chatdesk.tickets.services import ticket_open
 
 from .complaints import handling_unit
-from .forms import DeskForm, _body, _files, _subject
-from .requests import hit_form_limit
-
-PATH = "/report/"  # the form and its success page live under it (core/logging.py skips the address)
+from .forms import DeskForm, body_field, files_field, subject_field
+from .online_requests import hit_form_limit
 
 
 def report_open(*, about_unit, subject, body, about_person="", name="", mobile="", email="", files=(), ip_address=None, dedup_key=""):
@@ -55,9 +53,9 @@ class ReportForm(DeskForm):
     about_unit = forms.ChoiceField(label="واحد مورد گزارش", error_messages={"required": "واحد مورد گزارش را انتخاب کنید.",
                                                                             "invalid_choice": "واحد مورد گزارش را انتخاب کنید."})
     about_person = forms.CharField(label="نام یا سمت فرد مورد گزارش (اختیاری)", max_length=120, required=False)
-    subject = _subject()
-    body = _body("شرح گزارش")
-    files = _files("مستندات (اختیاری)")
+    subject = subject_field()
+    body = body_field("شرح گزارش")
+    files = files_field("مستندات (اختیاری)")
 
     def __init__(self, *args, units, **kwargs):
         super().__init__(*args, **kwargs)

@@ -171,8 +171,5 @@ class Announcement(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def is_planned(self):
-        return self.kind == self.Kind.MAINTENANCE
 from .models_forms import ComplaintSettings, ContactGroup, MeetingRequest  # noqa: E402,F401  (forms: requests, complaints, meetings)
 from .models_profile import RequestStep, ServiceFAQ, ServiceStep, SurveyAnswer, SurveyQuestion  # noqa: E402,F401  (profile, steps, survey)

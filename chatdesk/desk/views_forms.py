@@ -16,10 +16,10 @@ from chatdesk.core import challenge, uploads
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.tracking import format_tracking_code, format_tracking_pin
-from chatdesk.directory.selectors import official_for_user
+from chatdesk.directory.console import official_or_page
 from chatdesk.tickets.access import access_ticket_for_session, remember_in_session
 
-from . import catalogue, complaints, meetings, misconduct, requests
+from . import catalogue, complaints, meetings, misconduct, online_requests
 from .forms import ComplaintForm, ContactForm, MeetingForm, OfferForm, ServiceRequestForm
 
 FILED_KEY = "chatdesk.desk.filed"
@@ -126,7 +126,7 @@ def filed(request):
 # --- the four forms ---------------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 def request_new(request):
-    service = requests.service_for_request(request.GET.get("service") or request.POST.get("service"))
+    service = online_requests.service_for_request(request.GET.get("service") or request.POST.get("service"))
     if service is None:
         raise Http404("خدمتی با این شناسه برای درخواست آنلاین یافت نشد.")  # templates/404.html
     if service.online_form != service.OnlineForm.REQUEST:  # e.g. «رسیدگی به شکایات»: the complaint form
@@ -135,7 +135,7 @@ def request_new(request):
 
     def submit(form):
         data = form.cleaned_data
-        return requests.service_request_open(
+        return online_requests.service_request_open(
             service=service, name=data["name"], mobile=data["mobile"], email=data["email"], national_code=data["national_code"],
             body=data["body"], documents=form.document_files(), not_applicable=form.not_applicable(), extra_files=data["extra"],
             ip_address=_ip(request), dedup_key=form.dedup_key(),
@@ -181,13 +181,13 @@ def meeting_new(request):
 
 @require_http_methods(["GET", "POST"])
 def contact(request):
-    groups = requests.contact_groups()
+    groups = online_requests.contact_groups()
     initial = {"group": request.GET.get("group", "")} if request.method == "GET" else None
     form = ContactForm(request.POST or None, request.FILES or None, groups=groups, initial=initial)
 
     def submit(form):
         data = form.cleaned_data
-        return requests.contact_open(
+        return online_requests.contact_open(
             group=data["group"], name=data["name"], email=data["email"], mobile=data["mobile"], subject=data["subject"],
             body=data["body"], files=data["files"], ip_address=_ip(request), dedup_key=form.dedup_key(),
         )
@@ -230,17 +230,10 @@ def meeting_citizen_action(request, code):
 
 
 # --- meetings: the office (console) -------------------------------------------------------------
-def _official_or_403(request):
-    official = official_for_user(request.user)
-    if official is None:
-        return None, render(request, "console/not_official.html", status=403)
-    return official, None
-
-
 @login_required
 @require_GET
 def console_meetings(request):
-    official, denied = _official_or_403(request)
+    official, denied = official_or_page(request)
     if denied:
         return denied
     rows = [
@@ -255,7 +248,7 @@ def console_meetings(request):
 def console_meeting_action(request, ticket_id, action):
     from django.contrib import messages
 
-    official, denied = _official_or_403(request)
+    official, denied = official_or_page(request)
     if denied:
         return denied
     back = request.POST.get("next") or "/console/meetings/"

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from chatdesk.core import clock
 from chatdesk.core.persian import to_persian_digits
 
-from . import announcements, catalogue, directory, meetings
+from . import announcements, catalogue, meetings, people
 
 
 def _decorate(service, notices):
@@ -60,7 +60,7 @@ def service_detail(request, identifier):
 @require_GET
 def public_directory(request):
     meetable = {official.pk for official, _unit in meetings.meetable_people()}
-    return render(request, "desk/directory/list.html", {"units": directory.public_directory(meetable_ids=meetable)})
+    return render(request, "desk/directory/list.html", {"units": people.public_directory(meetable_ids=meetable)})
 
 
 PAST_PER_PAGE = 20

@@ -12,8 +12,7 @@ from django.views.decorators.http import require_POST
 
 from chatdesk.core.errors import DomainError, NotFound
 from chatdesk.directory.selectors import official_for_user
-from chatdesk.reports.access import access_ticket_for_rating_link
-from chatdesk.tickets.access import access_ticket_for_session, official_may_see_ticket
+from chatdesk.tickets.access import access_ticket_for_rating_link, access_ticket_for_session, official_may_see_ticket
 
 from . import steps, survey
 

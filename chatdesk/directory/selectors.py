@@ -32,10 +32,6 @@ def officials_of_units(unit_ids):
     )
 
 
-def on_duty_count(unit_id):
-    return Official.objects.filter(units__id=unit_id, user__is_active=True, status=Official.Status.AVAILABLE).count()
-
-
 def officials_to_mark_offline(now):
     return Official.objects.filter(offline_after__lte=now).annotate(n=Count("connections")).filter(n=0)
 

@@ -29,12 +29,15 @@ from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from chatdesk.chats.selectors import for_update
 from chatdesk.core import clock, uploads
 from chatdesk.core.errors import Conflict, DomainError, NotFound, ValidationError
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.core.tracking import parse_tracking_code
 from chatdesk.directory.models import Unit
+from chatdesk.directory.selectors import unit_ids_for_official
 from chatdesk.tickets import services as ticket_services
+from chatdesk.tickets.access import access_ticket_for_official
 from chatdesk.tickets.models import Ticket
 
 from . import outbound, parsing
@@ -319,9 +322,6 @@ def _note_bounce(row, msg, now):
 
 # --- held mail: an official decides ------------------------------------------------------------
 def _lock_held(official, inbound_id):
-    from chatdesk.chats.selectors import for_update
-    from chatdesk.directory.selectors import unit_ids_for_official
-
     try:
         inbound_id = int(inbound_id)
     except (TypeError, ValueError):
@@ -336,8 +336,6 @@ def _lock_held(official, inbound_id):
 
 def held_attach(*, inbound_id, official):
     """Add a held message to its case as the citizen's message (the official checked it)."""
-    from chatdesk.tickets.access import access_ticket_for_official
-
     with transaction.atomic():
         row = _lock_held(official, inbound_id)
         if row.ticket_id is None:

@@ -12,24 +12,17 @@ Reply-To of that ticket's mails, the link token only in their links.
 """
 
 from chatdesk.core import jalali
-from chatdesk.core.tracking import format_tracking_code
+from chatdesk.core.tracking import format_tracking_code, rating_link_path
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.tickets.models import Attachment, Entry, Ticket
+from chatdesk.tickets.notify import NOTIFIED_STATUSES, STATUS_TEXT
 
-from chatdesk.reports.public_views import rating_link_path
 
 from . import outbound
 from .models import InboundMail, OutboundMail
 
 S = Ticket.Status
-MAILED_STATUSES = {S.REFERRED, S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED}
-STATUS_TEXT = {
-    S.REFERRED: "ارجاع شد",
-    S.WAITING: "منتظر پاسخ شماست",
-    S.DOCS: "منتظر مدارک شماست",
-    S.RESOLVED: "پاسخ داده شد",
-    S.REJECTED: "رد شد (تا پیش از بسته شدن پرونده، یک بار می‌توانید از صفحه پیگیری اعتراض کنید)",
-}
+MAILED_STATUSES = NOTIFIED_STATUSES
 
 
 def _context(ticket, **extra):
@@ -186,15 +179,13 @@ MEETING_EVENTS = {
 }
 
 
-def meeting_update(meeting, event):
+def meeting_update(meeting, event, *, slot_text):
     """A step of a meeting request (chatdesk/desk/meetings.py): a slot offered, confirmed,
     cancelled, or the reminder before it.  Each step is mailed once."""
     ticket = meeting.ticket
     if not ticket.citizen_email or event not in MEETING_EVENTS:
         return None
-    from chatdesk.desk.meetings import slot_display
-
-    slot = slot_display(meeting) if meeting.slot_start else ""
+    slot = slot_text if meeting.slot_start else ""
     stamp = int((meeting.updated_at or ticket.updated_at).timestamp())
     return _enqueue(
         ticket, "meeting", OutboundMail.Kind.MEETING, dedup_key=f"meeting:{meeting.pk}:{event}:{stamp}",

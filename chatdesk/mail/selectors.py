@@ -2,7 +2,7 @@
 
 from chatdesk.directory.selectors import unit_ids_for_official
 
-from .models import InboundMail, OutboundMail
+from .models import InboundMail
 
 
 def held_for_official(official, limit=100):
@@ -13,10 +13,3 @@ def held_for_official(official, limit=100):
         .order_by("received_at", "id")[:limit]
     )
 
-
-def mails_of_ticket(ticket_id):
-    return list(OutboundMail.objects.filter(ticket_id=ticket_id).order_by("created_at", "id"))
-
-
-def inbound_of_ticket(ticket_id):
-    return list(InboundMail.objects.filter(ticket_id=ticket_id).order_by("received_at", "id"))

@@ -13,6 +13,7 @@ from chatdesk.core import clock, ratelimit
 from chatdesk.core.errors import NotFound, ValidationError
 
 from . import inbound, notifications, outbound
+from .models import OutboundMail
 
 log = logging.getLogger("chatdesk.mail")
 
@@ -25,8 +26,6 @@ def outbox_send(*, now=None):
 
 def outbox_retry(*, mail_id, now=None):
     """Send a failed (or waiting) mail again at the next tick, with a fresh count of attempts."""
-    from .models import OutboundMail
-
     now = now or clock.now()
     return OutboundMail.objects.filter(pk=mail_id).exclude(status=OutboundMail.Status.SENT).filter(
         locked_until__isnull=True

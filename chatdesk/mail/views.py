@@ -2,7 +2,6 @@
 console (a held message waits for an official of its unit to attach or discard it)."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -10,9 +9,9 @@ from django.views.decorators.http import require_GET, require_POST
 from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.core import jalali, ratelimit
 from chatdesk.core.auth import client_address
-from chatdesk.core.errors import DomainError, NotFound, RateLimited
-from chatdesk.core.views import json_body
-from chatdesk.directory.selectors import official_for_user
+from chatdesk.core.errors import DomainError, NotFound
+from chatdesk.core.views import json_body, json_errors
+from chatdesk.directory.console import not_official_page, official_view
 
 from . import inbound, selectors, services
 
@@ -20,31 +19,19 @@ from . import inbound, selectors, services
 TRANSCRIPTS_PER_ADDRESS = 20  # an hour
 
 
-def _error(error, status):
-    return JsonResponse({"error": error.as_dict()}, status=status, json_dumps_params={"ensure_ascii": False})
-
-
 @require_POST
+@json_errors
 def transcript(request):
     """``POST /api/chat/transcript/`` with JSON ``{"token": <conversation token>}`` (CSRF like
     every form) → 202 ``{"queued": true, "email": "m***@example.com"}``."""
     data = json_body(request)
     if data is None or not isinstance(data.get("token"), str):
         return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
-    try:
-        # Per address too (docs/security.md#rate-limits): one address trying many tokens.
-        ratelimit.hit("transcript-address", client_address(request), limit=TRANSCRIPTS_PER_ADDRESS, window=3600,
-                      message="از این نشانی درخواست‌های زیادی برای فرستادن متن گفتگو ثبت شده است؛ لطفاً بعداً تلاش کنید.")
-        conversation = access_conversation_for_token(data["token"], address=client_address(request))
-        services.transcript_request(conversation_id=conversation.pk)
-    except NotFound as error:
-        return _error(error, 404)
-    except RateLimited as error:
-        response = _error(error, 429)
-        response["Retry-After"] = str(error.retry_after)
-        return response
-    except DomainError as error:
-        return _error(error, 400)
+    # Per address too (docs/security.md#rate-limits): one address trying many tokens.
+    ratelimit.hit("transcript-address", client_address(request), limit=TRANSCRIPTS_PER_ADDRESS, window=3600,
+                  message="از این نشانی درخواست‌های زیادی برای فرستادن متن گفتگو ثبت شده است؛ لطفاً بعداً تلاش کنید.")
+    conversation = access_conversation_for_token(data["token"], address=client_address(request))
+    services.transcript_request(conversation_id=conversation.pk)
     return JsonResponse({"queued": True, "email": mask(conversation.citizen_email)}, status=202)
 
 
@@ -54,11 +41,8 @@ def mask(address):
 
 
 @require_GET
-@login_required
-def held_list(request):
-    official = official_for_user(request.user)
-    if official is None:
-        return render(request, "console/not_official.html", status=403)
+@official_view
+def held_list(request, official):
     rows = [
         {"mail": m, "received": jalali.format_datetime(m.received_at), "reason": REASONS.get(m.reason, m.reason)}
         for m in selectors.held_for_official(official)
@@ -73,11 +57,8 @@ REASONS = {
 
 
 @require_POST
-@login_required
-def held_action(request, inbound_id, action):
-    official = official_for_user(request.user)
-    if official is None:
-        return render(request, "console/not_official.html", status=403)
+@official_view
+def held_action(request, official, inbound_id, action):
     try:
         if action == "attach":
             inbound.held_attach(inbound_id=inbound_id, official=official)
@@ -86,7 +67,7 @@ def held_action(request, inbound_id, action):
             inbound.held_discard(inbound_id=inbound_id, official=official)
             messages.success(request, "ایمیل کنار گذاشته شد.")
     except NotFound:
-        return render(request, "console/not_official.html", status=404)
+        return not_official_page(request, status=404)
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("mail:held")

@@ -14,12 +14,12 @@ Agencies: a token opens the units in its scope only (``all_units`` or its ``unit
 
 from dataclasses import dataclass, field
 
+from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.core.errors import DomainError, NotFound
-from chatdesk.core.tracking import check_ticket_token, parse_tracking_code, token_digest
+from chatdesk.core.tracking import token_digest
 from chatdesk.directory.models import Official, Unit
 from chatdesk.directory.selectors import unit_ids_for_official
 from chatdesk.tickets.access import access_ticket_for_session
-from chatdesk.tickets.models import Ticket
 
 from .models import AgencyToken
 
@@ -58,22 +58,11 @@ def rating_unit_ids_for_official(official):
 
 # --- citizens rating a case -------------------------------------------------------------------
 def access_conversation_for_rating(token, *, address):
-    from chatdesk.chats.access import access_conversation_for_token
-
     return access_conversation_for_token(token, address=address)
 
 
 def access_ticket_for_rating_session(session, code):
     return access_ticket_for_session(session, code)
-
-
-def access_ticket_for_rating_link(code, token):
-    """The ticket a signed rating link opens (``/rate/<code>/<token>/`` from the email)."""
-    code = parse_tracking_code(code)
-    ticket = Ticket.objects.select_related("unit").filter(code=code).first() if code else None
-    if ticket is None or not check_ticket_token(ticket, "rate", token):
-        raise NotFound("این پیوند معتبر نیست یا منقضی شده است.", code="not_found")
-    return ticket
 
 
 # --- agencies ---------------------------------------------------------------------------------

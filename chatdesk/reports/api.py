@@ -97,7 +97,7 @@ def summary(request):
     scope = selectors.Scope(period, tuple(unit_ids))
     by_unit = selectors.summary(scope, now, by="unit")
     units = Unit.objects.filter(id__in=unit_ids).order_by("menu_order", "id")
-    empty = selectors._derive(None, None, None)
+    empty = selectors.derive_figures(None, None, None)
     body = {
         "version": VERSION,
         "period": {"from": periods.iso_jalali(period.first), "to": periods.iso_jalali(period.last),

@@ -15,14 +15,17 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from chatdesk.core import clock
+from chatdesk.core import clock, jalali
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.persian import to_latin_digits
-from chatdesk.core.views import json_body
+from chatdesk.core.tracking import rating_link_path  # noqa: F401  (the link this page answers)
+from chatdesk.core.views import error_response, json_body
+
+from chatdesk.tickets.access import access_ticket_for_rating_link
 
 from . import selectors, services
-from .access import access_conversation_for_rating, access_ticket_for_rating_link, access_ticket_for_rating_session
+from .access import access_conversation_for_rating, access_ticket_for_rating_session
 
 
 def _rating_json(rating):
@@ -33,16 +36,8 @@ def _rating_json(rating):
 
 def _state_json(case, rating):
     state, until = services.rating_state(case, rating, clock.now())
-    from chatdesk.core import jalali
 
     return {"state": state, "rating": _rating_json(rating), "until_display": jalali.format_datetime(until) if until else ""}
-
-
-def _error(error, status=400):
-    response = JsonResponse({"error": error.as_dict()}, status=429 if isinstance(error, RateLimited) else status)
-    if isinstance(error, RateLimited):
-        response["Retry-After"] = str(error.retry_after)
-    return response
 
 
 @require_POST
@@ -53,7 +48,7 @@ def rate_chat(request):
     try:
         conversation = access_conversation_for_rating(data["token"], address=client_address(request))
     except (NotFound, RateLimited) as error:  # RateLimited: too many wrong chat tokens (429)
-        return _error(error, 404)
+        return error_response(error, 429 if isinstance(error, RateLimited) else 404)
     if "score" in data:
         try:
             services.rating_submit(
@@ -61,7 +56,8 @@ def rate_chat(request):
                 channel="widget", ip_address=client_address(request) or None,
             )
         except DomainError as error:
-            return _error(error, 409 if error.code not in ("invalid_score", "invalid_comment", "too_long") else 400)
+            status = None if isinstance(error, RateLimited) else 409 if error.code not in ("invalid_score", "invalid_comment", "too_long") else 400
+            return error_response(error, status)
         conversation.refresh_from_db()
     return JsonResponse(_state_json(conversation, selectors.rating_for_conversation(conversation)), json_dumps_params={"ensure_ascii": False})
 
@@ -112,8 +108,3 @@ def rate_ticket_link(request, code, token):
     return _ticket_page(request, ticket, channel="email", action=request.path, survey_action=f"/survey/{ticket.code}/{token}/")
 
 
-def rating_link_path(ticket):
-    """The path of a ticket's rating link for the "resolved" email: ``/rate/<code>/<token>/``."""
-    from chatdesk.core.tracking import ticket_token
-
-    return f"/rate/{ticket.code}/{ticket_token(ticket, 'rate')}/"

@@ -25,7 +25,7 @@ from chatdesk.directory.models import Official, Unit
 from chatdesk.tickets.models import AuditEvent, Ticket
 
 from . import periods
-from .models import CaseMetrics, Rating
+from .models import Rating
 
 CLOSED = Conversation.Status.CLOSED
 TS = Ticket.Status
@@ -131,7 +131,9 @@ def _pct(part, whole):
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _derive(chats, tickets, ratings):
+def derive_figures(chats, tickets, ratings):
+    """The report's derived figures (rates, averages) of one row from its raw counts; all None gives
+    the empty row (reports/api.py)."""
     chats = dict(chats or {})
     tickets = dict(tickets or {})
     ratings = dict(ratings or {})
@@ -163,7 +165,7 @@ def summary(scope, now, *, by=None):
     tickets = _grouped(tickets_of(scope), ticket_aggregates(now), ticket_group)
     ratings = _grouped(ratings_of(scope), rating_aggregates(), rating_group)
     keys = set(chats) | set(tickets) | set(ratings)
-    return {key: _derive(chats.get(key), tickets.get(key), ratings.get(key)) for key in keys}
+    return {key: derive_figures(chats.get(key), tickets.get(key), ratings.get(key)) for key in keys}
 
 
 def tickets_by(scope, field):
@@ -279,6 +281,3 @@ def ticket_export_rows(scope):
         .values_list(*TICKET_EXPORT_FIELDS).iterator(chunk_size=2000)
     )
 
-
-def metrics_counts():
-    return CaseMetrics.objects.count()

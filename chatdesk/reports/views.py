@@ -10,17 +10,13 @@ from django.views.decorators.http import require_GET
 
 from chatdesk.core import clock, jalali
 from chatdesk.core.errors import NotFound
+from chatdesk.core.ids import query_id
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.desk import survey
 from chatdesk.directory.selectors import official_for_user
 
 from . import charts, exports, periods, selectors
 from .access import access_reports_for_official, rating_unit_ids_for_official
-
-
-def _int(value):
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _report_request(request, *, unit_ids=None):
@@ -33,7 +29,7 @@ def _report_request(request, *, unit_ids=None):
     now = clock.now()
     period, errors = periods.parse_period(request.GET, jalali.local(now).date())
     allowed = list(unit_ids if unit_ids is not None else access.unit_ids)
-    unit_id = _int(request.GET.get("unit"))
+    unit_id = query_id(request.GET.get("unit"))
     if unit_id is not None and unit_id not in allowed:
         errors.append("این واحد در دسترس شما نیست.")
         unit_id = None
@@ -43,7 +39,7 @@ def _report_request(request, *, unit_ids=None):
         official_id = access.official.pk
     else:
         officials = selectors.officials_in(allowed)
-        wanted = _int(request.GET.get("official"))
+        wanted = query_id(request.GET.get("official"))
         if wanted is not None:
             if wanted in {o.pk for o in officials}:
                 official_id = wanted
@@ -133,7 +129,7 @@ def ratings_page(request):
         scope = selectors.Scope(scope.period, scope.unit_ids, None)
         form["official"] = None
     comments_only = request.GET.get("comments") == "1"
-    max_score = _int(request.GET.get("max"))
+    max_score = query_id(request.GET.get("max"))
     qs = selectors.ratings_list(scope, comments_only=comments_only, max_score=max_score)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "reports/ratings.html", {

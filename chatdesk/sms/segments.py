@@ -47,12 +47,6 @@ def count(text):
     return 1 if n <= single else math.ceil(n / part)
 
 
-def capacity(text_encoding, segments):
-    """How many units fit in ``segments`` segments of that encoding."""
-    single, part = (GSM_SINGLE, GSM_PART) if text_encoding == "gsm" else (UCS2_SINGLE, UCS2_PART)
-    return single if segments <= 1 else part * segments
-
-
 def fit(template, *, fixed, variable, max_segments, allow_cut=True):
     """``template.format(**fixed, **variable)``, with the *variable* values shortened (the longest
     first, ending in "…") until the text fits in ``max_segments``.  The fixed values (a link, a

@@ -7,10 +7,20 @@
   (tracking.ticket_token), or a browser session that already proved one of these.
 """
 
-from chatdesk.chats.access import access_conversation_for_official, access_conversation_for_token
+from chatdesk.chats.access import (
+    access_conversation_for_official,
+    access_conversation_for_token,
+)
+from chatdesk.chats.selectors import for_update as lock
 from chatdesk.core.errors import NotFound
 from chatdesk.core.persian import normalize_mobile, to_latin_digits
-from chatdesk.core.tracking import check_ticket_pin, check_ticket_token, parse_tracking_code, parse_tracking_pin, same_secret
+from chatdesk.core.tracking import (
+    check_ticket_pin,
+    check_ticket_token,
+    parse_tracking_code,
+    parse_tracking_pin,
+    same_secret,
+)
 from chatdesk.directory.models import Official
 from chatdesk.directory.selectors import unit_ids_for_official
 
@@ -38,8 +48,6 @@ def access_ticket_for_official(official, ticket_id, *, for_update=False):
         raise NotFound()
     qs = Ticket.objects.select_related("unit", "assignee")
     if for_update:
-        from chatdesk.chats.selectors import for_update as lock
-
         qs = lock(qs)
     ticket = qs.filter(pk=ticket_id).first()
     if ticket is None:
@@ -160,3 +168,13 @@ def access_attachment_for_chat_token(token, attachment_id, *, address):
     if attachment is None:
         raise NotFound(DOCUMENT_NOT_FOUND)
     return attachment
+
+
+def access_ticket_for_rating_link(code, token):
+    """The ticket a signed rating link opens (``/rate/<code>/<token>/`` from the email; the
+    desk's survey page and the reports' rating page both open it)."""
+    code = parse_tracking_code(code)
+    ticket = Ticket.objects.select_related("unit").filter(code=code).first() if code else None
+    if ticket is None or not check_ticket_token(ticket, "rate", token):
+        raise NotFound("این پیوند معتبر نیست یا منقضی شده است.", code="not_found")
+    return ticket

@@ -7,6 +7,8 @@ PostgreSQL; SQLite serialises writers) and ``Ticket.conversation`` is unique in 
 
 from django.db import IntegrityError, connection, transaction
 
+from chatdesk.chats import services as chat_services
+from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation, Message, Note
 from chatdesk.core import clock
 from chatdesk.core.errors import Conflict, NotFound
@@ -14,7 +16,15 @@ from chatdesk.core.persian import clean_line
 
 from . import notify
 from .models import Attachment, Entry, Ticket
-from .services import _audit, _entry, _index_ticket, _insert_ticket, _start_first_response_clock, _start_resolution_clock, _start_statutory_clock
+from .writes import (
+    add_entry,
+    audit,
+    index_ticket,
+    insert_ticket,
+    start_first_response_clock,
+    start_resolution_clock,
+    start_statutory_clock,
+)
 
 
 # --- chats become tickets ---------------------------------------------------------------------
@@ -49,25 +59,25 @@ def _ticket_from_conversation(conversation, *, reason, official=None, now):
         first_response_at=conversation.first_response_at,
         data={"conversation_id": conversation.pk, "escalation": reason},
     )
-    _start_first_response_clock(ticket, now)
-    _start_resolution_clock(ticket, now)
-    _start_statutory_clock(ticket, now)
+    start_first_response_clock(ticket, now)
+    start_resolution_clock(ticket, now)
+    start_statutory_clock(ticket, now)
     if ticket.assignee_id or ticket.first_response_at:
         ticket.status = Ticket.Status.OPEN
     fields = {f.name: getattr(ticket, f.name) for f in Ticket._meta.concrete_fields if f.name not in ("id", "code", "secret")}
-    ticket = _insert_ticket(**fields)
-    _index_ticket(ticket)
+    ticket = insert_ticket(**fields)
+    index_ticket(ticket)
     entries = {}
     # Text and documents (a document's entry is where its attachment shows in the timeline).
     transcript = Message.objects.filter(conversation=conversation, kind__in=[Message.Kind.TEXT, Message.Kind.FILE])
     for message in transcript.select_related("official").order_by("seq"):
         kind_ = Entry.Kind.CITIZEN if message.sender == Conversation.Side.CITIZEN else Entry.Kind.REPLY
-        entries[message.pk] = _entry(
+        entries[message.pk] = add_entry(
             ticket, kind_, message.body, official=message.official, channel="chat", data={"seq": message.seq},
             created_at=message.created_at, now=now, announce=False,
         )
     for note in Note.objects.filter(conversation=conversation).select_related("official"):
-        _entry(ticket, Entry.Kind.NOTE, note.body, public=False, official=note.official, channel="chat", created_at=note.created_at, now=now, announce=False)
+        add_entry(ticket, Entry.Kind.NOTE, note.body, public=False, official=note.official, channel="chat", created_at=note.created_at, now=now, announce=False)
     for attachment in Attachment.objects.filter(conversation=conversation):
         attachment.ticket = ticket
         attachment.entry = entries.get(attachment.message_id)
@@ -78,8 +88,8 @@ def _ticket_from_conversation(conversation, *, reason, official=None, now):
         "official": "کارشناس گفتگو را به پرونده تبدیل کرد.",
         "ended": "شهروند پیش از پاسخ کارشناس گفتگو را ترک کرد؛ پیام به پرونده تبدیل شد.",
     }
-    _entry(ticket, Entry.Kind.EVENT, reasons[reason], data={"event": "escalated", "reason": reason}, official=official, now=now)
-    _audit(ticket, "created", official=official, actor="official" if official else "system",
+    add_entry(ticket, Entry.Kind.EVENT, reasons[reason], data={"event": "escalated", "reason": reason}, official=official, now=now)
+    audit(ticket, "created", official=official, actor="official" if official else "system",
            changes={"kind": kind, "from_conversation": conversation.pk, "reason": reason}, now=now)
     return ticket
 
@@ -92,13 +102,9 @@ def conversation_escalate(*, conversation_id, reason, official=None, now=None, s
     Returns the ticket, or None when there was nothing to do (already a ticket, answered,
     closed, or locked by another worker).
     """
-    from chatdesk.chats import services as chat_services
-
     now = now or clock.now()
     with transaction.atomic():
         if official is not None:
-            from chatdesk.chats.access import access_conversation_for_official
-
             access_conversation_for_official(official, conversation_id)
         conversation = _lock_conversation(conversation_id, skip_locked=skip_locked)
         if conversation is None:

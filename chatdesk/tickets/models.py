@@ -110,7 +110,7 @@ class Ticket(models.Model):
     resolution_due = models.DateTimeField("مهلت رسیدگی", null=True, blank=True)
     resolution_warn_at = models.DateTimeField("هشدار مهلت رسیدگی", null=True, blank=True)
     # The statutory response deadline («مهلت قانونی پاسخ»), in working days of the Iranian
-    # calendar (services._statutory_days); past it the case goes up to a supervisor once.
+    # calendar (writes.statutory_days); past it the case goes up to a supervisor once.
     statutory_due = models.DateTimeField("مهلت قانونی پاسخ", null=True, blank=True)
     overdue_escalated_at = models.DateTimeField("زمان ارجاع به سرپرست پس از مهلت", null=True, blank=True)
     # When the clocks stopped (the case waits for the citizen); None while they run.
@@ -150,10 +150,6 @@ class Ticket(models.Model):
     @property
     def is_open(self):
         return self.status not in (self.Status.RESOLVED, self.Status.REJECTED, self.Status.CLOSED)
-
-    @property
-    def clocks_paused(self):
-        return self.status in PAUSED_STATUSES
 
 
 class Entry(models.Model):

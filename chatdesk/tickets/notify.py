@@ -10,10 +10,27 @@ meeting's steps.  The SMS never carries the reply's text (a lock screen is not p
 Internal notes never reach these functions.
 """
 
-from chatdesk.mail import notifications
+from chatdesk.core.hooks import Hook
 from chatdesk.sms import services as sms
 
 from .models import Entry, Ticket
+
+# The mail app sends its email for each of these (it registers chatdesk.mail.notifications'
+# functions in MailConfig.ready): tickets sits below mail and does not import it.
+email_ticket_created = Hook("email_ticket_created")  # (ticket)
+email_public_reply = Hook("email_public_reply")  # (ticket, entry)
+email_status_changed = Hook("email_status_changed")  # (ticket, old, new)
+
+S = Ticket.Status
+# The statuses a citizen is told about (by email and SMS), and how each is said.
+NOTIFIED_STATUSES = {S.REFERRED, S.WAITING, S.DOCS, S.RESOLVED, S.REJECTED}
+STATUS_TEXT = {
+    S.REFERRED: "ارجاع شد",
+    S.WAITING: "منتظر پاسخ شماست",
+    S.DOCS: "منتظر مدارک شماست",
+    S.RESOLVED: "پاسخ داده شد",
+    S.REJECTED: "رد شد (تا پیش از بسته شدن پرونده، یک بار می‌توانید از صفحه پیگیری اعتراض کنید)",
+}
 
 # The word for the case in the SMS ("… شما ثبت شد").
 SMS_KIND_LABEL = {
@@ -29,7 +46,7 @@ SMS_KIND_LABEL = {
 
 
 def ticket_created(ticket):
-    notifications.ticket_created(ticket)
+    email_ticket_created(ticket)
     sms.sms_case_opened(
         mobile=ticket.citizen_mobile, code=ticket.code, unit_name=ticket.unit.name,
         kind_label=SMS_KIND_LABEL.get(ticket.kind, "درخواست"), dedup_key=f"created:{ticket.pk}",
@@ -37,16 +54,16 @@ def ticket_created(ticket):
 
 
 def public_reply(ticket, entry):
-    notifications.public_reply(ticket, entry)
+    email_public_reply(ticket, entry)
     if entry.public and entry.kind == Entry.Kind.REPLY:
         sms.sms_official_replied(mobile=ticket.citizen_mobile, code=ticket.code, unit_name=ticket.unit.name, dedup_key=f"reply:{entry.pk}")
 
 
 def status_changed(ticket, old, new):
-    notifications.status_changed(ticket, old, new)
-    if new not in notifications.MAILED_STATUSES or not ticket.citizen_mobile:
+    email_status_changed(ticket, old, new)
+    if new not in NOTIFIED_STATUSES or not ticket.citizen_mobile:
         return
-    status_text = notifications.STATUS_TEXT[new]
+    status_text = STATUS_TEXT[new]
     # A reply that sets the status in the same step says it in its own SMS: one SMS, not two.
     reply = Entry.objects.filter(ticket=ticket, kind=Entry.Kind.REPLY, public=True, created_at=ticket.updated_at).order_by("-id").first()
     if reply is not None and sms.sms_reply_add_status(dedup_key=f"reply:{reply.pk}", code=ticket.code, unit_name=ticket.unit.name, status_text=status_text):

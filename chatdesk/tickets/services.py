@@ -10,21 +10,35 @@ Chats that become tickets are in escalation.py; the SLA and auto-close worker jo
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
+from chatdesk.chats.models import Conversation
+from chatdesk.chats.services import validate_citizen
 from chatdesk.core import clock, events, ratelimit, realtime, uploads
+from chatdesk.core.access_log import AccessLog, log_conversation, log_ticket
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
-from chatdesk.core.persian import clean_line, clean_text, search_index
-from chatdesk.core.tracking import new_tracking_code
-from chatdesk.directory import schedule
+from chatdesk.core.persian import clean_line, clean_text
+from chatdesk.core.ids import parse_id
 from chatdesk.directory.models import Official, Unit
 from chatdesk.directory.selectors import supervisor_of
 
 from . import notify, wire
 from .access import access_ticket_for_official
-from .models import Attachment, AuditEvent, Entry, Ticket
+from .models import Attachment, Entry, Ticket
+from .writes import (  # the small writers, shared with escalation, sweeps and desk/meetings
+    tickets_settings as _tickets_settings,
+    audit as _audit,
+    touch as _touch,
+    add_entry as _entry,
+    start_first_response_clock as _start_first_response_clock,
+    start_resolution_clock as _start_resolution_clock,
+    insert_ticket as _insert_ticket,
+    index_ticket as _index_ticket,
+    set_status as _set_status,
+    start_statutory_clock as _start_statutory_clock,
+    resume_clocks as _resume_clocks,
+)
 
 S = Ticket.Status
 TRANSITIONS = {
@@ -41,15 +55,7 @@ TRANSITIONS = {
 }
 # A citizen's message reopens these; on the others it is simply added.
 REOPEN_ON_CITIZEN = {S.WAITING, S.DOCS, S.RESOLVED}
-# The statuses in which the clocks stand still (the case waits for the citizen).
-PAUSED = {S.WAITING, S.DOCS}
-# The statuses that end the handling (resolved_at is set; the SLA is met or missed).
-FINISHED = {S.RESOLVED, S.REJECTED}
 MAX_BODY_CHARS = 5000
-
-
-def _tickets_settings():
-    return settings.TICKETS
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -71,57 +77,6 @@ def _validate_subject(subject):
     if len(subject) < 3:
         raise ValidationError("موضوع را (دست‌کم سه حرف) بنویسید.", code="invalid_subject", field="subject")
     return subject[:200]
-
-
-def _positive_int(value):
-    from chatdesk.chats.services import _positive_int as parse
-
-    return parse(value)
-
-
-# --- small writers ----------------------------------------------------------------------------
-def _audit(ticket, action, *, official=None, actor=None, changes=None, now=None):
-    return AuditEvent.objects.create(
-        ticket=ticket,
-        official=official,
-        actor=actor or ("official" if official else "system"),
-        action=action,
-        changes=changes or {},
-        created_at=now or clock.now(),
-    )
-
-
-def _touch(ticket, now, *fields):
-    ticket.updated_at = now
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=now, **{f: getattr(ticket, f) for f in fields})
-
-
-def _entry(ticket, kind, body="", *, public=True, official=None, data=None, channel="web", dedup_key="", now=None, created_at=None, announce=True):
-    now = now or clock.now()
-    entry = Entry.objects.create(
-        ticket=ticket,
-        kind=kind,
-        public=public and kind != Entry.Kind.NOTE,
-        official=official,
-        body=body,
-        data=data or {},
-        channel=channel,
-        dedup_key=dedup_key,
-        created_at=created_at or now,
-    )
-    if body and kind != Entry.Kind.EVENT:
-        ticket.search_key = f"{ticket.search_key} {search_index(body)}".strip()
-        Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
-    if announce:
-        _changed(ticket)
-    return entry
-
-
-def _changed(ticket):
-    """Tell the officials watching this ticket (and its unit's lists) that it changed."""
-    frame = {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)}
-    realtime.to_ticket_staff(ticket.pk, frame)
-    realtime.to_units([ticket.unit_id], frame)
 
 
 def _already_stored(ticket, dedup_key):
@@ -147,100 +102,6 @@ def _save_attachments(ticket, entry, checked, *, side, official=None, now=None):
         attachment.save()
         rows.append(attachment)
     return rows
-
-
-def _sla_moments(unit, start, minutes):
-    seconds = minutes * 60
-    warn = int(seconds * _tickets_settings()["SLA_WARN_FRACTION"])
-    try:
-        return schedule.add_business_seconds(unit, start, seconds), schedule.add_business_seconds(unit, start, warn)
-    except ValueError:  # a unit with no office hours at all: no deadline can be promised
-        return None, None
-
-
-def _start_first_response_clock(ticket, start):
-    ticket.first_response_due, ticket.first_response_warn_at = _sla_moments(ticket.unit, start, ticket.unit.first_response_minutes)
-
-
-def _start_resolution_clock(ticket, start):
-    ticket.resolution_due, ticket.resolution_warn_at = _sla_moments(ticket.unit, start, ticket.unit.resolution_minutes)
-    ticket.sla_alerted = 0
-
-
-def statutory_days(*, kind, unit, service_days=None):
-    """The statutory response deadline of a case in working days: the service's own value, else
-    the unit's ``response_days``, else ``settings.TICKETS["STATUTORY_DAYS"]`` for the kind."""
-    if service_days:
-        return int(service_days)
-    if unit.response_days:
-        return unit.response_days
-    table = _tickets_settings()["STATUTORY_DAYS"]
-    return int(table.get(kind, table["default"]))
-
-
-def _start_statutory_clock(ticket, start, *, service_days=None):
-    days = statutory_days(kind=ticket.kind, unit=ticket.unit, service_days=service_days)
-    try:
-        ticket.statutory_due = schedule.add_working_days(ticket.unit, start, days)
-    except ValueError:  # a unit that never opens: no deadline can be promised
-        ticket.statutory_due = None
-
-
-CLOCK_FIELDS = ("first_response_due", "first_response_warn_at", "resolution_due", "resolution_warn_at", "statutory_due")
-
-
-def _pause_clocks(ticket, now):
-    """The case now waits for the citizen: every clock stands still from ``now``."""
-    ticket.clock_paused_at = now
-    return ["clock_paused_at"]
-
-
-def _resume_clocks(ticket, now):
-    """The wait is over: each deadline that had not passed when the clocks stopped moves on by
-    the office time that passed while they stood (office hours, weekends and holidays of the
-    unit, as the clocks count it), so what was left of it is left again.  A deadline already
-    passed stays passed.  Returns the fields changed."""
-    paused_at = ticket.clock_paused_at
-    if paused_at is None:
-        return []
-    changes = {}
-    for field in CLOCK_FIELDS:
-        due = getattr(ticket, field)
-        if due is None or due <= paused_at:
-            continue
-        try:
-            left = schedule.business_seconds_between(ticket.unit, paused_at, due)
-            moved = schedule.add_business_seconds(ticket.unit, max(now, paused_at), left)
-        except ValueError:
-            continue
-        setattr(ticket, field, moved)
-        changes[field] = [due.isoformat(), moved.isoformat()]
-    ticket.clock_paused_at = None
-    _audit(ticket, "clock_resumed", changes={"paused_at": paused_at.isoformat(), **changes}, now=now)
-    return [*CLOCK_FIELDS, "clock_paused_at"]
-
-
-def _new_code():
-    return new_tracking_code()
-
-
-def _insert_ticket(**fields):
-    """Create a ticket with a fresh random code (a collision, about one in 10^12, retries)."""
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                return Ticket.objects.create(code=_new_code(), **fields)
-        except IntegrityError:
-            if "conversation" in fields and Ticket.objects.filter(conversation=fields["conversation"]).exists():
-                raise
-            continue
-    raise RuntimeError("could not allocate a tracking code")
-
-
-def _index_ticket(ticket):
-    parts = [ticket.code, ticket.subject, ticket.citizen_name, ticket.citizen_mobile, ticket.citizen_email]
-    ticket.search_key = search_index(" ".join(p for p in parts if p))
-    Ticket.objects.filter(pk=ticket.pk).update(search_key=ticket.search_key)
 
 
 # --- opening a ticket -------------------------------------------------------------------------
@@ -280,19 +141,17 @@ def ticket_open(
     ``anonymous`` (a report «گزارش»): no name or contact is needed (any given is still
     validated), the case is opened with its tracking code and PIN (core/tracking.ticket_pin),
     and the sender's address only feeds the rate limit: it is never stored on the case."""
-    from chatdesk.chats.services import _validate_citizen
-
     if kind not in Ticket.Kind.values:
         raise ValidationError("نوع درخواست نامعتبر است.", code="invalid_kind")
     if anonymous:
         name = name if isinstance(name, str) and clean_line(name) else ANONYMOUS_NAME
-    name, mobile, email = _validate_citizen(name, mobile, email)
+    name, mobile, email = validate_citizen(name, mobile, email)
     if not (mobile or email) and not anonymous:
         raise ValidationError("برای پیگیری، شماره همراه یا ایمیل خود را وارد کنید.", code="contact_required", field="mobile")
     subject = _validate_subject(subject)
     body = _validate_body(body)
     if not isinstance(unit, Unit):
-        unit = Unit.objects.filter(pk=_positive_int(unit), is_active=True).first()
+        unit = Unit.objects.filter(pk=parse_id(unit), is_active=True).first()
     if unit is None or not unit.is_active:
         raise ValidationError("واحد انتخاب‌شده معتبر نیست.", code="invalid_unit", field="unit")
     checked = uploads.check_many(files)
@@ -328,38 +187,6 @@ def ticket_open(
 # --- officials --------------------------------------------------------------------------------
 def _lock_for_official(official, ticket_id):
     return access_ticket_for_official(official, ticket_id, for_update=True)
-
-
-def _set_status(ticket, new, *, official=None, actor=None, now):
-    old = ticket.status
-    if old == new:
-        return False
-    ticket.status = new
-    fields = ["status"]
-    if old in PAUSED and new not in PAUSED:
-        fields += _resume_clocks(ticket, now)
-    elif new in PAUSED and old not in PAUSED:
-        fields += _pause_clocks(ticket, now)
-    if new in FINISHED:
-        ticket.resolved_at = now
-        fields.append("resolved_at")
-    if new == S.CLOSED:
-        ticket.closed_at = now
-        fields.append("closed_at")
-    if new == S.OPEN and old in (S.RESOLVED, S.REJECTED, S.CLOSED):
-        ticket.resolved_at = None
-        ticket.closed_at = None
-        _start_resolution_clock(ticket, now)
-        fields += ["resolved_at", "closed_at", "resolution_due", "resolution_warn_at", "sla_alerted"]
-    _touch(ticket, now, *fields)
-    action = "reopened" if new == S.OPEN and old in (S.WAITING, S.DOCS, S.RESOLVED, S.CLOSED) and actor == "citizen" else "status"
-    _audit(ticket, action, official=official, actor=actor, changes={"status": [old, new]}, now=now)
-    _entry(
-        ticket, Entry.Kind.EVENT, f"وضعیت: {S(new).label}", official=official,
-        data={"event": "status", "from": old, "to": new}, now=now,
-    )
-    notify.status_changed(ticket, old, new)
-    return True
 
 
 def ticket_set_status(*, ticket_id, official, status):
@@ -437,7 +264,7 @@ def ticket_assign(*, ticket_id, official, assignee_id):
         assignee = None
         if assignee_id not in (None, "", 0, "0"):
             assignee = Official.objects.filter(
-                pk=_positive_int(assignee_id), units=ticket.unit, user__is_active=True
+                pk=parse_id(assignee_id), units=ticket.unit, user__is_active=True
             ).first()
             if assignee is None:
                 raise ValidationError("کارشناس انتخاب‌شده عضو واحد این پرونده نیست.", code="invalid_official", field="assignee")
@@ -483,7 +310,7 @@ def ticket_refer(*, ticket_id, official, to_unit_id, reason):
         ticket = _lock_for_official(official, ticket_id)
         if ticket.status == S.CLOSED:
             raise Conflict("این پرونده بسته شده است.", code="ticket_closed")
-        target = Unit.objects.filter(pk=_positive_int(to_unit_id), is_active=True).first()
+        target = Unit.objects.filter(pk=parse_id(to_unit_id), is_active=True).first()
         if target is None or target.pk == ticket.unit_id:
             raise ValidationError("واحد مقصد معتبر نیست.", code="invalid_unit", field="to_unit")
         old_unit = ticket.unit
@@ -512,18 +339,26 @@ def ticket_refer(*, ticket_id, official, to_unit_id, reason):
 
 def ticket_mark_viewed(*, ticket, official):
     """The access audit: an official opened this citizen's case."""
-    from chatdesk.core.access_log import log_ticket
-
     _audit(ticket, "viewed", official=official)
     log_ticket(official=official, ticket=ticket)  # the searchable access log (docs/security.md)
 
 
 def ticket_mark_printed(*, ticket, official):
     """The access audit for the printed case record (it carries the citizen's case out)."""
-    from chatdesk.core.access_log import log_ticket
-
     _audit(ticket, "printed", official=official)
     log_ticket(official=official, ticket=ticket)
+
+
+def log_attachment(*, official, attachment):
+    """The access log: a console download of a chat's or a ticket's document."""
+    if attachment.ticket_id:
+        ticket = Ticket.objects.filter(pk=attachment.ticket_id).first()
+        if ticket is not None:
+            return log_ticket(official=official, ticket=ticket, action=AccessLog.Action.FILE_DOWNLOAD, attachment_id=attachment.pk)
+    conversation = Conversation.objects.filter(pk=attachment.conversation_id).first() if attachment.conversation_id else None
+    if conversation is not None:
+        return log_conversation(official=official, conversation=conversation, action=AccessLog.Action.FILE_DOWNLOAD, attachment_id=attachment.pk)
+    return None
 
 
 # --- citizens ---------------------------------------------------------------------------------

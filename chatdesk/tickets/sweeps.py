@@ -5,15 +5,13 @@ import datetime as dt
 
 from django.db import transaction
 
-from chatdesk.core import clock, events, realtime
-
-from . import wire
-from .models import Ticket
-from chatdesk.core import jalali
+from chatdesk.core import clock, events, jalali, realtime
 from chatdesk.directory.selectors import supervisor_of
 
-from .services import FINISHED, S, _audit, _entry, _set_status, _tickets_settings
-from .models import Entry
+from . import selectors, wire
+from .models import Entry, Ticket
+from .services import S
+from .writes import FINISHED, add_entry, audit, set_status, tickets_settings
 
 
 # --- SLA ---------------------------------------------------------------------------------------
@@ -21,8 +19,6 @@ def sla_sweep(*, now=None):
     """Worker job: warn the unit (and the assignee) when a ticket's current SLA clock passes its
     warning point, and again at the breach.  Each alert is sent once: the conditional update of
     ``sla_alerted`` decides, whichever worker gets there first."""
-    from . import selectors
-
     now = now or clock.now()
     sent = 0
     for level, ticket in selectors.sla_alerts_due(now):
@@ -31,7 +27,7 @@ def sla_sweep(*, now=None):
         with transaction.atomic():
             action = "sla_warning" if level == 1 else "sla_breach"
             clock_name = "first_response" if ticket.first_response_at is None else "resolution"
-            _audit(ticket, action, changes={"clock": clock_name}, now=now)
+            audit(ticket, action, changes={"clock": clock_name}, now=now)
             frame = {"type": events.TICKET_SLA, "level": action, "clock": clock_name, "ticket": wire.ticket_brief(ticket)}
             realtime.to_units([ticket.unit_id], frame)
             if ticket.assignee_id:
@@ -44,14 +40,14 @@ def auto_close_sweep(*, now=None):
     """Worker job: a ticket resolved (or rejected) for ``AUTO_CLOSE_DAYS`` without a word from the
     citizen closes (a rejected case's objection is possible until then)."""
     now = now or clock.now()
-    days = _tickets_settings().get("AUTO_CLOSE_DAYS", 7)
+    days = tickets_settings().get("AUTO_CLOSE_DAYS", 7)
     closed = 0
     for ticket_id in Ticket.objects.filter(status__in=FINISHED, resolved_at__lte=now - dt.timedelta(days=days)).values_list("pk", flat=True)[:200]:
         with transaction.atomic():
             ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, status__in=FINISHED).first()
             if ticket is None:
                 continue
-            _set_status(ticket, S.CLOSED, actor="system", now=now)
+            set_status(ticket, S.CLOSED, actor="system", now=now)
             closed += 1
     return closed
 
@@ -64,8 +60,6 @@ def statutory_sweep(*, now=None):
     there first (the conditional update of ``overdue_escalated_at`` decides): the supervisor sees
     the case in their console, an audit row ``overdue_escalated``, an internal timeline event,
     and a notice to the unit's consoles, the assignee and the supervisor."""
-    from . import selectors
-
     now = now or clock.now()
     sent = 0
     for ticket_id in selectors.statutory_overdue(now):
@@ -79,13 +73,13 @@ def statutory_sweep(*, now=None):
                 Ticket.objects.filter(pk=ticket.pk).update(supervisor=supervisor)
             due_text = jalali.format_date(ticket.statutory_due, long=True)
             who = f"به {supervisor.display_name} ({supervisor.position or 'سرپرست'})" if supervisor else "(سرپرستی برای واحد بالادستی ثبت نشده است)"
-            _entry(
+            add_entry(
                 ticket, Entry.Kind.EVENT,
                 f"مهلت قانونی پاسخ ({due_text}) گذشت؛ پرونده برای پیگیری {who} فرستاده شد.",
                 public=False, data={"event": "overdue_escalated", "supervisor": supervisor.pk if supervisor else None}, now=now,
             )
-            _audit(ticket, "overdue_escalated",
-                   changes={"statutory_due": ticket.statutory_due.isoformat(), "supervisor": supervisor.pk if supervisor else None}, now=now)
+            audit(ticket, "overdue_escalated",
+                  changes={"statutory_due": ticket.statutory_due.isoformat(), "supervisor": supervisor.pk if supervisor else None}, now=now)
             frame = {"type": events.TICKET_OVERDUE, "reason": "statutory", "ticket": wire.ticket_brief(ticket)}
             realtime.to_units([ticket.unit_id], frame)
             for official_id in {ticket.assignee_id, supervisor.pk if supervisor else None} - {None}:

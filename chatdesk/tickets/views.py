@@ -11,32 +11,25 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from chatdesk.core.access_log import log_attachment
 from chatdesk.core.auth import client_address
 from chatdesk.core import challenge, clock, ratelimit, uploads
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.tracking import format_tracking_code, format_tracking_pin, parse_tracking_code, ticket_pin, ticket_token
 from chatdesk.core.views import json_body
+from chatdesk.directory.console import official_or_page
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
 from . import access, record, selectors, services, track_sms
 from .identity import citizen_identity
-from .models import Entry, Ticket
+from .models import Ticket
 
 S = Ticket.Status
-
-
-def _official_or_403(request):
-    official = official_for_user(request.user)
-    if official is None:
-        return None, render(request, "console/not_official.html", status=403)
-    return official, None
 
 
 def _official_and_ticket(request, ticket_id):
     """(official, ticket, None) or (None, None, a 403 response); Http404 for a ticket that is
     missing or not the official's, alike."""
-    official, denied = _official_or_403(request)
+    official, denied = official_or_page(request)
     if denied:
         return None, None, denied
     try:
@@ -58,7 +51,7 @@ def _download(attachment):
 @require_GET
 @login_required
 def console_list(request):
-    official, denied = _official_or_403(request)
+    official, denied = official_or_page(request)
     if denied:
         return denied
     now = clock.now()
@@ -198,7 +191,7 @@ def console_file(request, ticket_id, attachment_id):
         raise Http404 from None
     if attachment.ticket_id != ticket.pk:
         raise Http404
-    log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
+    services.log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
     return _download(attachment)
 
 
@@ -214,7 +207,7 @@ def chat_file_download(request, attachment_id):
         else:
             official = official_for_user(request.user)
             attachment = access.access_attachment_for_official(official, attachment_id)
-            log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
+            services.log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
     except NotFound as error:
         return JsonResponse({"error": error.as_dict()}, status=404, json_dumps_params={"ensure_ascii": False})
     except RateLimited as error:  # an address locked out for guessing chat tokens

@@ -1,4 +1,4 @@
-"""The write path's one locking statement (chats/stream.py ``_lock_for_write``) applies the
+"""The write path's one locking statement (chats/stream.py ``lock_for_write``) applies the
 same access rule as ``access_conversation_for_official``, written in SQL
 (``official_may_write_sql``): both must give the same answer in every case, and "missing" and
 "not yours" stay the same NotFound."""
@@ -9,7 +9,7 @@ from django.db import transaction
 from chatdesk.chats import services
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation
-from chatdesk.chats.stream import _lock_for_write
+from chatdesk.chats.stream import lock_for_write
 from chatdesk.core.errors import NotFound
 from chatdesk.directory.models import Official
 
@@ -27,7 +27,7 @@ def _orm_allows(official, conversation_id):
 def _lock_allows(official, conversation_id):
     try:
         with transaction.atomic():
-            _lock_for_write(conversation_id, Conversation.Side.OFFICIAL, official, "probe")
+            lock_for_write(conversation_id, Conversation.Side.OFFICIAL, official, "probe")
         return True
     except NotFound as error:
         assert error.code == NotFound.code  # the same answer as a missing conversation
@@ -82,12 +82,12 @@ def test_resend_and_pace_come_with_the_lock(unit, make_official, settings):
     for n in range(2):
         services.message_send(conversation_id=conversation.pk, sender="citizen", client_id=f"c{n}", body="سلام")
     with transaction.atomic():
-        locked = _lock_for_write(conversation.pk, "citizen", None, "c1")
+        locked = lock_for_write(conversation.pk, "citizen", None, "c1")
     assert locked.stored_seq == 2
     assert locked.paced_at is None  # two of three: not at the limit yet
     services.message_send(conversation_id=conversation.pk, sender="citizen", client_id="c2", body="سلام")
     with transaction.atomic():
-        locked = _lock_for_write(conversation.pk, "citizen", None, "new")
+        locked = lock_for_write(conversation.pk, "citizen", None, "new")
     assert locked.stored_seq is None
     assert locked.paced_at is not None and locked.paced_at.tzinfo is not None
 
@@ -101,7 +101,7 @@ def test_the_locked_row_carries_the_columns_the_rules_read(unit, make_official):
     stored = Conversation.objects.get(pk=conversation.pk)
     assert stored.first_response_at is not None and stored.official_id == official.pk
     with transaction.atomic():
-        locked = _lock_for_write(conversation.pk, "official", official, "o1")
+        locked = lock_for_write(conversation.pk, "official", official, "o1")
     for name in ("id", "status", "official_id", "first_response_at", "last_seq"):
         assert getattr(locked, name) == getattr(stored, name), name
     assert locked.stored_seq == stored.last_seq

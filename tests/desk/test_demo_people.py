@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from chatdesk.core import clock, jalali
 from chatdesk.desk import demo as desk_demo
 from chatdesk.desk import forms_demo, meetings
-from chatdesk.desk.directory import public_directory
+from chatdesk.desk.people import public_directory
 from chatdesk.directory import demo as directory_demo
 from chatdesk.directory.models import DutyShift, Official, Unit
 

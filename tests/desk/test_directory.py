@@ -6,7 +6,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from chatdesk.desk.directory import public_directory
+from chatdesk.desk.people import public_directory
 from chatdesk.directory.models import Official
 
 pytestmark = pytest.mark.django_db

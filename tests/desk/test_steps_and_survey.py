@@ -13,7 +13,7 @@ from django.test import Client
 
 from chatdesk.core import clock
 from chatdesk.core.errors import Conflict, NotFound, ValidationError
-from chatdesk.desk import catalogue, requests, steps, survey
+from chatdesk.desk import catalogue, online_requests, steps, survey
 from chatdesk.desk.models import RequestStep, SurveyAnswer
 from chatdesk.tickets.access import official_may_see_ticket
 from chatdesk.tickets.models import AuditEvent, Ticket
@@ -50,7 +50,7 @@ def people(make_official, unit, hr):
 
 def file_request(service, at=T0):
     with clock.frozen_at(at):
-        opened = requests.service_request_open(
+        opened = online_requests.service_request_open(
             service=service, name="مریم کاظمی", mobile="09121234567", national_code="0499370899",
             documents={service.documents.get().pk: SimpleUploadedFile("order.pdf", PDF)},
         )

@@ -109,7 +109,7 @@ from chatdesk.chats import services as chats
 from chatdesk.chats.files import chat_file_send
 from chatdesk.core import clock
 from chatdesk.core.tracking import ticket_token
-from chatdesk.desk import announcements, complaints, meetings, requests as desk_requests
+from chatdesk.desk import announcements, complaints, meetings, online_requests as desk_requests
 from chatdesk.desk.models import Announcement, Service
 from chatdesk.desk.models_forms import ContactGroup
 from chatdesk.directory.models import Official, Unit

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from chatdesk.core.management.commands.serve import use_listening_address_for_links
+from chatdesk.site.management.commands.serve import use_listening_address_for_links
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -29,7 +29,7 @@ from chatdesk.chats.files import chat_file_send
 from chatdesk.core import clock
 from chatdesk.desk import demo as desk_demo
 from chatdesk.desk import forms_demo, meetings, steps, survey
-from chatdesk.desk import requests as desk_requests
+from chatdesk.desk import online_requests as desk_requests
 from chatdesk.desk.models import Service
 from chatdesk.directory import demo
 from chatdesk.directory.models import Official

@@ -1,4 +1,4 @@
-"""Retention (core/retention.py): closed cases past RETENTION_DAYS lose their personal data, the
+"""Retention (site/retention.py): closed cases past RETENTION_DAYS lose their personal data, the
 reports give the same figures before and after, a second run changes nothing, and old links and
 tokens open nothing."""
 
@@ -10,7 +10,8 @@ from django.core.management import call_command
 
 from chatdesk.chats import services as chat_services
 from chatdesk.chats.models import Conversation, Message, Note
-from chatdesk.core import clock, jalali, retention
+from chatdesk.core import clock, jalali
+from chatdesk.site import retention
 from chatdesk.core.access_log import AccessLog
 from chatdesk.directory.models import Official
 from chatdesk.mail.models import InboundMail

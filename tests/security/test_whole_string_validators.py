@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 
-from chatdesk.chats.stream import _validate_client_id
+from chatdesk.chats.stream import validate_client_id
 from chatdesk.core.errors import ValidationError
 from chatdesk.core.jalali import parse_date
 from chatdesk.core.persian import normalize_mobile
@@ -15,10 +15,10 @@ from chatdesk.mail.outbound import parse_reply_address
 
 
 def test_a_client_id_is_the_whole_string():
-    assert _validate_client_id("abc") == "abc"
+    assert validate_client_id("abc") == "abc"
     for bad in ("abc\n", "abc\r\n", "\nabc", "ab\nc"):
         with pytest.raises(ValidationError):
-            _validate_client_id(bad)
+            validate_client_id(bad)
 
 
 def test_a_service_identifier_is_the_whole_string():

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.conf import settings
 from django.test import override_settings
 
 from chatdesk.core import clock, realtime
@@ -59,7 +60,7 @@ def test_statutory_deadline_per_kind_unit_and_service(unit):
     assert complaint.statutory_due == at(1405, 9, 23, 14, 30)
     request = open_case(unit, kind="request", subject="درخواست گواهی اشتغال")  # default 30
     assert request.statutory_due == schedule.add_working_days(unit, MONDAY_10, 30)
-    with override_settings(TICKETS={**services.settings.TICKETS, "STATUTORY_DAYS": {"complaint": 20, "default": 30}}):
+    with override_settings(TICKETS={**settings.TICKETS, "STATUTORY_DAYS": {"complaint": 20, "default": 30}}):
         assert open_case(unit, subject="شکایت دوم").statutory_due == schedule.add_working_days(unit, MONDAY_10, 20)
     unit.response_days = 5
     unit.save()

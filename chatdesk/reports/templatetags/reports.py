@@ -10,6 +10,8 @@ from django import template
 
 from chatdesk.core import clock
 from chatdesk.core.persian import to_persian_digits
+from chatdesk.reports.selectors import rating_for_ticket
+from chatdesk.reports.services import rating_state
 
 register = template.Library()
 
@@ -66,9 +68,6 @@ def stars(score):
 def rating_panel(context, ticket, action=None):
     """The rating form of a resolved ticket on the tracking page (session access).  ``action``
     defaults to ``/rate/<code>/``; the form comes back to the page it was on."""
-    from chatdesk.reports.selectors import rating_for_ticket
-    from chatdesk.reports.services import rating_state
-
     request = context.get("request")
     rating = rating_for_ticket(ticket)
     state, until = rating_state(ticket, rating, clock.now())
@@ -81,6 +80,4 @@ def rating_panel(context, ticket, action=None):
 
 @register.inclusion_tag("reports/ticket_rating.html")
 def ticket_rating(ticket):
-    from chatdesk.reports.selectors import rating_for_ticket
-
     return {"ticket": ticket, "rating": rating_for_ticket(ticket)}

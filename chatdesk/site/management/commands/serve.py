@@ -12,6 +12,9 @@ import os
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.module_loading import import_string
+
+from chatdesk.core import worker
 
 from chatdesk.settings import env_bool, local_public_url
 
@@ -57,8 +60,9 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, no_worker, server, proxy_headers, forwarded_allow_ips, ws_per_message_deflate, **options):
         if server not in SERVERS:
             raise CommandError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
-        from chatdesk.asgi import application
-        from chatdesk.core import worker
+        # The application settings name (ASGI_APPLICATION, chatdesk/asgi.py): it sits above
+        # everything, consumers included, so it is looked up rather than imported here.
+        application = import_string(settings.ASGI_APPLICATION)
 
         use_listening_address_for_links(host, port)
 

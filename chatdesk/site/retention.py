@@ -41,7 +41,16 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
-from . import clock
+from chatdesk.chats.models import Conversation, Message, Note
+from chatdesk.core import clock
+from chatdesk.core.access_log import forget_citizen
+from chatdesk.core.tracking import new_token, token_digest
+from chatdesk.desk.models_forms import MeetingRequest
+from chatdesk.mail.models import InboundMail, OutboundMail
+from chatdesk.reports import services as report_services
+from chatdesk.reports.models import CaseMetrics, Rating
+from chatdesk.sms.models import OneTimeCode, OutboundSms
+from chatdesk.tickets.models import Attachment, AuditEvent, Entry, Ticket, new_secret
 
 log = logging.getLogger("chatdesk.retention")
 
@@ -80,14 +89,11 @@ def cutoff(now=None, days=None):
 
 # --- what is due ----------------------------------------------------------------------------------
 def tickets_due(before):
-    from chatdesk.tickets.models import Ticket
 
     return Ticket.objects.filter(status=Ticket.Status.CLOSED, closed_at__lt=before).exclude(citizen_name=ANON_NAME)
 
 
 def conversations_due(before):
-    from chatdesk.chats.models import Conversation
-    from chatdesk.tickets.models import Ticket
 
     qs = Conversation.objects.filter(status=Conversation.Status.CLOSED, closed_at__lt=before).exclude(citizen_name=ANON_NAME)
     # A chat that became a ticket waits for its ticket.
@@ -96,7 +102,6 @@ def conversations_due(before):
 
 def stray_inbound_due(before):
     """Mail that never became part of a case (rejected, ignored, discarded) past the period."""
-    from chatdesk.mail.models import InboundMail
 
     I = InboundMail.Status
     return InboundMail.objects.filter(ticket__isnull=True, received_at__lt=before, status__in=[I.REJECTED, I.IGNORED, I.DISCARDED]).exclude(raw="")
@@ -145,13 +150,7 @@ def _scrub_inbound(qs):
 
 
 def _anonymise_conversations(ids, result):
-    from chatdesk.chats.models import Conversation, Message, Note
-    from chatdesk.mail.models import OutboundMail
-    from chatdesk.reports.models import Rating
-    from chatdesk.tickets.models import Attachment
 
-    from .access_log import forget_citizen
-    from .tracking import new_token, token_digest
 
     for conversation in Conversation.objects.select_for_update().filter(pk__in=ids).exclude(citizen_name=ANON_NAME):
         # A new random token digest: the citizen's old chat token opens nothing any more.
@@ -169,13 +168,7 @@ def _anonymise_conversations(ids, result):
 
 
 def _anonymise_tickets(ids, result, now):
-    from chatdesk.desk.models_forms import MeetingRequest
-    from chatdesk.mail.models import InboundMail, OutboundMail
-    from chatdesk.reports.models import Rating
-    from chatdesk.sms.models import OneTimeCode, OutboundSms
-    from chatdesk.tickets.models import Attachment, AuditEvent, Entry, Ticket, new_secret
 
-    from .access_log import forget_citizen
 
     for ticket in Ticket.objects.select_for_update().filter(pk__in=ids).exclude(citizen_name=ANON_NAME):
         data = {k: v for k, v in (ticket.data or {}).items() if k in KEEP_DATA_KEYS}
@@ -201,8 +194,6 @@ def _anonymise_tickets(ids, result, now):
 
 def _ensure_metrics(chat_ids=(), ticket_ids=(), now=None):
     """Statistics first: a case without its CaseMetrics row gets it before anything is removed."""
-    from chatdesk.reports import services as report_services
-    from chatdesk.reports.models import CaseMetrics
 
     chats = [i for i in chat_ids if not CaseMetrics.objects.filter(conversation_id=i).exists()]
     tickets = [i for i in ticket_ids if not CaseMetrics.objects.filter(ticket_id=i).exists()]
@@ -238,8 +229,6 @@ def run(*, now=None, days=None, dry_run=False, batch=BATCH):
         with transaction.atomic():
             _anonymise_conversations(ids, result)
     while True:
-        from chatdesk.mail.models import InboundMail
-
         ids = list(stray_inbound_due(before).values_list("pk", flat=True)[:batch])
         if not ids:
             break

@@ -11,13 +11,11 @@ from django.views.decorators.http import require_GET
 from chatdesk.directory.models import Unit
 from chatdesk.directory.selectors import official_for_user
 
-from . import access_log, jalali
-from .errors import NotFound
+from chatdesk.core import jalali
+from chatdesk.core.errors import NotFound
+from chatdesk.core.ids import query_id
 
-
-def _int(value):
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() else None
+from . import access_log
 
 
 @require_GET
@@ -40,7 +38,7 @@ def audit_page(request):
                 errors.append("تاریخ را به شکل ۱۴۰۵/۰۹/۰۱ وارد کنید.")
     units = Unit.objects.all() if unit_ids is None else Unit.objects.filter(pk__in=unit_ids)
     units = units.order_by("menu_order", "id")
-    unit = _int(request.GET.get("unit"))
+    unit = query_id(request.GET.get("unit"))
     if unit is not None and not units.filter(pk=unit).exists():
         errors.append("این واحد در دسترس شما نیست.")
         unit = None

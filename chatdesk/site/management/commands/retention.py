@@ -1,9 +1,9 @@
 """``manage.py retention [--dry-run] [--days N]``: anonymise closed cases past the retention
-period now (the worker does it hourly; core/retention.py, docs/operations.md#retention)."""
+period now (the worker does it hourly; site/retention.py, docs/operations.md#retention)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from chatdesk.core import retention
+from chatdesk.site import retention
 from chatdesk.core.persian import to_persian_digits
 
 

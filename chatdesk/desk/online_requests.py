@@ -14,7 +14,8 @@ from django.db.models import Prefetch
 
 from chatdesk.core import ratelimit, uploads
 from chatdesk.core.errors import ValidationError
-from chatdesk.core.persian import clean_line, normalize_national_code
+from chatdesk.core.ids import parse_id
+from chatdesk.core.persian import clean_line, normalize_national_code, to_latin_digits
 from chatdesk.tickets.models import Ticket
 from chatdesk.tickets.services import ticket_open
 
@@ -47,8 +48,6 @@ def validate_national_code(value, *, required=False):
 # --- reads --------------------------------------------------------------------------------------
 def service_for_request(identifier):
     """The active service a citizen may request online, with its documents; None if none."""
-    from chatdesk.core.persian import to_latin_digits
-
     identifier = to_latin_digits(str(identifier or "")).strip().replace("-", "")
     if not identifier.isascii() or not identifier.isdigit():
         return None
@@ -117,9 +116,7 @@ def _open_request_ticket(service, unit, body, name, mobile, email, national_code
 def contact_open(*, group, name, email, subject, body, mobile="", files=(), ip_address=None, dedup_key=""):
     """A message to a contact group; the answer is sent to ``email`` (required)."""
     if not isinstance(group, ContactGroup):
-        from chatdesk.chats.services import _positive_int
-
-        group = ContactGroup.objects.select_related("unit").filter(pk=_positive_int(group), is_active=True).first()
+        group = ContactGroup.objects.select_related("unit").filter(pk=parse_id(group), is_active=True).first()
     if group is None or not group.is_active or not group.unit.is_active:
         raise ValidationError("گروه انتخاب‌شده معتبر نیست.", code="invalid_group", field="group")
     if not (email or "").strip():

@@ -1,0 +1,1 @@
+"""The top of the project: what spans the apps (docs/architecture.md#layers)."""
