@@ -6,24 +6,15 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from chatdesk.core import jalali
+from chatdesk.core.admin_readonly import ReadOnlyAdmin
 
 from . import services
 from .models import InboundMail, OutboundMail
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutboundMail)
-class OutboundMailAdmin(ReadOnly):
+class OutboundMailAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("to", "subject", "kind", "status", "attempts", "created", "sent", "bounced", "last_error_short")
     list_filter = ("status", "kind")
     search_fields = ("to", "subject", "message_id", "ticket__code")
@@ -66,7 +57,7 @@ class OutboundMailAdmin(ReadOnly):
 
 
 @admin.register(InboundMail)
-class InboundMailAdmin(ReadOnly):
+class InboundMailAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("from_address", "subject", "status", "reason", "routed_by", "ticket", "unit", "received")
     list_filter = ("status", "reason", "source")
     search_fields = ("from_address", "subject", "message_id", "ticket__code")

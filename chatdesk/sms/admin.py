@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from chatdesk.core import jalali
+from chatdesk.core.admin_readonly import ReadOnlyAdmin
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.core.tracking import format_tracking_code
 
@@ -17,19 +18,9 @@ def mobile_display(mobile):
     return format_html('<bdi dir="ltr">{}</bdi>', to_persian_digits(mobile)) if mobile else "-"
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(OutboundSms)
-class OutboundSmsAdmin(ReadOnly):
+class OutboundSmsAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("to_fa", "kind", "status", "attempts_fa", "segments_fa", "delivery", "created", "sent", "last_error_short")
     list_filter = ("status", "kind", "delivery", "backend")
     search_fields = ("to", "case_code", "provider_id")
@@ -115,7 +106,7 @@ class SmsOptOutAdmin(admin.ModelAdmin):
 
 
 @admin.register(OneTimeCode)
-class OneTimeCodeAdmin(ReadOnly):
+class OneTimeCodeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("subject", "mobile_fa", "attempts_fa", "created", "expires", "used")
     search_fields = ("mobile", "subject")
     fields = readonly_fields = ("subject", "mobile_fa", "attempts_fa", "created", "expires", "used")  # never the hash

@@ -4,22 +4,13 @@ where every change goes through the services (and their audit rows); here everyt
 from django.contrib import admin
 
 from chatdesk.core.templatetags.fa import jdatetime
+from chatdesk.core.admin_readonly import ReadOnlyAdmin
 
 from .models import AuditEvent, Entry, Ticket, action_label
 
 
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class EntryInline(ReadOnly, admin.TabularInline):
+class EntryInline(ReadOnlyAdmin, admin.TabularInline):
     model = Entry
     fields = ("kind", "public", "official", "channel", "body", "when")
     readonly_fields = ("when",)
@@ -30,7 +21,7 @@ class EntryInline(ReadOnly, admin.TabularInline):
         return jdatetime(obj.created_at)
 
 
-class AuditInline(ReadOnly, admin.TabularInline):
+class AuditInline(ReadOnlyAdmin, admin.TabularInline):
     model = AuditEvent
     fields = ("action_display", "actor", "official", "changes", "when")
     readonly_fields = ("action_display", "when")
@@ -46,7 +37,7 @@ class AuditInline(ReadOnly, admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnly, admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ("display_code", "subject", "kind", "status", "unit", "assignee", "created")
     list_filter = ("status", "kind", "unit")
     search_fields = ("code", "subject", "citizen_name", "citizen_mobile", "citizen_email")
