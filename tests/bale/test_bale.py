@@ -20,6 +20,7 @@ from chatdesk.chats.files import chat_file_send
 from chatdesk.chats.models import Conversation, Message
 from chatdesk.core import clock
 from chatdesk.core.tracking import format_tracking_code
+from chatdesk.site import retention
 from chatdesk.tickets import escalation
 from chatdesk.tickets import services as ticket_services
 from chatdesk.tickets.models import Ticket
@@ -406,3 +407,47 @@ def test_the_local_bale_server_refuses_a_photo_that_is_not_an_image_and_an_unnam
         client.call("answerCallbackQuery", {"callback_query_id": "cq-1", "text": "ب" * 201})
     assert long_text.value.code == 400
     assert client.call("answerCallbackQuery", {"callback_query_id": "cq-1", "text": "دریافت شد"}) is True
+
+
+def test_retention_forgets_the_bale_accounts_names_and_payloads_and_keeps_an_open_chat(db, bale, desk):
+    treatment, _health, official = desk
+    conversation = open_chat(bale, treatment)
+    bale.push(bale.text_update(CHAT, "کد ملی من ۰۰۱۲۳۴۵۶۷۸ است"))
+    tick()
+    chat_services.conversation_take(conversation_id=conversation.pk, official=official)
+    chat_services.message_send(conversation_id=conversation.pk, sender="official", official=official, client_id="o1", body="ثبت شد، خانم رضایی")
+    bale.push(bale.text_update(CHAT, "پایان"))
+    bale.push(bale.text_update(CHAT + 1, "/start", first_name="فقط منو دید"))
+    tick()
+    other = 7700999888  # a citizen whose chat is still open keeps it
+    bale.push(bale.text_update(other, "/start", first_name="علی کاظمی"))
+    bale.push(bale.callback_update(other, f"unit:{treatment.pk}", first_name="علی کاظمی"))
+    tick()
+    conversation.refresh_from_db()
+    assert conversation.status == "closed"
+    assert BaleChat.objects.count() == 3
+
+    later = clock.now() + dt.timedelta(days=800)
+    counted = retention.run(now=later, days=730, dry_run=True)
+    assert counted.details["bale_updates"] == BaleUpdate.objects.count()
+    assert BaleChat.objects.count() == 3 and BaleUpdate.objects.exclude(payload__has_key="retained").count() == BaleUpdate.objects.count()
+
+    with_text = BaleOutbound.objects.exclude(text="", reply_markup__isnull=True).count()
+    result = retention.run(now=later, days=730)
+    assert result.conversations == 1
+    assert result.details == {"bale_updates": BaleUpdate.objects.count(), "bale_outbound": with_text, "bale_chats": 2}
+    assert list(BaleChat.objects.values_list("chat_id", "name")) == [(other, "علی کاظمی")]
+    conversation.refresh_from_db()
+    assert conversation.channel == "bale" and conversation.citizen_name == retention.ANON_NAME and not hasattr(conversation, "bale")
+    for update in BaleUpdate.objects.all():
+        assert update.payload == {"update_id": update.update_id, "retained": True}
+    assert set(BaleOutbound.objects.values_list("text", flat=True)) == {""}
+    assert not BaleOutbound.objects.filter(chat_id__in=[CHAT, CHAT + 1]).exists()
+    stored = json.dumps([list(BaleUpdate.objects.values()), list(BaleOutbound.objects.values())], default=str, ensure_ascii=False)
+    assert "مریم" not in stored and "۰۰۱۲۳۴۵۶۷۸" not in stored and "رضایی" not in stored
+    # idempotent, and the open chat still works
+    again = retention.run(now=later, days=730)
+    assert again.details == {"bale_updates": 0, "bale_outbound": 0, "bale_chats": 0}
+    bale.push(bale.text_update(other, "هنوز اینجا هستم"))
+    tick()
+    assert Message.objects.filter(body="هنوز اینجا هستم", conversation__channel="bale").exists()
