@@ -3,6 +3,7 @@ the unit menu, a chat answered from the console, files both ways, a refused file
 code and a ticket reply in Bale, the webhook's secret, polling offsets, and exactly-once work
 across duplicates and a worker that dies holding a lease."""
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -153,16 +154,22 @@ def test_a_refused_file_gets_a_persian_reason_and_changes_nothing(db, bale, desk
     assert BaleUpdate.objects.filter(status="done").count() == BaleUpdate.objects.count()
 
 
-def test_escalation_sends_the_tracking_code_and_the_ticket_reply_to_bale(db, bale, desk):
-    treatment, _health, official = desk
-    conversation = open_chat(bale, treatment)
-    bale.push(bale.text_update(CHAT, "کسی پاسخ نمی‌دهد؟"))
+@contextlib.contextmanager
+def escalated(bale, unit, words):
+    """A Bale chat nobody answered, become a ticket; inside, the clock stands just past its
+    timer (the rows written there are due at once)."""
+    conversation = open_chat(bale, unit)
+    bale.push(bale.text_update(CHAT, words))
     tick()
     conversation.refresh_from_db()
-    # the timer ran out (the clock moves on from here: the rows written now are due now)
     with clock.frozen_at(conversation.escalate_at + dt.timedelta(seconds=1)):
         assert escalation.escalation_sweep() == 1
-        ticket = Ticket.objects.get(conversation=conversation)
+        yield Ticket.objects.get(conversation=conversation)
+
+
+def test_escalation_sends_the_tracking_code_and_the_ticket_reply_to_bale(db, bale, desk):
+    treatment, _health, official = desk
+    with escalated(bale, treatment, "کسی پاسخ نمی‌دهد؟") as ticket:
         tick()
         shown = format_tracking_code(ticket.code, persian=True)
         tracking = [t for t in texts(bale) if shown in t]
@@ -360,13 +367,7 @@ def test_a_callback_answer_the_service_refuses_is_a_dead_letter_and_a_passing_fa
 
 def test_ticket_reply_attachments_reach_bale_as_a_photo_and_a_document(db, bale, desk):
     treatment, _health, official = desk
-    conversation = open_chat(bale, treatment)
-    bale.push(bale.text_update(CHAT, "مدارکم را ببینید"))
-    tick()
-    conversation.refresh_from_db()
-    with clock.frozen_at(conversation.escalate_at + dt.timedelta(seconds=1)):
-        escalation.escalation_sweep()
-        ticket = Ticket.objects.get(conversation=conversation)
+    with escalated(bale, treatment, "مدارکم را ببینید") as ticket:
         tick()
         files = [SimpleUploadedFile("نوبت.jpg", JPEG, "image/jpeg"), SimpleUploadedFile("دستور.pdf", PDF, "application/pdf")]
         ticket_services.ticket_reply(ticket_id=ticket.pk, official=official, body="نوبت و دستور پزشک پیوست است.", files=files)
