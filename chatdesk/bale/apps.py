@@ -8,8 +8,12 @@ class BaleConfig(AppConfig):
     def ready(self):
         # Official replies, system events (the tracking code) and ticket replies are carried to
         # Bale by an outbox row written inside the service's transaction (core/realtime.py).
+        from chatdesk.chats import hooks as chat_hooks
         from chatdesk.core import realtime
 
-        from . import outbound
+        from . import outbound, retention
 
         realtime.subscribe(outbound.on_frame)
+        # Its personal data follows the retention rules (docs/security.md#retention).
+        chat_hooks.conversations_anonymised.register(retention.forget_conversations)
+        chat_hooks.retention_sweep.register(retention.sweep)

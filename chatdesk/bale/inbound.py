@@ -12,8 +12,9 @@ What a citizen does in the bot (private chats only):
 
 - ``/start``, or anything while no chat is open: the menu of units (an inline keyboard, in the
   desk's menu order); a tap is a ``callback_query`` with ``unit:<id>`` and starts the chat
-  (``chats.services.conversation_start`` with ``channel="bale"``); typing a unit's exact name
-  works too;
+  (``chats.services.conversation_start`` with ``channel="bale"``) and is answered with
+  ``answerCallbackQuery`` (every press is, so the button's spinner stops); typing a unit's exact
+  name works too;
 - text: ``chats.services.message_send``; a document or a photo: ``chats.files.chat_file_send``
   within the desk's upload rules (a refused file gets the rule's Persian message);
 - ``/end`` or «پایان»: ``conversation_end_by_citizen``.
@@ -175,10 +176,22 @@ def handle(row, now):
     with transaction.atomic():
         if not BaleUpdate.objects.select_for_update().filter(pk=row.pk, lease=row.lease, status="working").exists():
             raise LeaseLost(row.update_id)
+        _answer_button(row.update_id, row.payload)
         if chat_id is not None:
             _act(row.update_id, chat_id, sender, text.strip(), data, upload, refusal, now)
         if not leases.mark_done(row, now):
             raise LeaseLost(row.update_id)
+
+
+def _answer_button(update_id, update):
+    """Every pressed inline button is answered (answerCallbackQuery), even one the desk ignores
+    (a group, an old menu): until then the citizen's Bale keeps a spinner on the button."""
+    query = update.get("callback_query")
+    if not isinstance(query, dict) or not isinstance(query.get("id"), str) or not query["id"]:
+        return
+    chat = (query.get("message") or {}).get("chat") or {}
+    chat_id = chat.get("id") if isinstance(chat.get("id"), int) else (query.get("from") or {}).get("id")
+    outbound.answer_callback(chat_id=chat_id if isinstance(chat_id, int) else 0, callback_query_id=query["id"][:64], update_id=update_id)
 
 
 def _reply(chat_id, update_id, text, reply_markup=None, step="reply"):

@@ -8,8 +8,9 @@ and the outbound queue.
 - ``BaleConversation``: which Bale chat each conversation started from Bale answers to (the
   conversation itself only carries ``channel="bale"``).
 - ``BaleOutbound``: what goes back to a citizen (an official's reply or document, a system event
-  with the tracking code, a ticket reply, the bot's own answers), written in the transaction of
-  the change and sent by the worker, retried with backoff, sent once.
+  with the tracking code, a ticket reply and its attachments, the bot's own answers, the answer
+  to a pressed inline button), written in the transaction of the change and sent by the worker,
+  retried with backoff, sent once.
 """
 
 from django.db import models
@@ -83,6 +84,7 @@ class BaleOutbound(Leased):
     class Kind(models.TextChoices):
         TEXT = "text", "متن"
         DOCUMENT = "document", "پرونده"
+        CALLBACK = "callback", "پاسخ به دکمه"
 
     chat_id = models.BigIntegerField("شناسه گفتگو در بله")
     kind = models.CharField("نوع", max_length=10, choices=Kind.choices, default=Kind.TEXT)
@@ -94,6 +96,8 @@ class BaleOutbound(Leased):
     # One row per cause: "msg:<conversation>:<seq>", "entry:<ticket entry>", "update:<update_id>:…"
     dedup_key = models.CharField("کلید یکتایی", max_length=120, blank=True)
     message_id = models.BigIntegerField("شناسه پیام در بله", null=True, blank=True)
+    # A callback answer (answerCallbackQuery): the id of the button press it answers.
+    callback_query_id = models.CharField("شناسه فشردن دکمه", max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -8,7 +8,13 @@ transaction, and writes a ``BaleOutbound`` row for the conversations that came f
 - the chat's system events (an official joined, a transfer, the end, and the tracking code when
   the chat becomes a ticket), with the unit menu when the chat is over;
 - an official's public reply to the ticket the chat became (the ticket's changes are announced to
-  its staff; the public replies not yet sent are queued, one row per reply).
+  its staff; the public replies not yet sent are queued, one row per reply) and the files attached
+  to that reply, one row per file;
+- the answer to a pressed inline button (``answerCallbackQuery``; written by inbound.py).
+
+Files go as ``sendPhoto`` when they are a JPEG or PNG image within Bale's photo limit and as
+``sendDocument`` otherwise (multipart/form-data, the file's own name; docs.bale.ai "sendPhoto",
+"sendDocument", as Telegram's Bot API).
 
 No Bot API call happens here (a service may run in a request or a socket handler): ``send_due``
 (a worker job) sends the rows after the commit, retried with backoff, once (leases.py).
@@ -30,6 +36,12 @@ log = logging.getLogger("chatdesk.bale")
 
 #: a Bale text message's length limit is Telegram's 4096 characters; longer texts are cut
 MAX_TEXT = 4000
+#: a caption's limit is 1024 characters, a callback answer's 200 (the Bot API's documented limits)
+MAX_CAPTION = 1000
+MAX_CALLBACK_TEXT = 200
+#: sent with sendPhoto (shown inline); any other file, or a larger image, with sendDocument
+PHOTO_TYPES = {"image/jpeg", "image/png"}
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
 
 AFTER_TICKET = "پاسخ کارشناس به این پرونده در همین گفتگوی بله هم برای شما فرستاده می‌شود."
 NEW_CHAT = "برای گفتگوی تازه، یکی از واحدهای زیر را انتخاب کنید."
@@ -47,7 +59,7 @@ def unit_menu():
     return {"inline_keyboard": rows}
 
 
-def enqueue(*, chat_id, text="", kind=BaleOutbound.Kind.TEXT, reply_markup=None, conversation_id=None, attachment_id=None, dedup_key="", now=None):
+def enqueue(*, chat_id, text="", kind=BaleOutbound.Kind.TEXT, reply_markup=None, conversation_id=None, attachment_id=None, callback_query_id="", dedup_key="", now=None):
     """Write one outbound row (inside the caller's transaction); the existing row for a known
     ``dedup_key``."""
     if dedup_key:
@@ -57,7 +69,16 @@ def enqueue(*, chat_id, text="", kind=BaleOutbound.Kind.TEXT, reply_markup=None,
     now = now or clock.now()
     return BaleOutbound.objects.create(
         chat_id=chat_id, kind=kind, text=text[:MAX_TEXT], reply_markup=reply_markup, conversation_id=conversation_id,
-        attachment_id=attachment_id, dedup_key=dedup_key, next_attempt_at=now, created_at=now,
+        attachment_id=attachment_id, callback_query_id=callback_query_id, dedup_key=dedup_key, next_attempt_at=now, created_at=now,
+    )
+
+
+def answer_callback(*, chat_id, callback_query_id, update_id, text=""):
+    """Answer a pressed inline button once (Bale, as Telegram, keeps the button's spinner until
+    the bot answers); queued first, so it goes before the bot's reply to the same press."""
+    return enqueue(
+        chat_id=chat_id, kind=BaleOutbound.Kind.CALLBACK, text=text[:MAX_CALLBACK_TEXT], callback_query_id=callback_query_id,
+        dedup_key=f"update:{update_id}:callback",
     )
 
 
@@ -107,20 +128,44 @@ def _ticket_replies(ticket_id):
         key = f"entry:{ticket_id}:{entry.pk}"
         if key not in sent:
             enqueue(chat_id=link.chat.chat_id, text=f"پاسخ {ticket.unit.name} به پرونده {shown}:\n{entry.body}", dedup_key=key)
+        for attachment in entry.attachments.order_by("id"):
+            file_key = f"{key}:file:{attachment.pk}"
+            if file_key not in sent:
+                enqueue(
+                    chat_id=link.chat.chat_id, kind=BaleOutbound.Kind.DOCUMENT, text=f"پیوست پاسخ پرونده {shown}: {attachment.name}",
+                    conversation_id=link.conversation_id, attachment_id=attachment.pk, dedup_key=file_key,
+                )
 
 
 # --- the worker --------------------------------------------------------------------------------
+def _attachment(row):
+    """The attachment a document row names: the chat's own, or one of the ticket the chat became
+    (a reply's file); None once retention or a deletion removed it."""
+    conversation = Conversation.objects.filter(pk=row.conversation_id).first()
+    if conversation is None or row.attachment_id is None:
+        return None
+    found = conversation.attachments.filter(pk=row.attachment_id).exclude(file="").first()
+    ticket = getattr(conversation, "ticket", None) if found is None else None  # the reverse side of Ticket.conversation
+    if ticket is not None:
+        found = ticket.attachments.filter(pk=row.attachment_id).exclude(file="").first()
+    return found
+
+
+def _send_file(row, attachment):
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    photo = attachment.content_type in PHOTO_TYPES and len(content) <= MAX_PHOTO_BYTES
+    method, field = ("sendPhoto", "photo") if photo else ("sendDocument", "document")
+    return client.call(method, {"chat_id": row.chat_id, "caption": row.text[:MAX_CAPTION]}, files={field: (attachment.name, attachment.content_type, content)})
+
+
 def _send(row):
+    if row.kind == BaleOutbound.Kind.CALLBACK:
+        return client.call("answerCallbackQuery", {"callback_query_id": row.callback_query_id, "text": row.text or None})
     if row.kind == BaleOutbound.Kind.DOCUMENT:
-        conversation = Conversation.objects.filter(pk=row.conversation_id).first()
-        attachment = conversation.attachments.filter(pk=row.attachment_id).first() if conversation else None
+        attachment = _attachment(row)
         if attachment is not None:
-            with attachment.file.open("rb") as handle:
-                content = handle.read()
-            return client.call(
-                "sendDocument", {"chat_id": row.chat_id, "caption": row.text},
-                files={"document": (attachment.name, attachment.content_type, content)},
-            )
+            return _send_file(row, attachment)
         # the document is gone (retention): its name at least
     return client.call("sendMessage", {"chat_id": row.chat_id, "text": row.text, "reply_markup": row.reply_markup})
 

@@ -20,6 +20,10 @@ the citizen's personal data is removed and the statistics are kept:
   (chatdesk/sms, found by tracking code): number and text emptied, and their one-time codes
   deleted;
 - **rating comments** are replaced (the score stays);
+- the **Bale channel** (chatdesk/bale/retention.py, registered through ``chats.hooks``): an
+  anonymised chat loses its link to the Bale account; updates and outbound rows stored before
+  the cutoff lose their contents; Bale chats (the citizen's Bale id and name) with nothing open
+  or linked are deleted;
 - the **access log** keeps who opened which case but forgets the citizen's search key.
 
 What reports count is left alone: statuses, units, officials, kinds and every timestamp, so
@@ -41,6 +45,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
 
+from chatdesk.chats import hooks as chat_hooks
 from chatdesk.chats.models import Conversation, Message, Note
 from chatdesk.core import clock
 from chatdesk.core.access_log import forget_citizen
@@ -73,7 +78,7 @@ class Result:
     details: dict = field(default_factory=dict)
 
     def as_dict(self):
-        return {"conversations": self.conversations, "tickets": self.tickets, "files": self.files, "inbound": self.inbound, "dry_run": self.dry_run}
+        return {"conversations": self.conversations, "tickets": self.tickets, "files": self.files, "inbound": self.inbound, **self.details, "dry_run": self.dry_run}
 
 
 def retention_days():
@@ -165,6 +170,7 @@ def _anonymise_conversations(ids, result):
         OutboundMail.objects.filter(conversation=conversation).update(to="", subject="", text="", html="", headers={})
         result.conversations += 1
     forget_citizen(conversation_ids=ids)
+    chat_hooks.conversations_anonymised(ids)  # the channels' own links (the Bale chat it came from)
 
 
 def _anonymise_tickets(ids, result, now):
@@ -201,6 +207,14 @@ def _ensure_metrics(chat_ids=(), ticket_ids=(), now=None):
         report_services.metrics_compute(chat_ids=chats, ticket_ids=tickets, now=now)
 
 
+def _sweep_channels(before, result, *, dry_run=False):
+    """The rules the channel apps registered (chats/hooks.retention_sweep; the Bale edge's in
+    chatdesk/bale/retention.py): their counts go into ``result.details``."""
+    for counts in chat_hooks.retention_sweep(before=before, dry_run=dry_run):
+        for name, count in (counts or {}).items():
+            result.details[name] = result.details.get(name, 0) + count
+
+
 def run(*, now=None, days=None, dry_run=False, batch=BATCH):
     """Anonymise everything past retention.  Returns a Result (counts)."""
     now = now or clock.now()
@@ -212,6 +226,7 @@ def run(*, now=None, days=None, dry_run=False, batch=BATCH):
         result.tickets = tickets_due(before).count()
         result.conversations = conversations_due(before).count()
         result.inbound = stray_inbound_due(before).count()
+        _sweep_channels(before, result, dry_run=True)
         return result
     # Tickets first: a chat that became a ticket becomes due once its ticket is done.
     while True:
@@ -234,7 +249,9 @@ def run(*, now=None, days=None, dry_run=False, batch=BATCH):
             break
         with transaction.atomic():
             result.inbound += _scrub_inbound(InboundMail.objects.select_for_update().filter(pk__in=ids))
-    if result.conversations or result.tickets or result.inbound:
+    with transaction.atomic():
+        _sweep_channels(before, result)
+    if result.conversations or result.tickets or result.inbound or any(result.details.values()):
         log.info("retention: anonymised %s", result.as_dict())
     return result
 

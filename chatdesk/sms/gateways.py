@@ -182,33 +182,55 @@ class KavenegarGateway(Gateway):
 
 
 # --- Ghasedak ---------------------------------------------------------------------------------
+def _keys_folded(value):
+    """A JSON object with its keys lower-cased, nested objects and lists too.  Ghasedak's service
+    is ASP.NET: its documentation's samples answer in PascalCase (``"IsSuccess"``, ``"Data"``)
+    while the official PHP SDK reads camelCase (``$response['isSuccess']``); both are read."""
+    if isinstance(value, dict):
+        return {str(k).lower(): _keys_folded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_keys_folded(v) for v in value]
+    return value
+
+
 class GhasedakGateway(Gateway):
-    """Ghasedak web service v1 (https://ghasedak.me/docs; the official SDKs
-    ghasedakapi/ghasedak_sms_python ``ghasedak.py`` and ghasedakapi/ghasedaksms-php
-    ``GhasedaksmsApi.php``): ``POST https://gw.ghasedak.me/Rest/api/v1/WebService/SendSingleSMS``
-    with the key in the ``ApiKey`` header and a JSON body ``{"lineNumber", "receptor", "message",
-    "clientReferenceId", "udh"}``; the answer ``{"isSuccess": true, "statusCode": 200, "message":
-    …, "data": {"messageId": …, "cost": …}}``, an error ``isSuccess: false`` with its
-    ``statusCode``.  Delivery: ``GET CheckSmsStatus?Ids=…&Type=1`` → items with ``status``
-    (14 delivered, 13 not delivered, 8/12 blacklisted, 15 blocked, 16 failed, 1 rejected,
-    7 cancelled; the others are on the way)."""
+    """Ghasedak web service v1.  Sources (checked December 2026):
+
+    - the documentation https://ghasedak.me/docs (base ``https://gateway.ghasedak.me/rest/api/v1/WebService/``,
+      the key in the ``ApiKey`` header, every answer ``{IsSuccess, StatusCode, Message, Data}``);
+    - the official SDKs ghasedakapi/ghasedak_sms_python (``ghasedak_sms/ghasedak.py``, ``dto.py``,
+      ``helper.py``, ``enums/send_status.py``), ghasedakapi/GhasedakSms.Core
+      (``Ghasedak.cs``, ``Dto/SendSingleSmsInput.cs``, ``Dto/SmsStatusResponseItems.cs``) and
+      ghasedakapi/ghasedaksms-php (``src/GhasedaksmsApi.php``,
+      ``src/DataTransferObjects/Response/CheckSmsStatusResponseDTO.php``).
+
+    Send: ``POST SendSingleSMS`` with a JSON body ``{"lineNumber", "receptor", "message",
+    "clientReferenceId", "udh"}`` (SendSingleSmsInput; ``sendDate`` omitted: now); the answer's
+    ``data`` is ``{"messageId", "receptor", "lineNumber", "cost", "message", "sendDate"}``; a
+    refusal is ``isSuccess: false`` with its ``statusCode``.  Delivery: ``GET
+    CheckSmsStatus?Type=1&Ids=<id>&Ids=<id>`` (Type 1: message ids, 2: client reference ids;
+    the ids repeated, as the Python, Go and C# SDKs build the query); ``data`` is a *list* of
+    items ``{"messageId", "clientReferenceId", "message", "lineNumber", "receptor", "status",
+    "price", "sendDate"}`` (``ResponseDto<List<SmsStatusResponseItems>>``).  ``status`` is the
+    SDKs' SendStatus: 0 to be confirmed, 1 rejected, 2 to be sent, 3 sending, 4 sent, 5 debug,
+    6 internal failure, 7 cancelled, 8 internal blacklist, 9 paused, 10 sent to the operator,
+    11 delivered to the operator, 12 blacklisted, 13 not delivered, 14 delivered, 15 blocked,
+    16 failed, 17 processing."""
 
     name = "ghasedak"
     reports = True
-    DEFAULT_URL = "https://gw.ghasedak.me/Rest/api/v1/WebService"
+    DEFAULT_URL = "https://gateway.ghasedak.me/rest/api/v1/WebService"
     STATES = {14: DELIVERED, 13: UNDELIVERED, 1: UNDELIVERED, 6: UNDELIVERED, 7: UNDELIVERED, 8: UNDELIVERED, 12: UNDELIVERED, 15: UNDELIVERED, 16: UNDELIVERED}
 
     def _headers(self):
         return {"ApiKey": self.config.get("API_KEY") or ""}
 
     def _check(self, status, answer):
-        ok = isinstance(answer, dict) and answer.get("isSuccess") is True
-        if status == 200 and ok:
+        answer = _keys_folded(answer) if isinstance(answer, dict) else {}
+        if status == 200 and answer.get("issuccess") is True:
             return answer.get("data")
-        code = (answer or {}).get("statusCode") if isinstance(answer, dict) else None
-        message = (answer or {}).get("message") if isinstance(answer, dict) else ""
-        code = code or status
-        text = f"ghasedak {code}: {message or 'HTTP ' + str(status)}"
+        code = answer.get("statuscode") if isinstance(answer.get("statuscode"), int) else status
+        text = f"ghasedak {code}: {answer.get('message') or 'HTTP ' + str(status)}"
         # 400 (invalid receptor, line or text), 401 (wrong key), 403 (no access), 404: no retry
         # helps.  429 (too many requests), 5xx and anything else: try again later.
         if status >= 500 or code >= 500 or code == 429 or code not in {400, 401, 403, 404, 422}:
@@ -218,70 +240,90 @@ class GhasedakGateway(Gateway):
     def send(self, *, to, text, ref=""):
         body = {"lineNumber": self.config.get("SENDER") or "", "receptor": to, "message": text, "clientReferenceId": str(ref or ""), "udh": False}
         status, answer = self.http("POST", f"{self.base_url(self.DEFAULT_URL)}/SendSingleSMS", headers=self._headers(), body=body)
-        data = self._check(status, answer) or {}
-        return Sent(provider_id=str(data.get("messageId", "")))
+        data = self._check(status, answer)
+        return Sent(provider_id=str(data.get("messageid", "")) if isinstance(data, dict) else "")
 
     def delivery(self, provider_ids):
         ids = [str(i) for i in provider_ids if i]
         if not ids:
             return {}
-        status, answer = self.http("GET", f"{self.base_url(self.DEFAULT_URL)}/CheckSmsStatus", headers=self._headers(), query={"Ids": ids, "Type": 1})
-        data = self._check(status, answer)
-        items = data.get("items", []) if isinstance(data, dict) else (data or [])
+        status, answer = self.http("GET", f"{self.base_url(self.DEFAULT_URL)}/CheckSmsStatus", headers=self._headers(), query={"Type": 1, "Ids": ids})
+        items = self._check(status, answer)
         result = {}
-        for item in items:
-            code = item.get("status")
-            result[str(item.get("messageId"))] = (self.STATES.get(code, PENDING), f"status {code}")
+        for item in items if isinstance(items, list) else []:
+            code = item.get("status") if isinstance(item, dict) else None
+            if isinstance(code, int) and item.get("messageid") is not None:
+                result[str(item["messageid"])] = (self.STATES.get(code, PENDING), f"status {code}")
         return result
 
 
 # --- SMS.ir -----------------------------------------------------------------------------------
 class SmsIrGateway(Gateway):
-    """SMS.ir REST API v1 (https://app.sms.ir/developer/help; the official SDK
-    IPeCompany/smsir-php ``src/SmsIr.php``): ``POST https://api.sms.ir/v1/send/bulk`` with the key
-    in the ``x-api-key`` header and a JSON body ``{"lineNumber": <number>, "messageText": …,
-    "mobiles": [...], "sendDateTime": null}``; the answer ``{"status": 1, "message": "موفق",
-    "data": {"packId": …, "messageIds": [...], "cost": …}}``; errors carry another ``status`` and
-    the HTTP status (401 wrong key, 400 refused request, 429, 5xx).  Delivery: ``GET
-    /v1/send/{messageId}`` → ``data.deliveryState`` (1 delivered, 2 not delivered, 3 at the
-    operator, 4 not sent to the operator, 5 at the operator, 6 failed, 7 blacklisted)."""
+    """SMS.ir REST API v1.  Sources (checked December 2026):
+
+    - the documentation https://sms.ir/developer-web-service/rest-api/ (also apidocs.sms.ir): the
+      key in the ``X-API-KEY`` header; HTTP 200 success, 400 a logical error, 401 an
+      authentication error, 429 too many requests, 500 an unexpected error; every answer
+      ``{"status", "message", "data"}`` with ``status`` 1 for success;
+    - the official SDKs IPeCompany/SmsPanelV2.DotNet (``IPE.SmsIrClient/Models/Requests/BulkSendRequest.cs``,
+      ``Models/Results/SendResult.cs``, ``Models/Results/MessageReportResult.cs``,
+      ``Extensions/HttpRequestExtensions.cs``: 401, 403, 400, 429, 500), IPeCompany/smsir-php
+      (``src/SmsIr.php``) and IPeCompany/SmsPanelV2.Python (``sms_ir/services.py``, which sends
+      ``MessageText``/``Mobiles``: the service reads names without regard to case);
+    - the status and delivery tables of that documentation, as transcribed in
+      fstarlike/smsir-agent-skill ``references/errors.md`` (snapshot of sms.ir/rest-api).
+
+    Send: ``POST /v1/send/bulk`` with ``{"lineNumber": <number>, "messageText", "mobiles": [...],
+    "sendDateTime": null}``; ``data`` is ``{"packId", "messageIds": [...], "cost"}``.  Status
+    codes: 0 system error, 10 invalid key, 11 key disabled, 12 key bound to other IPs, 13 account
+    inactive, 14 account suspended, 20 too many requests, 101 invalid line, 102 not enough credit,
+    103 empty text, 104 invalid mobile, 105 over 100 mobiles, 107 empty mobile list, 109 invalid
+    send time, 111 no message with that id, 115 blacklisted, 117 text not approved, 123 line not
+    activated.  Delivery: ``GET /v1/send/{messageId}`` → ``data.deliveryState`` (a nullable
+    byte: null while no report came; 1 delivered, 2 not delivered, 3 at the operator, 4 did not
+    reach the operator, 5 reached the operator, 6 error, 7 blacklisted)."""
 
     name = "smsir"
     reports = True
     DEFAULT_URL = "https://api.sms.ir/v1"
     STATES = {1: DELIVERED, 2: UNDELIVERED, 3: PENDING, 4: UNDELIVERED, 5: PENDING, 6: UNDELIVERED, 7: UNDELIVERED}
+    # Worth another try: a system error, the rate limit, and an empty account (Kavenegar's 418 is
+    # retried too: the row goes out once an admin tops the account up).  Every other refusal
+    # (key, account, line, text, mobile, blacklist) is a dead letter.
+    PASSING = {0, 20, 102}
+    UNKNOWN_ID = 111
 
     def _headers(self):
-        return {"x-api-key": self.config.get("API_KEY") or ""}
+        return {"X-API-KEY": self.config.get("API_KEY") or ""}
 
     def _check(self, status, answer):
-        code = answer.get("status") if isinstance(answer, dict) else None
+        answer = _keys_folded(answer) if isinstance(answer, dict) else {}
+        code = answer.get("status") if isinstance(answer.get("status"), int) else None
         if status == 200 and code == 1:
             return answer.get("data") or {}
-        message = answer.get("message", "") if isinstance(answer, dict) else ""
-        text = f"smsir {code if code is not None else status}: {message or 'HTTP ' + str(status)}"
-        # 401 wrong key, 403 no access, 400 a refused request (line, text, mobile; also credit:
-        # an admin tops the account up and sends the dead letter again), 404/422: no retry helps.
-        if status in (400, 401, 403, 404, 422):
-            raise PermanentError(text, code=code or status)
-        raise TemporaryError(text, code=code or status)
+        text = f"smsir {code if code is not None else status}: {answer.get('message') or 'HTTP ' + str(status)}"
+        if status in (400, 401, 403) and code not in self.PASSING:
+            raise PermanentError(text, code=code if code is not None else status)
+        raise TemporaryError(text, code=code if code is not None else status)
 
     def send(self, *, to, text, ref=""):
         sender = self.config.get("SENDER") or ""
         body = {"lineNumber": int(sender) if sender.isdigit() else sender, "messageText": text, "mobiles": [to], "sendDateTime": None}
         status, answer = self.http("POST", f"{self.base_url(self.DEFAULT_URL)}/send/bulk", headers=self._headers(), body=body)
         data = self._check(status, answer)
-        ids = data.get("messageIds") or []
+        ids = data.get("messageids") or []
         return Sent(provider_id=str(ids[0]) if ids else "")
 
     def delivery(self, provider_ids):
         result = {}
         for pid in [str(i) for i in provider_ids if i]:
             status, answer = self.http("GET", f"{self.base_url(self.DEFAULT_URL)}/send/{urllib.parse.quote(pid, safe='')}", headers=self._headers())
+            if status == 400 and isinstance(answer, dict) and _keys_folded(answer).get("status") == self.UNKNOWN_ID:
+                continue  # not (yet) known to the gateway: asked again next time
             data = self._check(status, answer)
-            state = self.STATES.get(data.get("deliveryState"))
+            state = self.STATES.get(data.get("deliverystate"))
             if state:
-                result[pid] = (state, f"deliveryState {data.get('deliveryState')}")
+                result[pid] = (state, f"deliveryState {data.get('deliverystate')}")
         return result
 
 

@@ -3,6 +3,7 @@ the unit menu, a chat answered from the console, files both ways, a refused file
 code and a ticket reply in Bale, the webhook's secret, polling offsets, and exactly-once work
 across duplicates and a worker that dies holding a lease."""
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -13,18 +14,19 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from chatdesk.bale import leases, outbound, services
+from chatdesk.bale import client, leases, outbound, services
 from chatdesk.bale.models import BaleChat, BaleOutbound, BaleUpdate
 from chatdesk.chats import services as chat_services
 from chatdesk.chats.files import chat_file_send
 from chatdesk.chats.models import Conversation, Message
 from chatdesk.core import clock
 from chatdesk.core.tracking import format_tracking_code
+from chatdesk.site import retention
 from chatdesk.tickets import escalation
 from chatdesk.tickets import services as ticket_services
 from chatdesk.tickets.models import Ticket
 from tests.support.bale_api import BaleServer
-from tests.support.documents import PDF
+from tests.support.documents import JPEG, PDF, PNG
 
 CHAT = 7700112233
 SECRET = "w3bh00k-s3cret-segment-for-tests"
@@ -152,16 +154,22 @@ def test_a_refused_file_gets_a_persian_reason_and_changes_nothing(db, bale, desk
     assert BaleUpdate.objects.filter(status="done").count() == BaleUpdate.objects.count()
 
 
-def test_escalation_sends_the_tracking_code_and_the_ticket_reply_to_bale(db, bale, desk):
-    treatment, _health, official = desk
-    conversation = open_chat(bale, treatment)
-    bale.push(bale.text_update(CHAT, "کسی پاسخ نمی‌دهد؟"))
+@contextlib.contextmanager
+def escalated(bale, unit, words):
+    """A Bale chat nobody answered, become a ticket; inside, the clock stands just past its
+    timer (the rows written there are due at once)."""
+    conversation = open_chat(bale, unit)
+    bale.push(bale.text_update(CHAT, words))
     tick()
     conversation.refresh_from_db()
-    # the timer ran out (the clock moves on from here: the rows written now are due now)
     with clock.frozen_at(conversation.escalate_at + dt.timedelta(seconds=1)):
         assert escalation.escalation_sweep() == 1
-        ticket = Ticket.objects.get(conversation=conversation)
+        yield Ticket.objects.get(conversation=conversation)
+
+
+def test_escalation_sends_the_tracking_code_and_the_ticket_reply_to_bale(db, bale, desk):
+    treatment, _health, official = desk
+    with escalated(bale, treatment, "کسی پاسخ نمی‌دهد؟") as ticket:
         tick()
         shown = format_tracking_code(ticket.code, persian=True)
         tracking = [t for t in texts(bale) if shown in t]
@@ -317,3 +325,130 @@ def test_an_automatic_unit_assigns_at_once_and_the_citizen_hears_who_joined(db, 
     assert Conversation.objects.get().status == "active"
     said = texts(bale)
     assert "فاطمه مرادی به گفتگو پیوست." in said and said.count("فاطمه مرادی به گفتگو پیوست.") == 1
+
+
+def test_every_pressed_button_is_answered_once_before_the_bots_reply(db, bale, desk, settings):
+    treatment, _health, _official = desk
+    bale.push(bale.text_update(CHAT, "/start"))
+    tick()
+    press = bale.push(bale.callback_update(CHAT, f"unit:{treatment.pk}"))
+    stale = bale.push(bale.callback_update(CHAT, "unit:999999"))  # a unit that is gone: answered too
+    tick()
+    query_ids = [press["callback_query"]["id"], stale["callback_query"]["id"]]
+    assert [a["callback_query_id"] for a in bale.answered] == query_ids
+    assert not bale.callback_ids  # no button is left spinning
+    methods = [r["method"] for r in bale.requests if r["method"] in ("answerCallbackQuery", "sendMessage")]
+    assert methods[-4:] == ["answerCallbackQuery", "sendMessage", "answerCallbackQuery", "sendMessage"]
+    assert BaleOutbound.objects.filter(kind="callback", status="done").count() == 2
+
+    # the same update delivered again (webhook retry): stored once, answered once
+    settings.BALE = {**settings.BALE, "MODE": "webhook"}
+    response = Client().post(f"/bale/webhook/{SECRET}/", json.dumps(press), content_type="application/json")
+    assert response.status_code == 200
+    tick()
+    assert len(bale.answered) == 2
+
+
+def test_a_callback_answer_the_service_refuses_is_a_dead_letter_and_a_passing_failure_is_retried(db, bale, desk, settings):
+    treatment, _health, _official = desk
+    bale.push(bale.callback_update(CHAT, f"unit:{treatment.pk}"))
+    bale.fail_sends = 1  # Bale answers 500 once: retried with backoff
+    tick()
+    row = BaleOutbound.objects.get(kind="callback")
+    assert row.status == "queued" and row.attempts == 1
+    with clock.frozen_at(row.next_attempt_at + dt.timedelta(seconds=1)):
+        services.bale_send_due()
+    assert BaleOutbound.objects.get(kind="callback").status == "done" and len(bale.answered) == 1
+    # an id Bale never gave (or one already answered) is refused: no retry helps
+    outbound.answer_callback(chat_id=CHAT, callback_query_id="cq-unknown", update_id=1)
+    services.bale_send_due()
+    assert BaleOutbound.objects.get(callback_query_id="cq-unknown").status == "failed"
+
+
+def test_ticket_reply_attachments_reach_bale_as_a_photo_and_a_document(db, bale, desk):
+    treatment, _health, official = desk
+    with escalated(bale, treatment, "مدارکم را ببینید") as ticket:
+        tick()
+        files = [SimpleUploadedFile("نوبت.jpg", JPEG, "image/jpeg"), SimpleUploadedFile("دستور.pdf", PDF, "application/pdf")]
+        ticket_services.ticket_reply(ticket_id=ticket.pk, official=official, body="نوبت و دستور پزشک پیوست است.", files=files)
+        count = len(bale.sent)
+        tick()
+        shown = format_tracking_code(ticket.code, persian=True)
+        new = bale.sent[count:]
+        assert [s["method"] for s in new] == ["sendMessage", "sendPhoto", "sendDocument"]
+        assert new[0]["text"] == f"پاسخ معاونت درمان به پرونده {shown}:\nنوبت و دستور پزشک پیوست است."
+        assert new[1]["document"] == ("نوبت.jpg", "image/jpeg", JPEG) and shown in new[1]["caption"]
+        assert new[2]["document"] == ("دستور.pdf", "application/pdf", PDF) and new[2]["caption"].endswith("دستور.pdf")
+        photo_upload = [r for r in bale.requests if r["method"] == "sendPhoto"][-1]
+        assert set(photo_upload["files"]) == {"photo"} and int(photo_upload["params"]["chat_id"]) == CHAT  # multipart form fields
+        tick()
+        assert len(bale.sent) == count + 3  # each file once
+
+
+def test_an_officials_image_in_the_chat_goes_as_a_photo(db, bale, desk):
+    treatment, _health, official = desk
+    conversation = open_chat(bale, treatment)
+    chat_services.conversation_take(conversation_id=conversation.pk, official=official)
+    chat_file_send(conversation_id=conversation.pk, sender="official", official=official,
+                   uploaded=SimpleUploadedFile("نقشه.png", PNG, "image/png"), client_id="p1")
+    tick()
+    photos = [s for s in bale.sent if s["method"] == "sendPhoto"]
+    assert len(photos) == 1 and photos[0]["document"] == ("نقشه.png", "image/png", PNG)
+
+
+def test_the_local_bale_server_refuses_a_photo_that_is_not_an_image_and_an_unnamed_document(db, bale):
+    with pytest.raises(client.BaleError) as not_image:
+        client.call("sendPhoto", {"chat_id": CHAT}, files={"photo": ("x.jpg", "image/jpeg", PDF)})
+    assert not_image.value.code == 400 and not_image.value.permanent
+    with pytest.raises(client.BaleError) as unnamed:
+        client.call("sendDocument", {"chat_id": CHAT}, files={"document": ("", "application/pdf", PDF)})
+    assert unnamed.value.code == 400
+    with pytest.raises(client.BaleError) as long_text:
+        bale.callback_ids.add("cq-1")
+        client.call("answerCallbackQuery", {"callback_query_id": "cq-1", "text": "ب" * 201})
+    assert long_text.value.code == 400
+    assert client.call("answerCallbackQuery", {"callback_query_id": "cq-1", "text": "دریافت شد"}) is True
+
+
+def test_retention_forgets_the_bale_accounts_names_and_payloads_and_keeps_an_open_chat(db, bale, desk):
+    treatment, _health, official = desk
+    conversation = open_chat(bale, treatment)
+    bale.push(bale.text_update(CHAT, "کد ملی من ۰۰۱۲۳۴۵۶۷۸ است"))
+    tick()
+    chat_services.conversation_take(conversation_id=conversation.pk, official=official)
+    chat_services.message_send(conversation_id=conversation.pk, sender="official", official=official, client_id="o1", body="ثبت شد، خانم رضایی")
+    bale.push(bale.text_update(CHAT, "پایان"))
+    bale.push(bale.text_update(CHAT + 1, "/start", first_name="فقط منو دید"))
+    tick()
+    other = 7700999888  # a citizen whose chat is still open keeps it
+    bale.push(bale.text_update(other, "/start", first_name="علی کاظمی"))
+    bale.push(bale.callback_update(other, f"unit:{treatment.pk}", first_name="علی کاظمی"))
+    tick()
+    conversation.refresh_from_db()
+    assert conversation.status == "closed"
+    assert BaleChat.objects.count() == 3
+
+    later = clock.now() + dt.timedelta(days=800)
+    counted = retention.run(now=later, days=730, dry_run=True)
+    assert counted.details["bale_updates"] == BaleUpdate.objects.count()
+    assert BaleChat.objects.count() == 3 and BaleUpdate.objects.exclude(payload__has_key="retained").count() == BaleUpdate.objects.count()
+
+    with_text = BaleOutbound.objects.exclude(text="", reply_markup__isnull=True).count()
+    result = retention.run(now=later, days=730)
+    assert result.conversations == 1
+    assert result.details == {"bale_updates": BaleUpdate.objects.count(), "bale_outbound": with_text, "bale_chats": 2}
+    assert list(BaleChat.objects.values_list("chat_id", "name")) == [(other, "علی کاظمی")]
+    conversation.refresh_from_db()
+    assert conversation.channel == "bale" and conversation.citizen_name == retention.ANON_NAME and not hasattr(conversation, "bale")
+    for update in BaleUpdate.objects.all():
+        assert update.payload == {"update_id": update.update_id, "retained": True}
+    assert set(BaleOutbound.objects.values_list("text", flat=True)) == {""}
+    assert not BaleOutbound.objects.filter(chat_id__in=[CHAT, CHAT + 1]).exists()
+    stored = json.dumps([list(BaleUpdate.objects.values()), list(BaleOutbound.objects.values())], default=str, ensure_ascii=False)
+    assert "مریم" not in stored and "۰۰۱۲۳۴۵۶۷۸" not in stored and "رضایی" not in stored
+    # idempotent, and the open chat still works
+    again = retention.run(now=later, days=730)
+    assert again.details == {"bale_updates": 0, "bale_outbound": 0, "bale_chats": 0}
+    bale.push(bale.text_update(other, "هنوز اینجا هستم"))
+    tick()
+    assert Message.objects.filter(body="هنوز اینجا هستم", conversation__channel="bale").exists()

@@ -18,7 +18,10 @@ form-encoded or multipart/form-data (uploads); the answer is ``{"ok": true, "res
 What it checks: the token (401 Unauthorized for another), the method's name (404 for an unknown
 one), required parameters and their types (400 Bad Request: ``chat_id`` an integer, ``text`` a
 non-empty string of at most 4096 characters, ``reply_markup`` a documented keyboard object,
-``document`` an uploaded file or a known file_id, ``file_id`` a known file, ``url`` https).
+``document`` an uploaded file with its file name or a known file_id, ``photo`` an uploaded JPEG
+or PNG whose bytes are one, ``caption`` at most 1024 characters, ``file_id`` a known file,
+``url`` https, ``callback_query_id`` a button press it sent and nobody answered yet, ``text`` of
+a callback answer at most 200 characters, ``show_alert`` a boolean).
 """
 
 import json
@@ -28,7 +31,8 @@ from email.parser import BytesParser
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-METHODS = {"getMe", "getUpdates", "setWebhook", "deleteWebhook", "sendMessage", "sendDocument", "sendPhoto", "getFile"}
+METHODS = {"getMe", "getUpdates", "setWebhook", "deleteWebhook", "sendMessage", "sendDocument", "sendPhoto", "getFile", "answerCallbackQuery"}
+IMAGE_MAGIC = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 
 
 class BadRequest(Exception):
@@ -46,6 +50,8 @@ class BaleServer:
         self.files = {}  # file_id -> (file_path, bytes)
         self.webhook = ""
         self.fail_sends = 0
+        self.callback_ids = set()  # ids of button presses given out and not yet answered
+        self.answered = []  # {"callback_query_id", "text", "show_alert"} of each answerCallbackQuery
         self._message_id = 500
         self._lock = threading.Lock()
         self.httpd = None
@@ -94,10 +100,13 @@ class BaleServer:
         return {"update_id": self._update_id(), "message": self._message(chat_id, first_name, text=text)}
 
     def callback_update(self, chat_id, data, first_name="مریم رضایی"):
+        query_id = f"cq-{self._update_id()}"
+        with self._lock:
+            self.callback_ids.add(query_id)
         return {
             "update_id": self._update_id(),
             "callback_query": {
-                "id": str(self._update_id()), "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
+                "id": query_id, "from": {"id": chat_id, "is_bot": False, "first_name": first_name},
                 "message": self._message(chat_id, "bot", text="منو"), "data": data,
             },
         }
@@ -260,6 +269,12 @@ class BaleServer:
     def _send_file(self, params, files, field, method):
         chat_id = self._int(params, "chat_id")
         upload = files.get(field)
+        if upload is not None and not upload[0]:
+            raise BadRequest(f"Bad Request: {field} has no file name")
+        if upload is not None and field == "photo":
+            magic = IMAGE_MAGIC.get(upload[1])
+            if magic is None or not upload[2].startswith(magic):
+                raise BadRequest("Bad Request: photo must be a JPEG or PNG image")
         if upload is None:
             known = params.get(field)
             if known not in self.files:
@@ -279,6 +294,22 @@ class BaleServer:
 
     def _m_sendPhoto(self, params, files):
         return self._send_file(params, files, "photo", "sendPhoto")
+
+    def _m_answerCallbackQuery(self, params, files):
+        query_id = params.get("callback_query_id")
+        text = params.get("text")
+        alert = params.get("show_alert", False)
+        if text is not None and (not isinstance(text, str) or len(text) > 200):
+            raise BadRequest("Bad Request: callback answer text is longer than 200 characters")
+        if not isinstance(alert, bool) and alert not in ("true", "false"):
+            raise BadRequest("Bad Request: show_alert must be a boolean")
+        if query_id not in self.callback_ids:
+            raise BadRequest("Bad Request: query is too old and response timeout expired or query ID is invalid")
+        self._sending()
+        with self._lock:
+            self.callback_ids.discard(query_id)
+        self.answered.append({"callback_query_id": query_id, "text": text, "show_alert": alert})
+        return True
 
     def _m_getFile(self, params, files):
         file_id = params.get("file_id")

@@ -5,7 +5,7 @@ client that sends the wrong request fails a test (no network: they listen on 127
     settings.SMS = {..., "BACKEND": "kavenegar", "API_URL": server.base_url, "API_KEY": server.api_key}
     ...
     server.sent            # [(receptor, sender, message)] accepted
-    server.mode = "timeout" | "fail" | "busy" | "ok"
+    server.mode = "timeout" | "fail" | "busy" | "credit" (SMS.ir) | "ok"
     server.delivery[id] = <the gateway's own status code>
     server.stop()
 
@@ -16,14 +16,23 @@ in chatdesk/sms/gateways.py for the sources):
   ``message``; 403 for another key, 405 for GET, 406 without receptor/message, 411 for a receptor
   that is not a mobile, 412 for another sender; ``{"return": {...}, "entries": [...]}``.
   ``POST /v1/{API-KEY}/sms/status.json`` with ``messageid``.
-- Ghasedak: ``POST /Rest/api/v1/WebService/SendSingleSMS``, header ``ApiKey``, JSON body with
-  ``lineNumber``, ``receptor``, ``message`` (names matched without regard to case, as the
-  ASP.NET service does); 401 for another key, 400 for a bad receptor; ``{"isSuccess", "statusCode",
-  "message", "data"}``.  ``GET .../CheckSmsStatus?Ids=…&Type=1``.
-- SMS.ir: ``POST /v1/send/bulk``, header ``x-api-key``, JSON ``{"lineNumber": <number>,
-  "messageText", "mobiles": [...], "sendDateTime"}``; 401 for another key, 400 for a bad mobile;
-  ``{"status": 1, "message": "موفق", "data": {"packId", "messageIds", "cost"}}``.
-  ``GET /v1/send/{messageId}`` → ``data.deliveryState``.
+- Ghasedak: ``POST /rest/api/v1/WebService/SendSingleSMS`` (routes without regard to case, as
+  the ASP.NET service), header ``ApiKey``, JSON body with ``lineNumber``, ``receptor``,
+  ``message`` (names without regard to case); 401 for another key, 429 when busy, 400 for a bad
+  receptor, line or empty text; ``{"isSuccess", "statusCode", "message", "data"}`` (or
+  PascalCase, as the documentation's samples, with ``pascal_case = True``).
+  ``GET .../CheckSmsStatus?Type=1&Ids=…&Ids=…`` → ``data`` is the list of items (ids it never
+  gave out are left out); comma-joined ids are refused.
+- SMS.ir: ``POST /v1/send/bulk`` (a trailing ``/`` and any case of the JSON names accepted,
+  unknown names ignored), header ``X-API-KEY``; JSON ``{"lineNumber": <number>, "messageText",
+  "mobiles": [...], "sendDateTime"}``; HTTP 401 status 10 for another key, 429 status 20 when
+  busy, 400 with status 101 (line), 102 (credit, ``mode = "credit"``), 103 (text), 104 (mobile),
+  105 (over 100), 107 (no mobiles), 109 (send time); ``{"status": 1, "message": "موفق", "data":
+  {"packId", "messageIds", "cost"}}``.  ``GET /v1/send/{messageId}`` → ``data.deliveryState``
+  (null until a report is set in ``delivery``), 400 status 111 for an id it never gave out.
+
+Sources: the docstrings of GhasedakGateway and SmsIrGateway (documentation pages and the
+official SDK files each rule comes from).
 """
 
 import json
@@ -48,6 +57,8 @@ class GatewayServer:
         self.requests = []  # every request: dict(method, path, headers, body)
         self.sent = []  # accepted messages: (receptor, sender, message)
         self.delivery = {}  # provider id -> the gateway's own status code
+        self.known = set()  # provider ids this server gave out (a report is asked only for those)
+        self.pascal_case = False  # Ghasedak: answer {"IsSuccess", ...} as its documentation prints
         self._next_id = 8792343
         self._lock = threading.Lock()
         self.httpd = None
@@ -86,7 +97,7 @@ class GatewayServer:
     @property
     def base_url(self):
         """What goes into SMS["API_URL"]: the gateway's documented base address, here."""
-        return {"kavenegar": self.root, "ghasedak": self.root + "/Rest/api/v1/WebService", "smsir": self.root + "/v1"}[self.kind]
+        return {"kavenegar": self.root, "ghasedak": self.root + "/rest/api/v1/WebService", "smsir": self.root + "/v1"}[self.kind]
 
     def new_id(self):
         with self._lock:
@@ -169,23 +180,33 @@ class GatewayServer:
                  "receptor": receptor, "date": int(time.time()), "cost": 120}
         return 200, {"return": {"status": 200, "message": "تایید شد"}, "entries": [entry]}
 
-    # --- Ghasedak -----------------------------------------------------------------------------------
+    # --- Ghasedak ---------------------------------------------------------------------------------
     def _ghasedak(self, method, path, record):
+        def answer(status, code, message, data):
+            body = {"isSuccess": code == 200, "statusCode": code, "message": message, "data": data}
+            if self.pascal_case:  # as the samples of ghasedak.me/docs print it
+                body = {k[0].upper() + k[1:]: v for k, v in body.items()}
+            return status, body
+
         def error(code, message):
-            return code, {"isSuccess": False, "statusCode": code, "message": message, "data": None}
+            return answer(code, code, message, None)
 
         headers = {k.lower(): v for k, v in record["headers"].items()}
         if headers.get("apikey") != self.api_key:
             return error(401, "کلید وب‌سرویس نامعتبر است")
         if self.mode == "busy":
             return error(429, "تعداد درخواست‌ها بیش از حد مجاز است")
-        if path == "/Rest/api/v1/WebService/CheckSmsStatus" and method == "GET":
-            ids = record["query"].get("Ids", [])
-            if not ids or record["query"].get("Type") != ["1"]:
+        route = path.rstrip("/").lower()  # ASP.NET routes ignore case (the C# SDK writes /rest/)
+        if route == "/rest/api/v1/webservice/checksmsstatus" and method == "GET":
+            query = {k.lower(): v for k, v in record["query"].items()}
+            ids = query.get("ids", [])
+            if not ids or query.get("type") != ["1"] or any("," in i for i in ids):
                 return error(400, "پارامترها نامعتبر است")
-            items = [{"messageId": i, "clientReferenceId": "", "message": "", "lineNumber": self.sender, "receptor": "", "status": self.delivery.get(i, 10), "price": 0, "sendDate": ""} for i in ids]
-            return 200, {"isSuccess": True, "statusCode": 200, "message": "با موفقیت انجام شد", "data": {"items": items}}
-        if path != "/Rest/api/v1/WebService/SendSingleSMS" or method != "POST":
+            # ResponseDto<List<SmsStatusResponseItems>>: data is the list itself; unknown ids are left out.
+            items = [{"messageId": i, "clientReferenceId": None, "message": "", "lineNumber": self.sender, "receptor": "",
+                      "status": self.delivery.get(i, 10), "price": 1, "sendDate": "2026-12-07T10:00:00"} for i in ids if i in self.known]
+            return answer(200, 200, "با موفقیت انجام شد", items)
+        if route != "/rest/api/v1/webservice/sendsinglesms" or method != "POST":
             return error(404, "یافت نشد")
         body = self._json(record)
         if not isinstance(body, dict):
@@ -199,9 +220,10 @@ class GatewayServer:
         if line != self.sender:
             return error(400, "شماره خط نامعتبر است")
         pid = str(self.new_id())
+        self.known.add(pid)
         self.sent.append((receptor, line, message))
         data = {"receptor": receptor, "lineNumber": line, "cost": 1, "messageId": pid, "message": message, "sendDate": "2026-12-07T10:00:00"}
-        return 200, {"isSuccess": True, "statusCode": 200, "message": "با موفقیت انجام شد", "data": data}
+        return answer(200, 200, "با موفقیت انجام شد", data)
 
     # --- SMS.ir -------------------------------------------------------------------------------------
     def _smsir(self, method, path, record):
@@ -210,27 +232,43 @@ class GatewayServer:
 
         headers = {k.lower(): v for k, v in record["headers"].items()}
         if headers.get("x-api-key") != self.api_key:
-            return error(401, 0, "کلید وب سرویس نامعتبر است")
+            return error(401, 10, "کلید وب سرویس نامعتبر است")
         if self.mode == "busy":
-            return error(429, 0, "تعداد درخواست بیش از حد مجاز")
-        report = re.match(r"^/v1/send/(\d+)$", path)
+            return error(429, 20, "تعداد درخواست بیش از حد مجاز است")
+        route = path.rstrip("/").lower()  # the official Python SDK ends its paths with "/"
+        report = re.match(r"^/v1/send/(\d+)$", route)
         if report and method == "GET":
             pid = report[1]
-            return 200, {"status": 1, "message": "موفق", "data": {"messageId": int(pid), "mobile": "", "messageText": "", "sendDateTime": 0,
-                                                              "lineNumber": int(self.sender), "cost": 1, "deliveryState": self.delivery.get(pid, 3), "deliveryDateTime": None}}
-        if path != "/v1/send/bulk" or method != "POST":
+            if pid not in self.known:
+                return error(400, 111, "ارسالی با این شناسه یافت نشد")
+            # MessageReportResult: deliveryState is a nullable byte (null until a report came)
+            return 200, {"status": 1, "message": "موفق", "data": {"messageId": int(pid), "mobile": 9121234567, "messageText": "", "sendDateTime": 1765101600,
+                                                              "lineNumber": int(self.sender), "cost": 1.0, "deliveryState": self.delivery.get(pid), "deliveryDateTime": None}}
+        if route != "/v1/send/bulk" or method != "POST":
             return error(404, 0, "یافت نشد")
         body = self._json(record)
-        if not isinstance(body, dict) or set(body) - {"lineNumber", "messageText", "mobiles", "sendDateTime"}:
+        if not isinstance(body, dict):
             return error(400, 0, "درخواست نامعتبر")
-        mobiles, text, line = body.get("mobiles"), body.get("messageText"), body.get("lineNumber")
-        if not isinstance(line, int) or str(line) != self.sender:
+        # The service binds JSON names without regard to case and ignores names it does not know
+        # (so a misspelt field reads as missing).
+        body = {k.lower(): v for k, v in body.items()}
+        mobiles, text, line = body.get("mobiles"), body.get("messagetext"), body.get("linenumber")
+        if not isinstance(line, int) or isinstance(line, bool) or str(line) != self.sender:
             return error(400, 101, "شماره خط نامعتبر است")
-        if not text:
+        if self.mode == "credit":
+            return error(400, 102, "اعتبار حساب شما کافی نیست")
+        if not isinstance(text, str) or not text:
             return error(400, 103, "متن پیام خالی است")
-        if not isinstance(mobiles, list) or not mobiles or not all(isinstance(m, str) and MOBILE.match(m) for m in mobiles):
+        if not isinstance(mobiles, list) or not mobiles:
+            return error(400, 107, "لیست شماره‌های موبایل خالی است")
+        if len(mobiles) > 100:
+            return error(400, 105, "تعداد شماره‌های موبایل بیش از ۱۰۰ است")
+        if not all(isinstance(m, str) and MOBILE.match(m) for m in mobiles):
             return error(400, 104, "شماره موبایل نامعتبر است")
+        if body.get("senddatetime") is not None and not isinstance(body.get("senddatetime"), int):
+            return error(400, 109, "زمان ارسال نامعتبر است")
         ids = [self.new_id() for _ in mobiles]
+        self.known.update(str(i) for i in ids)
         for m in mobiles:
             self.sent.append((m, str(line), text))
         return 200, {"status": 1, "message": "موفق", "data": {"packId": "b0b0a1d2-6a3c-4c1e-9a8f-3f2e1d0c9b8a", "messageIds": ids, "cost": 1.0 * len(ids)}}

@@ -25,3 +25,6 @@ class Command(BaseCommand):
             f"مدت نگه‌داری: {fa(days)} روز. گفتگو: {fa(result.conversations)}، پرونده: {fa(result.tickets)}، "
             f"ایمیل دریافتی: {fa(result.inbound)}، پیوست حذف‌شده: {fa(result.files)} — {verb}."
         )
+        labels = {"bale_updates": "به‌روزرسانی بله", "bale_outbound": "پیام خروجی بله", "bale_chats": "کاربر بله"}
+        if result.details:
+            self.stdout.write("، ".join(f"{labels.get(k, k)}: {fa(v)}" for k, v in result.details.items()) + f" — {'پاک می‌شود' if dry_run else 'پاک شد'}.")
