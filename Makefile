@@ -75,9 +75,14 @@ lint: install
 	$(PY) tools/check_private_imports.py
 	$(VENV)/bin/vulture
 
+# The night run goes beside the ordinary run, on the second core (each pytest process has its own
+# SQLite file, cache and channel layer; the night run starts no servers); its output follows.
 test: install browser nginx pdf services lint lint-js
-	$(PY) -m pytest -q tests --ignore=tests/e2e
-	$(MAKE) --no-print-directory test-night
+	@mkdir -p artifacts
+	@$(MAKE) --no-print-directory test-night > artifacts/test-night.log 2>&1 & night=$$!; \
+	$(PY) -m pytest -q tests --ignore=tests/e2e; day=$$?; \
+	wait $$night; late=$$?; echo "--- the night run (make test-night):"; cat artifacts/test-night.log; \
+	test $$day -eq 0 -a $$late -eq 0
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(PY) -m pytest -q tests/e2e -p no:asyncio
 
 clean:
