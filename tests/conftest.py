@@ -1,6 +1,8 @@
 """Shared fixtures: units, officials and WebSocket clients driving the real ASGI application."""
 
+import datetime as dt
 import json
+import os
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -11,6 +13,34 @@ from django.test import Client
 from chatdesk.directory.models import Official, Unit
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+# The night run (`make test-night`, part of `make test`): CHATDESK_TEST_NOW moves the wall clock of
+# this test process to a fixed instant (a Friday night in Tehran), from which it runs on.
+# time-machine replaces time.time, datetime.now and their kin inside the process; the monotonic
+# clock, sleeps and timed waits stay real (libfaketime, which moves them too, hangs Python 3.11's
+# timed waits: docs/operations.md#tests-at-any-hour).  A test that reads the real clock where it
+# should pin it then sees Friday night whatever the hour CI runs at.
+TEST_NOW = os.environ.get("CHATDESK_TEST_NOW", "")
+
+
+def pytest_configure(config):
+    if TEST_NOW:
+        import time_machine
+
+        config._chatdesk_night = time_machine.travel(dt.datetime.fromisoformat(TEST_NOW), tick=True)
+        config._chatdesk_night.start()
+
+
+def pytest_unconfigure(config):
+    night = getattr(config, "_chatdesk_night", None)
+    if night is not None:
+        night.stop()
+
+
+def pytest_report_header(config):
+    if TEST_NOW:
+        return f"night run: the wall clock starts at {TEST_NOW} (CHATDESK_TEST_NOW)"
+    return None
 
 
 @pytest.fixture(autouse=True)
