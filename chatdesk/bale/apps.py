@@ -8,6 +8,7 @@ class BaleConfig(AppConfig):
     def ready(self):
         # Official replies, system events (the tracking code) and ticket replies are carried to
         # Bale by an outbox row written inside the service's transaction (core/realtime.py).
+        # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
         from chatdesk.core import realtime
 
         from . import outbound

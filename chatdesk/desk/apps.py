@@ -6,6 +6,7 @@ class DeskConfig(AppConfig):
     verbose_name = "میز خدمت"
 
     def ready(self):
+        # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
         from chatdesk.chats import hooks as chat_hooks
 
         from . import announcements

@@ -6,6 +6,7 @@ class TicketsConfig(AppConfig):
     verbose_name = "پرونده‌ها"
 
     def ready(self):
+        # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
         from chatdesk.chats import hooks as chat_hooks
 
         from . import escalation
