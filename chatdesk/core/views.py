@@ -132,14 +132,16 @@ def page_status(error):
     return error.status if error.status in (404, 429) else 400
 
 
-def page_errors(rerender, *, shows_not_found=False):
+def page_errors(rerender=None, *, shows_not_found=False):
     """A page or form view's domain errors become their page: the view raises, and
     ``rerender(request, error, *args, **kwargs)`` (the view's own arguments) says how the page
     looks with the error: the same form again with the Persian message and what was typed, or a
     redirect back with the message (``redirect_with_message``).  The decorator gives a page its
     ``page_status`` and the error's headers; a redirect stays a redirect (the message is shown on
     the page it leads to).  NotFound is the site's 404 page (one answer for missing and
-    forbidden), unless the page says "not found" itself (``shows_not_found=True``: a lookup form)."""
+    forbidden), unless the page says "not found" itself (``shows_not_found=True``: a lookup form).
+    A page with nothing to show again (``rerender=None``: a download, a report) expects only
+    NotFound; any other error goes on up as the bug it is."""
 
     def decorate(view):
         @wraps(view)
@@ -149,6 +151,8 @@ def page_errors(rerender, *, shows_not_found=False):
             except DomainError as error:
                 if isinstance(error, NotFound) and not shows_not_found:
                     raise Http404 from None
+                if rerender is None:
+                    raise
                 response = rerender(request, error, *args, **kwargs)
                 if response.status_code in (301, 302, 303, 307, 308):
                     return response

@@ -6,10 +6,9 @@
 """
 
 from django.contrib import messages
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.views.decorators.http import require_POST
 
-from chatdesk.core.errors import NotFound
 from chatdesk.core.views import page_errors, redirect_with_message
 from chatdesk.directory.console import official_view
 from chatdesk.tickets.access import access_ticket_for_rating_link, access_ticket_for_session, official_may_see_ticket
@@ -33,21 +32,20 @@ def console_step_complete(request, official, ticket_id):
 
 
 @require_POST
+@page_errors()  # missing, forbidden or a wrong token: one answer, 404
 def service_survey(request, code):
     return _survey(request, lambda: access_ticket_for_session(request.session, code), lambda t: f"/track/{t.code}/")
 
 
 @require_POST
+@page_errors()
 def service_survey_link(request, code, token):
     """The same survey from the "resolved" email's signed rating link (``/rate/<code>/<token>/``)."""
     return _survey(request, lambda: access_ticket_for_rating_link(code, token), lambda t: f"/rate/{t.code}/{token}/")
 
 
 def _survey(request, opener, back):
-    try:
-        ticket = opener()
-    except NotFound:  # missing, forbidden or a wrong token: one answer
-        raise Http404() from None
+    ticket = opener()
 
     @page_errors(redirect_with_message(lambda request: back(ticket)))
     def submit(request):

@@ -163,20 +163,19 @@ def console_ticket(request, official, ticket_id):
 
 @require_GET
 @official_view
+@page_errors()
 def console_timeline(request, official, ticket_id):
     """The timeline alone: the ticket page reloads it when a change is announced on its socket."""
-    ticket = _ticket_of(official, ticket_id)
+    ticket = access.access_ticket_for_official(official, ticket_id)
     return render(request, "tickets/_console_live.html", _ticket_context(official, ticket, clock.now()))
 
 
 @require_GET
 @official_view
+@page_errors()
 def console_file(request, official, ticket_id, attachment_id):
-    ticket = _ticket_of(official, ticket_id)
-    try:
-        attachment = access.access_attachment_for_official(official, attachment_id)
-    except NotFound:
-        raise Http404 from None
+    ticket = access.access_ticket_for_official(official, ticket_id)
+    attachment = access.access_attachment_for_official(official, attachment_id)
     if attachment.ticket_id != ticket.pk:
         raise Http404
     services.log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
@@ -255,12 +254,10 @@ def track_lookup(request):
 
 
 @require_GET
+@page_errors(_lookup_page, shows_not_found=True)  # a dead link: the lookup form, 404, with the reason
 def track_link(request, code, token):
     """The link in the citizen's emails: opens the case without typing."""
-    try:
-        ticket = access.access_ticket_by_link(code, token)
-    except NotFound as exc:
-        return render(request, "tickets/track_lookup.html", {"error": exc.message, "code": ""}, status=404)
+    ticket = access.access_ticket_by_link(code, token)
     access.remember_in_session(request.session, ticket)
     return redirect("tickets:track-case", code=ticket.code)
 
@@ -312,11 +309,9 @@ def _track_case_post(request, *, ticket, code):
 
 
 @require_GET
+@page_errors()
 def track_file(request, code, attachment_id):
-    try:
-        ticket = access.access_ticket_for_session(request.session, code)
-    except NotFound:
-        raise Http404 from None
+    ticket = access.access_ticket_for_session(request.session, code)
     attachment = selectors.public_attachment_of_ticket(ticket, attachment_id)
     if attachment is None:
         raise Http404
@@ -375,19 +370,18 @@ def _pdf(content, code):
 
 @require_GET
 @official_view
+@page_errors()
 def console_record(request, official, ticket_id):
     """The staff copy of the case record, for an official who may open the case (the same 404
     for a missing case and another unit's)."""
-    ticket = _ticket_of(official, ticket_id)
+    ticket = access.access_ticket_for_official(official, ticket_id)
     services.ticket_mark_printed(ticket=ticket, official=official)
     return _pdf(record.case_record_pdf(ticket, official=official, identity=citizen_identity(ticket, official)), ticket.code)
 
 
 @require_GET
+@page_errors()
 def track_record(request, code):
     """The citizen's copy (public entries only), for a browser that opened the case on /track/."""
-    try:
-        ticket = access.access_ticket_for_session(request.session, code)
-    except NotFound:
-        raise Http404 from None
+    ticket = access.access_ticket_for_session(request.session, code)
     return _pdf(record.case_record_pdf(ticket), ticket.code)

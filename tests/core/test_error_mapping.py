@@ -199,3 +199,16 @@ def test_an_action_refused_goes_back_with_its_message_and_stays_a_redirect():
     assert response.status_code == 302 and response["Location"] == "/track/1234567890123/"
     assert "Retry-After" not in response  # the message is shown on the page it leads to
     assert [m.message for m in get_messages(request)] == ["کمی بعد دوباره تلاش کنید."]
+
+
+def test_a_page_with_nothing_to_show_again_maps_only_not_found():
+    @page_errors()
+    def download(request, attachment_id):
+        if attachment_id == 1:
+            raise NotFound()
+        raise Conflict("این پرونده بسته شده است.")
+
+    with pytest.raises(Http404):
+        download(_request(), attachment_id=1)
+    with pytest.raises(Conflict):  # not a refusal this page expects: it stays the bug it is
+        download(_request(), attachment_id=2)
