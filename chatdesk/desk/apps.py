@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from chatdesk.chats import hooks as chat_hooks
+
 
 class DeskConfig(AppConfig):
     name = "chatdesk.desk"
@@ -7,8 +9,6 @@ class DeskConfig(AppConfig):
 
     def ready(self):
         # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
-        from chatdesk.chats import hooks as chat_hooks
-
         from . import announcements
 
         chat_hooks.unit_announcements.register(announcements.announcements_for_unit)

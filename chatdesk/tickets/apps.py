@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from chatdesk.chats import hooks as chat_hooks
+
 
 class TicketsConfig(AppConfig):
     name = "chatdesk.tickets"
@@ -7,8 +9,6 @@ class TicketsConfig(AppConfig):
 
     def ready(self):
         # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
-        from chatdesk.chats import hooks as chat_hooks
-
         from . import escalation
 
         chat_hooks.conversation_escalate.register(escalation.conversation_escalate)
