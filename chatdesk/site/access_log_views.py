@@ -21,7 +21,8 @@ from . import access_log
 @login_required
 @page_errors()
 def audit_page(request):
-    unit_ids = access_log.access_log_scope(official_for_user(request.user))  # NotFound for anyone else: 404
+    official = official_for_user(request.user)
+    unit_ids = access_log.access_log_scope(official)  # NotFound for anyone else: 404
     errors = []
     dates = {}
     for name in ("date_from", "date_to"):
