@@ -7,8 +7,10 @@ background worker inside the server process).  ``DATABASE_URL`` switches to Post
 
 import os
 from pathlib import Path
+from urllib.parse import urlparse
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CHATDESK_VAR_DIR", BASE_DIR / "var"))
@@ -113,8 +115,6 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # --- channel layer and cache ----------------------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    from urllib.parse import urlparse
-
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
@@ -174,8 +174,6 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if PRODUCTION:
-    from django.core.exceptions import ImproperlyConfigured
-
     if SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured("CHATDESK_PRODUCTION=1 needs SECRET_KEY: 50+ random characters from the environment")
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
@@ -427,8 +425,6 @@ BALE = {
     "BATCH": int(os.environ.get("CHATDESK_BALE_BATCH", 50)),
 }
 if BALE["MODE"] not in ("off", "webhook", "polling"):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured("CHATDESK_BALE_MODE must be off, webhook or polling")
 WORKER_JOBS += [
     "chatdesk.bale.services.bale_poll",

@@ -4,6 +4,7 @@ Integration tests start real server processes with their own environment (Postgr
 """
 
 import os
+import tempfile
 
 os.environ.setdefault("CHATDESK_FAST_HASHER", "1")
 
@@ -17,7 +18,6 @@ EMBEDDED_WORKER = False
 # A file, not SQLite's shared-cache memory database: under real concurrency (the race tests)
 # shared cache raises "table is locked" at once instead of waiting like WAL + IMMEDIATE does.
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
-    import tempfile
 
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"chatdesk-test-{os.getpid()}.sqlite3")}  # noqa: F405
 

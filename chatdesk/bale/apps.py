@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from chatdesk.core import realtime
+
 
 class BaleConfig(AppConfig):
     name = "chatdesk.bale"
@@ -8,8 +10,8 @@ class BaleConfig(AppConfig):
     def ready(self):
         # Official replies, system events (the tracking code) and ticket replies are carried to
         # Bale by an outbox row written inside the service's transaction (core/realtime.py).
+        # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
         from chatdesk.chats import hooks as chat_hooks
-        from chatdesk.core import realtime
 
         from . import outbound, retention
 

@@ -33,6 +33,7 @@ from chatdesk.chats.files import chat_file_send
 from chatdesk.chats.models import Conversation
 from chatdesk.core import clock, ratelimit, uploads
 from chatdesk.core.errors import DomainError, ValidationError
+from chatdesk.core.ids import parse_id
 from chatdesk.core.persian import clean_line
 from chatdesk.directory.selectors import menu_units
 
@@ -214,7 +215,7 @@ def _send_menu(chat_id, update_id, lead=WELCOME):
 def _chosen_unit(text, data):
     units = menu_units().filter(chat_enabled=True)
     if data.startswith("unit:"):
-        return units.filter(pk=data[5:] if data[5:].isascii() and data[5:].isdigit() else 0).first()
+        return units.filter(pk=parse_id(data[5:])).first()
     return units.filter(name=text).first() if text else None
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from chatdesk.core import ratelimit
 from chatdesk.core.errors import NotFound, RateLimited
+from chatdesk.core.ids import parse_id
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.directory.models import Official, Unit
 from chatdesk.directory.selectors import unit_ids_for_official
@@ -14,12 +15,9 @@ from .models import Conversation
 
 
 def access_conversation_for_official(official, conversation_id, *, for_update=False):
-    if isinstance(conversation_id, (bool, float)):  # JSON true is not conversation 1
+    conversation_id = parse_id(conversation_id)  # JSON true is not conversation 1, nor 1.9
+    if not conversation_id:
         raise NotFound()
-    try:
-        conversation_id = int(conversation_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
     if official is None or not Official.objects.filter(pk=official.pk, user__is_active=True).exists():
         raise NotFound()  # a deactivated official's open console gets nothing, at once
     qs = Conversation.objects.select_related("unit", "official")

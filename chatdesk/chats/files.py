@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from chatdesk.core import clock, ratelimit, uploads
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import NotFound, ValidationError
-from chatdesk.core.views import error_response, json_errors
+from chatdesk.core.views import json_errors
 from chatdesk.directory.selectors import official_for_user
 
 from . import wire
@@ -91,10 +91,7 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
 @require_POST
 @json_errors
 def upload_view(request):
-    try:
-        uploads.raise_if_refused(request)
-    except ValidationError as error:
-        return error_response(error, 413)
+    uploads.raise_if_refused(request)  # 413 (uploads.TooLarge)
     token = request.META.get(TOKEN_HEADER)
     if token:
         # Per address too (docs/security.md#rate-limits), on top of the per-conversation limit.

@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Count, Max, Min, Q
 
 from chatdesk.core import clock
@@ -24,8 +25,6 @@ def official_owns_active(official_id, conversation_id):
 def for_update(qs):
     """Lock the conversation rows only: PostgreSQL refuses FOR UPDATE on the nullable side of
     the official join that select_related adds."""
-    from django.db import connection
-
     return qs.select_for_update(of=("self",)) if connection.features.has_select_for_update_of else qs.select_for_update()
 
 

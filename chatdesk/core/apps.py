@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+from django.db.models.signals import post_migrate
 
 
 class CoreConfig(AppConfig):
@@ -7,14 +9,11 @@ class CoreConfig(AppConfig):
     verbose_name = "هسته"
 
     def ready(self):
-        from django.db.backends.signals import connection_created
+        # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
+        from . import admin_locale
+        from . import auth  # noqa: F401  (connects the sign-in and sign-out receivers)
 
         connection_created.connect(_sqlite_pragmas)
-        from . import auth  # noqa: F401  (connects the sign-in and sign-out receivers)
-        from django.db.models.signals import post_migrate
-
-        from . import admin_locale
-
         post_migrate.connect(admin_locale.persian_permission_names, dispatch_uid="chatdesk-persian-permissions")
         admin_locale.name_through_models()
 

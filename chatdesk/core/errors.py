@@ -1,6 +1,7 @@
 """Domain errors with stable codes.  The code goes on the wire; the message is Persian for people;
-``status`` is the HTTP status a view answers with (``chatdesk.core.views.json_errors`` turns an
-error into the JSON answer, with ``Retry-After`` for RateLimited)."""
+``status`` is the HTTP status a JSON view answers with and ``headers()`` the headers that go with
+it (``Retry-After`` for RateLimited, written here and nowhere else).  ``chatdesk.core.views``
+turns an error into the answer: ``json_errors`` for JSON views, ``page_errors`` for pages."""
 
 
 class DomainError(Exception):
@@ -13,6 +14,10 @@ class DomainError(Exception):
         self.code = code or self.code
         self.field = field
         super().__init__(self.message)
+
+    def headers(self):
+        """HTTP headers every answer carrying this error has (none for most)."""
+        return {}
 
     def as_dict(self):
         data = {"code": self.code, "message": self.message}
@@ -48,6 +53,9 @@ class RateLimited(DomainError):
     def __init__(self, message=None, *, retry_after=60, **kwargs):
         super().__init__(message, **kwargs)
         self.retry_after = retry_after
+
+    def headers(self):
+        return {"Retry-After": str(self.retry_after)}  # docs/security.md#rate-limits
 
     def as_dict(self):
         data = super().as_dict()

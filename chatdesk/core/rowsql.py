@@ -37,6 +37,7 @@ def cursor(using="default"):
         with connection.cursor() as c:
             yield c
         return
+    # Lazy: Django loads only the configured backend; on SQLite the PostgreSQL one (and psycopg) stays unloaded.
     from django.db.backends.postgresql.base import ServerBindingCursor
 
     connection.close_if_health_check_failed()  # as Django's own cursor() does
@@ -56,7 +57,7 @@ def cursor(using="default"):
 def _prepared_debug_wrapper():
     """Django's query log (DEBUG, tests' CaptureQueriesContext) reads a statement's text back
     from psycopg, which keeps none for a prepared statement: log it composed from its values."""
-    from django.db.backends.postgresql.base import CursorDebugWrapper
+    from django.db.backends.postgresql.base import CursorDebugWrapper  # lazy: see cursor()
 
     class PreparedDebugWrapper(CursorDebugWrapper):
         def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):

@@ -1,8 +1,11 @@
 """Secret tokens and their stored digests."""
 
+import base64
 import hashlib
 import hmac
 import secrets
+
+from django.conf import settings
 
 from .persian import to_latin_digits, to_persian_digits
 
@@ -79,10 +82,6 @@ def ticket_token(ticket, purpose):
 
     ``purpose`` separates uses ("link" for the email link, "reply" for the reply address), so
     one token never opens another door.  Replacing ``ticket.secret`` revokes them all."""
-    import base64
-
-    from django.conf import settings
-
     mac = hmac.new(
         settings.SECRET_KEY.encode(), f"chatdesk.ticket.{purpose}:{ticket.code}:{ticket.secret}".encode(), hashlib.sha256
     ).digest()
@@ -135,6 +134,4 @@ def format_tracking_pin(pin, persian=False):
 
 
 def settings_secret():
-    from django.conf import settings
-
     return settings.SECRET_KEY.encode()

@@ -412,13 +412,20 @@ def refused_files(request):
     return list(getattr(request, REFUSED_ATTR, None) or [])
 
 
+class TooLarge(ValidationError):
+    """A request whose file part was dropped for its size: 413 in JSON (a page shows the form
+    again with 400, ``core.views.page_status``)."""
+
+    status = 413
+
+
 def raise_if_refused(request):
     """A view's first step on a request with files: an oversized part becomes the same Persian
-    error ``check`` gives."""
+    error ``check`` gives (as TooLarge)."""
     refused = refused_files(request)
     if refused:
         name = clean_name(refused[0][1], "") or "فایل"
-        raise ValidationError(f"«{name}»: {_too_big(max_bytes())}", code="file_too_large", field=refused[0][0] or "file")
+        raise TooLarge(f"«{name}»: {_too_big(max_bytes())}", code="file_too_large", field=refused[0][0] or "file")
 
 
 def refused_errors(request):

@@ -4,12 +4,13 @@ from functools import wraps
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
-from django.http import HttpResponseNotAllowed, JsonResponse
+from django.contrib import messages
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from chatdesk.core import jsontext, realtime
-from chatdesk.core.errors import DomainError, RateLimited
+from chatdesk.core.errors import DomainError, NotFound
 from chatdesk.core.models import WorkerHeartbeat
 
 
@@ -94,13 +95,20 @@ def csrf_failure(request, reason=""):
 
 
 # --- domain errors as HTTP answers --------------------------------------------------------------
-def error_response(error, status=None):
-    """The JSON answer of a DomainError: ``{"error": {code, message[, field][, retry_after]}}``
-    with the error's own ``status`` (or ``status`` given), and ``Retry-After`` for RateLimited."""
-    response = JsonResponse({"error": error.as_dict()}, status=status or error.status, json_dumps_params={"ensure_ascii": False})
-    if isinstance(error, RateLimited):
-        response["Retry-After"] = str(error.retry_after)
+# The one mapping (docs/architecture.md#domain-errors-as-http-answers): a view raises a DomainError
+# and one of the two decorators below answers it.  The status and the headers come from the error
+# (``status``, ``headers()``: ``Retry-After`` for RateLimited) and are written onto the answer here.
+def _with_error(response, error, status):
+    response.status_code = status
+    for name, value in error.headers().items():
+        response[name] = value
     return response
+
+
+def error_response(error):
+    """The JSON answer of a DomainError: ``{"error": {code, message[, field][, retry_after]}}``
+    with the error's ``status`` and ``headers()``."""
+    return _with_error(JsonResponse({"error": error.as_dict()}, json_dumps_params={"ensure_ascii": False}), error, error.status)
 
 
 def json_errors(view):
@@ -115,3 +123,52 @@ def json_errors(view):
             return error_response(error)
 
     return wrapper
+
+
+def page_status(error):
+    """The status of a page shown again with its error: 404 for NotFound and 429 for RateLimited
+    (with ``Retry-After``) as in JSON, 400 for every other refusal (a form refused for its input
+    or for the case's state alike: the page says which in Persian)."""
+    return error.status if error.status in (404, 429) else 400
+
+
+def page_errors(rerender=None, *, shows_not_found=False):
+    """A page or form view's domain errors become their page: the view raises, and
+    ``rerender(request, error, *args, **kwargs)`` (the view's own arguments) says how the page
+    looks with the error: the same form again with the Persian message and what was typed, or a
+    redirect back with the message (``redirect_with_message``).  The decorator gives a page its
+    ``page_status`` and the error's headers; a redirect stays a redirect (the message is shown on
+    the page it leads to).  NotFound is the site's 404 page (one answer for missing and
+    forbidden), unless the page says "not found" itself (``shows_not_found=True``: a lookup form).
+    A page with nothing to show again (``rerender=None``: a download, a report) expects only
+    NotFound; any other error goes on up as the bug it is."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                return view(request, *args, **kwargs)
+            except DomainError as error:
+                if isinstance(error, NotFound) and not shows_not_found:
+                    raise Http404 from None
+                if rerender is None:
+                    raise
+                response = rerender(request, error, *args, **kwargs)
+                if response.status_code in (301, 302, 303, 307, 308):
+                    return response
+                return _with_error(response, error, page_status(error))
+
+        return wrapper
+
+    return decorate
+
+
+def redirect_with_message(target):
+    """A ``rerender`` for an action posted from another page: the error goes into the messages and
+    the browser back to ``target(request, *args, **kwargs)``."""
+
+    def rerender(request, error, *args, **kwargs):
+        messages.error(request, error.message)
+        return HttpResponseRedirect(target(request, *args, **kwargs))
+
+    return rerender

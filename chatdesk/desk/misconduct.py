@@ -12,6 +12,7 @@ page; the code and the PIN open it on /track/.  The sender's address only feeds 
 from django import forms
 
 from chatdesk.core.errors import ValidationError
+from chatdesk.core.ids import parse_id
 from chatdesk.core.persian import clean_line
 from chatdesk.core.tracking import ticket_pin
 from chatdesk.directory.models import Unit
@@ -25,11 +26,7 @@ from .online_requests import hit_form_limit
 
 def report_open(*, about_unit, subject, body, about_person="", name="", mobile="", email="", files=(), ip_address=None, dedup_key=""):
     if not isinstance(about_unit, Unit):
-        unit_id = str(about_unit or "")
-        about_unit = (
-            Unit.objects.select_related("parent").filter(pk=int(unit_id), is_active=True).first()
-            if unit_id.isascii() and unit_id.isdigit() else None
-        )
+        about_unit = Unit.objects.select_related("parent").filter(pk=parse_id(about_unit), is_active=True).first()
     if about_unit is None or not about_unit.is_active:
         raise ValidationError("واحد مورد گزارش را انتخاب کنید.", code="invalid_unit", field="about_unit")
     target = handling_unit(about_unit)

@@ -6,7 +6,7 @@ Public: ``/requests/new/?service=<identifier>``, ``/complaints/new/``, ``/meetin
 Console: ``/console/meetings/`` and its actions (offer, cancel, done).
 """
 
-from django.contrib.auth.decorators import login_required
+from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,9 +14,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from chatdesk.core import challenge, uploads
 from chatdesk.core.auth import client_address
-from chatdesk.core.errors import DomainError, NotFound, RateLimited
+from chatdesk.core.errors import NotFound, ValidationError
 from chatdesk.core.tracking import format_tracking_code, format_tracking_pin
-from chatdesk.directory.console import official_or_page
+from chatdesk.core.views import page_errors, redirect_with_message
+from chatdesk.directory.console import official_view
 from chatdesk.tickets.access import access_ticket_for_session, remember_in_session
 
 from . import catalogue, complaints, meetings, misconduct, online_requests
@@ -33,55 +34,38 @@ def _ip(request):
 def _form_page(request, *, form, template, context, submit):
     """GET shows ``form``; POST validates it, calls ``submit(form)`` (a service returning
     tickets.services.Opened) and redirects to the success page, or shows the errors (what the
-    citizen typed is kept; files must be chosen again)."""
-    status = 200
-    limited = None
-    if request.method == "POST":
-        status = 400
-        guard_error = _challenge_error(request)
+    citizen typed is kept; files must be chosen again).  A service's refusal goes onto its field
+    (``form.apply_error``) and the page is shown again with its status (``core.views.page_errors``)."""
+
+    def page(request, error=None):
+        if error is not None:
+            form.apply_error(error)
+        form.mark_invalid()
+        return render(request, template, {
+            **context,
+            "challenge": challenge.new() if challenge.enabled() else None,
+            "form": form,
+            "upload_limits": uploads.limits_display(),
+            # Only when files were chosen: the browser does not keep them across the answer.
+            "files_lost": request.method == "POST" and bool(form.file_fields()) and (bool(request.FILES) or bool(uploads.refused_files(request))),
+        })
+
+    @page_errors(page)
+    def post(request):
+        valid = form.is_valid()
         if form.is_bot:
-            form.is_valid()
-            form.add_error(None, BOT_MESSAGE)
-        elif guard_error:
-            form.is_valid()
-            form.add_error(None, guard_error)
-        else:
-            valid = form.is_valid()
-            refused = uploads.refused_errors(request)  # parts too big to keep: each on its field
-            for field, message in refused:
-                form.add_error(field if field in form.fields else None, message)
-            if valid and not refused:
-                try:
-                    opened = submit(form)
-                except RateLimited as error:
-                    form.add_error(None, error.message)
-                    status, limited = 429, error
-                except DomainError as error:
-                    form.apply_error(error)
-                else:
-                    return _filed(request, opened.ticket)
-    form.mark_invalid()
-    context = {
-        **context,
-        "challenge": challenge.new() if challenge.enabled() else None,
-        "form": form,
-        "upload_limits": uploads.limits_display(),
-        # Only when files were chosen: the browser does not keep them across the answer.
-        "files_lost": request.method == "POST" and bool(form.file_fields()) and (bool(request.FILES) or bool(uploads.refused_files(request))),
-    }
-    response = render(request, template, context, status=status)
-    if limited is not None:  # docs/security.md#rate-limits
-        response["Retry-After"] = str(limited.retry_after)
-    return response
+            raise ValidationError(BOT_MESSAGE, code="bot")
+        challenge.check_post(request.POST)  # its refusal goes on the form, with the fields' own errors
+        refused = uploads.refused_errors(request)  # parts too big to keep: each on its field
+        for field, message in refused:
+            form.add_error(field if field in form.fields else None, message)
+        if not valid or refused:
+            response = page(request)
+            response.status_code = 400
+            return response
+        return _filed(request, submit(form).ticket)
 
-
-def _challenge_error(request):
-    """The security question's refusal (chatdesk/core/challenge.py), or None when it passed."""
-    try:
-        challenge.check_post(request.POST)
-    except DomainError as error:
-        return error.message
-    return None
+    return post(request) if request.method == "POST" else page(request)
 
 
 def _filed(request, ticket):
@@ -197,6 +181,7 @@ def contact(request):
 
 # --- meetings: the citizen ----------------------------------------------------------------------
 def _back(request, code):
+    """Where a citizen's meeting action returns: the tracking page it was posted from."""
     target = request.POST.get("next") or f"/track/{code}/"
     if not target.startswith("/track/") or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/track/"
@@ -204,38 +189,29 @@ def _back(request, code):
 
 
 @require_POST
+@page_errors(redirect_with_message(_back))
 def meeting_citizen_action(request, code):
     """Confirm the offered slot or cancel the request, from the tracking page (its session)."""
-    from django.contrib import messages
-
-    try:
-        ticket = access_ticket_for_session(request.session, code)
-        meeting = meetings.meeting_for_ticket(ticket)
-        if meeting is None:
-            raise NotFound()
-        action = request.POST.get("action")
-        if action == "confirm":
-            meetings.meeting_accept_by_citizen(ticket=ticket)
-            messages.success(request, "زمان ملاقات را تأیید کردید.")
-        elif action == "cancel":
-            meetings.meeting_cancel_by_citizen(ticket=ticket, reason=request.POST.get("reason", ""))
-            messages.success(request, "درخواست ملاقات لغو شد.")
-        else:
-            messages.error(request, "درخواست نامعتبر است.")
-    except NotFound:
-        raise Http404() from None
-    except DomainError as error:
-        messages.error(request, error.message)
+    ticket = access_ticket_for_session(request.session, code)
+    meeting = meetings.meeting_for_ticket(ticket)
+    if meeting is None:
+        raise NotFound()
+    action = request.POST.get("action")
+    if action == "confirm":
+        meetings.meeting_accept_by_citizen(ticket=ticket)
+        messages.success(request, "زمان ملاقات را تأیید کردید.")
+    elif action == "cancel":
+        meetings.meeting_cancel_by_citizen(ticket=ticket, reason=request.POST.get("reason", ""))
+        messages.success(request, "درخواست ملاقات لغو شد.")
+    else:
+        messages.error(request, "درخواست نامعتبر است.")
     return HttpResponseRedirect(_back(request, code))
 
 
 # --- meetings: the office (console) -------------------------------------------------------------
-@login_required
+@official_view
 @require_GET
-def console_meetings(request):
-    official, denied = official_or_page(request)
-    if denied:
-        return denied
+def console_meetings(request, official):
     rows = [
         {"meeting": m, "days": meetings.days_display(m), "slot": meetings.slot_display(m), "form": OfferForm(prefix=f"m{m.ticket_id}")}
         for m in meetings.meetings_for_official(official, include_past=request.GET.get("all") == "1")
@@ -243,39 +219,35 @@ def console_meetings(request):
     return render(request, "desk/meetings/console_list.html", {"official": official, "rows": rows, "show_all": request.GET.get("all") == "1"})
 
 
-@login_required
-@require_POST
-def console_meeting_action(request, ticket_id, action):
-    from django.contrib import messages
-
-    official, denied = official_or_page(request)
-    if denied:
-        return denied
+def _console_back(request, *args, **kwargs):
     back = request.POST.get("next") or "/console/meetings/"
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/console/"):
         back = "/console/meetings/"
-    try:
-        if action == "offer":
-            form = OfferForm(request.POST, prefix=f"m{ticket_id}")
-            if not form.is_valid():
-                messages.error(request, "تاریخ، ساعت و مدت ملاقات را درست وارد کنید.")
-                return HttpResponseRedirect(back)
-            data = form.cleaned_data
-            meetings.meeting_offer(ticket_id=ticket_id, official=official, date=data["date"], time=data["time"],
-                                   minutes=data["minutes"], location=data["location"], confirm=data["confirm"])
-            messages.success(request, "زمان ملاقات قطعی شد." if data["confirm"] else "زمان پیشنهادی برای شهروند فرستاده شد.")
-        elif action == "cancel":
-            meetings.meeting_cancel_by_official(ticket_id=ticket_id, official=official, reason=request.POST.get("reason", ""))
-            messages.success(request, "ملاقات لغو شد.")
-        elif action == "done":
-            meetings.meeting_mark_done(ticket_id=ticket_id, official=official)
-            messages.success(request, "ملاقات انجام‌شده ثبت شد.")
-        else:
-            raise Http404()
-    except NotFound:
-        raise Http404() from None
-    except DomainError as error:
-        messages.error(request, error.message)
+    return back
+
+
+@official_view
+@require_POST
+@page_errors(redirect_with_message(_console_back))
+def console_meeting_action(request, official, ticket_id, action):
+    back = _console_back(request)
+    if action == "offer":
+        form = OfferForm(request.POST, prefix=f"m{ticket_id}")
+        if not form.is_valid():
+            messages.error(request, "تاریخ، ساعت و مدت ملاقات را درست وارد کنید.")
+            return HttpResponseRedirect(back)
+        data = form.cleaned_data
+        meetings.meeting_offer(ticket_id=ticket_id, official=official, date=data["date"], time=data["time"],
+                               minutes=data["minutes"], location=data["location"], confirm=data["confirm"])
+        messages.success(request, "زمان ملاقات قطعی شد." if data["confirm"] else "زمان پیشنهادی برای شهروند فرستاده شد.")
+    elif action == "cancel":
+        meetings.meeting_cancel_by_official(ticket_id=ticket_id, official=official, reason=request.POST.get("reason", ""))
+        messages.success(request, "ملاقات لغو شد.")
+    elif action == "done":
+        meetings.meeting_mark_done(ticket_id=ticket_id, official=official)
+        messages.success(request, "ملاقات انجام‌شده ثبت شد.")
+    else:
+        raise Http404()
     return HttpResponseRedirect(back)
 
 

@@ -130,8 +130,8 @@ class JalaliYearFilter(admin.SimpleListFilter):
         bounds = model_admin.get_queryset(request).aggregate(first=Min("date"), last=Max("date"))
         if not bounds["first"]:
             return []
-        first = jdatetime.date.fromgregorian(date=bounds["first"]).year
-        last = jdatetime.date.fromgregorian(date=bounds["last"]).year
+        first = jdatetime.date.fromgregorian(date=bounds["first"], locale=jalali.LOCALE).year
+        last = jdatetime.date.fromgregorian(date=bounds["last"], locale=jalali.LOCALE).year
         return [(str(y), to_persian_digits(y)) for y in range(last, first - 1, -1)]
 
     def queryset(self, request, queryset):

@@ -193,7 +193,7 @@ def package_holidays(jalali_year):
     """The official holidays of one Jalali year from the ``holidays`` package, as
     [(date, Persian name, is_estimated)].  Islamic (lunar) holidays are estimates until announced;
     a day that is also a solar holiday or a one-off government holiday is exact."""
-    import holidays
+    import holidays  # lazy: a large package (every country's calendar), used only when seeding holidays
 
     first = jalali.jalali_date(jalali_year, 1, 1)
     last = jalali.jalali_date(jalali_year + 1, 1, 1) - dt.timedelta(days=1)  # 30 Esfand in leap years

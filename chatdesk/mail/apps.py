@@ -7,6 +7,7 @@ class MailConfig(AppConfig):
 
     def ready(self):
         # The citizen's emails about their case (tickets/notify.py publishes the hooks).
+        # Imported in ready(), not at the top: apps.py is imported before the models are loaded.
         from chatdesk.tickets import notify
 
         from . import notifications

@@ -21,6 +21,7 @@ and the MTA retries, and the IMAP poller leaves the message unseen for the next 
 import datetime as dt
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -32,6 +33,7 @@ from django.db import IntegrityError, transaction
 from chatdesk.chats.selectors import for_update
 from chatdesk.core import clock, uploads
 from chatdesk.core.errors import Conflict, DomainError, NotFound, ValidationError
+from chatdesk.core.ids import parse_id
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.core.tracking import parse_tracking_code
 from chatdesk.directory.models import Unit
@@ -58,8 +60,6 @@ class Route:
 
 
 def _subject_code(subject):
-    import re
-
     for candidate in re.findall(r"[0-9۰-۹٠-٩][0-9۰-۹٠-٩\-–—_/. \u200c]{11,24}[0-9۰-۹٠-٩]", subject or ""):
         code = parse_tracking_code(candidate)
         if code:
@@ -322,11 +322,7 @@ def _note_bounce(row, msg, now):
 
 # --- held mail: an official decides ------------------------------------------------------------
 def _lock_held(official, inbound_id):
-    try:
-        inbound_id = int(inbound_id)
-    except (TypeError, ValueError):
-        raise NotFound() from None
-    row = for_update(InboundMail.objects.all()).filter(pk=inbound_id).first()
+    row = for_update(InboundMail.objects.all()).filter(pk=parse_id(inbound_id)).first()
     if row is None or row.unit_id not in unit_ids_for_official(official):
         raise NotFound()
     if row.status != I.HELD:

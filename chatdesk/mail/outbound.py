@@ -21,6 +21,7 @@ import email.message
 import email.utils
 import zoneinfo
 import logging
+import os
 import re
 import secrets
 import smtplib
@@ -59,8 +60,6 @@ def from_address():
 
 
 def portal_name():
-    import os
-
     return os.environ.get("PORTAL_NAME", "دانشگاه علوم پزشکی استان مرکزی")
 
 

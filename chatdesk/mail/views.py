@@ -10,7 +10,7 @@ from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.core import jalali, ratelimit
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import DomainError, NotFound
-from chatdesk.core.views import json_body, json_errors
+from chatdesk.core.views import json_body, json_errors, page_errors
 from chatdesk.directory.console import not_official_page, official_view
 
 from . import inbound, selectors, services
@@ -26,7 +26,7 @@ def transcript(request):
     every form) → 202 ``{"queued": true, "email": "m***@example.com"}``."""
     data = json_body(request)
     if data is None or not isinstance(data.get("token"), str):
-        return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
+        raise DomainError("درخواست نامعتبر است.", code="bad_request")
     # Per address too (docs/security.md#rate-limits): one address trying many tokens.
     ratelimit.hit("transcript-address", client_address(request), limit=TRANSCRIPTS_PER_ADDRESS, window=3600,
                   message="از این نشانی درخواست‌های زیادی برای فرستادن متن گفتگو ثبت شده است؛ لطفاً بعداً تلاش کنید.")
@@ -56,18 +56,23 @@ REASONS = {
 }
 
 
+def _held_refused(request, error, official, inbound_id, action):
+    """A held mail that is not this official's (or is gone): the console's 404; any other refusal
+    back to the list with its message."""
+    if isinstance(error, NotFound):
+        return not_official_page(request)
+    messages.error(request, error.message)
+    return redirect("mail:held")
+
+
 @require_POST
 @official_view
+@page_errors(_held_refused, shows_not_found=True)
 def held_action(request, official, inbound_id, action):
-    try:
-        if action == "attach":
-            inbound.held_attach(inbound_id=inbound_id, official=official)
-            messages.success(request, "ایمیل به پرونده افزوده شد.")
-        else:
-            inbound.held_discard(inbound_id=inbound_id, official=official)
-            messages.success(request, "ایمیل کنار گذاشته شد.")
-    except NotFound:
-        return not_official_page(request, status=404)
-    except DomainError as error:
-        messages.error(request, error.message)
+    if action == "attach":
+        inbound.held_attach(inbound_id=inbound_id, official=official)
+        messages.success(request, "ایمیل به پرونده افزوده شد.")
+    else:
+        inbound.held_discard(inbound_id=inbound_id, official=official)
+        messages.success(request, "ایمیل کنار گذاشته شد.")
     return redirect("mail:held")

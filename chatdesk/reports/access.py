@@ -68,11 +68,16 @@ def access_ticket_for_rating_session(session, code):
 # --- agencies ---------------------------------------------------------------------------------
 class Unauthorized(DomainError):
     code = "unauthorized"
+    status = 401
     message = "توکن دسترسی فرستاده نشده یا معتبر نیست."
+
+    def headers(self):
+        return {"WWW-Authenticate": 'Bearer realm="chatdesk-stats"'}
 
 
 class Forbidden(DomainError):
     code = "forbidden"
+    status = 403
     message = "این توکن به آمار این واحد دسترسی ندارد."
 
 

@@ -6,34 +6,40 @@ a tracking code or an official.  401 for a missing or bad token, 403 outside the
 400 for bad parameters, 429 over the per-token rate; errors are JSON with Persian messages.
 """
 
+from functools import wraps
+
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from chatdesk.core import clock, jalali, ratelimit
-from chatdesk.core.errors import DomainError, RateLimited
+from chatdesk.core.errors import DomainError
+from chatdesk.core.views import json_errors
 from chatdesk.desk import survey
 from chatdesk.directory.models import Unit
 
 from . import periods, selectors, services
-from .access import Forbidden, Unauthorized, access_agency_token, access_units_for_agency
+from .access import access_agency_token, access_units_for_agency
 
 VERSION = "1"
 
 
-def _json(body, status=200):
-    response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-    response["Cache-Control"] = "no-store"
-    return response
+def _api_view(view):
+    """GET only; a domain error is its JSON answer (``core.views.json_errors``: 401 with
+    ``WWW-Authenticate``, 403, 400, 429 with ``Retry-After``); no answer is cached."""
+
+    answered = json_errors(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = answered(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return require_GET(wrapper)
 
 
-def _error(error):
-    status = {Unauthorized: 401, Forbidden: 403, RateLimited: 429}.get(type(error), 400)
-    response = _json({"error": error.as_dict()}, status)
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="chatdesk-stats"'
-    if status == 429:
-        response["Retry-After"] = str(error.retry_after)
-    return response
+def _json(body):
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
 def _authenticate(request):
@@ -85,15 +91,12 @@ def public_figures(f):
     }
 
 
-@require_GET
+@_api_view
 def summary(request):
     """``GET /api/stats/v1/summary?from=1405/01/01&to=1405/06/31&unit=<code>``"""
-    try:
-        token, now = _authenticate(request)
-        period = _period(request, now)
-        unit_ids = access_units_for_agency(token, (request.GET.get("unit") or "").strip() or None)
-    except DomainError as error:
-        return _error(error)
+    token, now = _authenticate(request)
+    period = _period(request, now)
+    unit_ids = access_units_for_agency(token, (request.GET.get("unit") or "").strip() or None)
     scope = selectors.Scope(period, tuple(unit_ids))
     by_unit = selectors.summary(scope, now, by="unit")
     units = Unit.objects.filter(id__in=unit_ids).order_by("menu_order", "id")
@@ -116,13 +119,10 @@ def summary(request):
     return _json(body)
 
 
-@require_GET
+@_api_view
 def units(request):
     """``GET /api/stats/v1/units``: the units this token may ask about."""
-    try:
-        token, _now = _authenticate(request)
-        unit_ids = access_units_for_agency(token)
-    except DomainError as error:
-        return _error(error)
+    token, _now = _authenticate(request)
+    unit_ids = access_units_for_agency(token)
     rows = Unit.objects.filter(id__in=unit_ids).order_by("menu_order", "id")
     return _json({"version": VERSION, "units": [{"code": u.code, "name": u.name} for u in rows]})

@@ -158,6 +158,7 @@ class _TempFileResponse(FileResponse):
 
 
 def write_xlsx(rows, path, title):
+    # Lazy: openpyxl is large and only the spreadsheet export needs it.
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

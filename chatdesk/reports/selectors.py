@@ -26,6 +26,7 @@ from chatdesk.tickets.models import AuditEvent, Ticket
 
 from . import periods
 from .models import Rating
+from .services import chats_needing_metrics, tickets_needing_metrics
 
 CLOSED = Conversation.Status.CLOSED
 TS = Ticket.Status
@@ -233,8 +234,6 @@ def official_names(ids):
 
 def metrics_pending(scope):
     """Cases of the scope still waiting for the worker to compute their durations."""
-    from .services import chats_needing_metrics, tickets_needing_metrics
-
     chats = chats_needing_metrics(chats_of(scope)).count()
     tickets = tickets_needing_metrics(tickets_of(scope)).count()
     return chats + tickets

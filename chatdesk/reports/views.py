@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from chatdesk.core import clock, jalali
-from chatdesk.core.errors import NotFound
+from chatdesk.core.views import page_errors
 from chatdesk.core.ids import query_id
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.desk import survey
@@ -20,12 +20,8 @@ from .access import access_reports_for_official, rating_unit_ids_for_official
 
 
 def _report_request(request, *, unit_ids=None):
-    """(access, scope, form) from the query string, or Http404 for a non-official."""
-    official = official_for_user(request.user)
-    try:
-        access = access_reports_for_official(official)
-    except NotFound:
-        raise Http404 from None
+    """(access, scope, form) from the query string; NotFound (404 by page_errors) for anyone without reports."""
+    access = access_reports_for_official(official_for_user(request.user))  # NotFound for anyone else: 404
     now = clock.now()
     period, errors = periods.parse_period(request.GET, jalali.local(now).date())
     allowed = list(unit_ids if unit_ids is not None else access.unit_ids)
@@ -71,6 +67,7 @@ def _table(summary, labels, order):
 
 @require_GET
 @login_required
+@page_errors()
 def reports_home(request):
     access, scope, form, now = _report_request(request)
     overall = selectors.summary(scope, now)[None]
@@ -117,12 +114,9 @@ def service_survey_rows(scope):
 
 @require_GET
 @login_required
+@page_errors()
 def ratings_page(request):
-    official = official_for_user(request.user)
-    try:
-        unit_ids = rating_unit_ids_for_official(official)
-    except NotFound:
-        raise Http404 from None
+    unit_ids = rating_unit_ids_for_official(official_for_user(request.user))
     access, scope, form, _now = _report_request(request, unit_ids=unit_ids)
     if access.own_only and not request.GET.get("official"):
         # A plain official reads the ratings of their whole unit (the issue: visible to the unit).
@@ -143,6 +137,7 @@ EXPORTS = {"summary", "chats", "tickets"}
 
 @require_GET
 @login_required
+@page_errors()
 def export(request, what, fmt):
     if what not in EXPORTS or fmt not in ("csv", "xlsx"):
         raise Http404

@@ -4,7 +4,6 @@ code; Persian-normalised), unit, Jalali date range."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,7 +11,7 @@ from chatdesk.directory.models import Unit
 from chatdesk.directory.selectors import official_for_user
 
 from chatdesk.core import jalali
-from chatdesk.core.errors import NotFound
+from chatdesk.core.views import page_errors
 from chatdesk.core.ids import query_id
 
 from . import access_log
@@ -20,12 +19,10 @@ from . import access_log
 
 @require_GET
 @login_required
+@page_errors()
 def audit_page(request):
     official = official_for_user(request.user)
-    try:
-        unit_ids = access_log.access_log_scope(official)
-    except NotFound:
-        raise Http404 from None
+    unit_ids = access_log.access_log_scope(official)  # NotFound for anyone else: 404
     errors = []
     dates = {}
     for name in ("date_from", "date_to"):

@@ -37,6 +37,7 @@ batch in its own transaction, rows locked), and audited: each run writes one
 """
 
 import datetime as dt
+import hashlib
 import logging
 from dataclasses import dataclass, field
 
@@ -141,8 +142,6 @@ def _scrub_changes(changes):
 def _scrub_inbound(qs):
     """Raw file deleted, sender, subject and body emptied; the Message-ID (which may hold an
     address) becomes its digest, still unique."""
-    import hashlib
-
     n = 0
     for row in qs.exclude(from_address="", raw=""):
         _delete_file(row.raw)

@@ -13,6 +13,7 @@ from chatdesk.chats.access import (
 )
 from chatdesk.chats.selectors import for_update as lock
 from chatdesk.core.errors import NotFound
+from chatdesk.core.ids import parse_id
 from chatdesk.core.persian import normalize_mobile, to_latin_digits
 from chatdesk.core.tracking import (
     check_ticket_pin,
@@ -31,18 +32,9 @@ DOCUMENT_NOT_FOUND = "پرونده یافت نشد یا نشانی آن معتب
 SESSION_LIMIT = 20
 
 
-def _int(value):
-    if isinstance(value, bool):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def access_ticket_for_official(official, ticket_id, *, for_update=False):
-    ticket_id = _int(ticket_id)
-    if ticket_id is None or official is None:
+    ticket_id = parse_id(ticket_id)
+    if not ticket_id or official is None:
         raise NotFound()
     if not Official.objects.filter(pk=official.pk, user__is_active=True).exists():
         raise NotFound()
@@ -134,8 +126,8 @@ def access_attachment_for_official(official, attachment_id):
     follows the ticket (its unit now: after a referral the first unit loses the ticket's
     documents with the ticket, the chat's included); a chat document not (yet) on a ticket
     follows its conversation.  NotFound for "does not exist" and "not yours" alike."""
-    attachment_id = _int(attachment_id)
-    attachment = Attachment.objects.filter(pk=attachment_id).first() if attachment_id is not None else None
+    attachment_id = parse_id(attachment_id)
+    attachment = Attachment.objects.filter(pk=attachment_id).first() if attachment_id else None
     if attachment is None or official is None:
         raise NotFound(DOCUMENT_NOT_FOUND)
     try:
@@ -155,14 +147,14 @@ def access_attachment_for_chat_token(token, attachment_id, *, address):
     ``chats.access.access_conversation_for_token``, the one rule for chat tokens).  A wrong
     token, an unknown id and another chat's document give one and the same NotFound (nothing
     tells a guesser which ids exist)."""
-    attachment_id = _int(attachment_id)
+    attachment_id = parse_id(attachment_id)
     try:
         conversation = access_conversation_for_token(token, address=address) if isinstance(token, str) and token else None
     except NotFound:
         conversation = None
     attachment = (
         Attachment.objects.filter(pk=attachment_id, conversation=conversation).first()
-        if conversation is not None and attachment_id is not None
+        if conversation is not None and attachment_id
         else None
     )
     if attachment is None:

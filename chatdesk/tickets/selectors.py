@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from chatdesk.core import jalali
+from chatdesk.core.ids import parse_id, query_id
 from chatdesk.core.persian import search_key
 from chatdesk.core.tracking import parse_tracking_code
 from chatdesk.directory.models import Official, Unit
@@ -113,7 +114,7 @@ def parse_filters(params):
     status = params.get("status", "active")
     f.status = status if status in S.values or status in ("active", "") else "active"
     unit = params.get("unit", "")
-    f.unit = int(unit) if unit.isascii() and unit.isdigit() else None
+    f.unit = query_id(unit)
     f.assignee = params.get("assignee", "")
     f.sla = params.get("sla", "") if params.get("sla", "") in (SLA.OK, SLA.WARNING, SLA.BREACHED) else ""
     f.kind = params.get("kind", "") if params.get("kind", "") in Ticket.Kind.values else ""
@@ -142,8 +143,8 @@ def tickets_for_official(official, filters, now):
         qs = qs.filter(assignee=official)
     elif filters.assignee == "none":
         qs = qs.filter(assignee__isnull=True)
-    elif filters.assignee.isascii() and filters.assignee.isdigit():
-        qs = qs.filter(assignee_id=int(filters.assignee))
+    elif query_id(filters.assignee) is not None:
+        qs = qs.filter(assignee_id=query_id(filters.assignee))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.sla:
@@ -188,11 +189,7 @@ def audit_of(ticket):
 
 
 def attachment_of_ticket(ticket, attachment_id):
-    try:
-        attachment_id = int(attachment_id)
-    except (TypeError, ValueError):
-        return None
-    return Attachment.objects.filter(pk=attachment_id, ticket=ticket).first()
+    return Attachment.objects.filter(pk=parse_id(attachment_id), ticket=ticket).first()
 
 
 def public_attachment_of_ticket(ticket, attachment_id):

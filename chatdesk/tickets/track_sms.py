@@ -19,7 +19,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from chatdesk.core import challenge, clock, ratelimit
 from chatdesk.core.auth import client_address
-from chatdesk.core.errors import DomainError, NotFound, RateLimited, ValidationError
+from chatdesk.core.errors import NotFound, ValidationError
+from chatdesk.core.views import page_errors
 from chatdesk.core.persian import to_persian_digits
 from chatdesk.core.tracking import format_tracking_code, parse_tracking_code
 from chatdesk.sms import selectors as sms_selectors
@@ -52,42 +53,48 @@ def masked(mobile):
     return to_persian_digits(f"{mobile[:4]}***{mobile[-4:]}") if mobile else ""
 
 
-@require_http_methods(["GET", "POST"])
-def code_request(request):
-    error, status = None, 200
+def _request_page(request, error=None):
     code_text = request.POST.get("code", "")
     if request.method == "GET" and parse_tracking_code(request.GET.get("code", "")):  # from the lookup's link
         code_text = format_tracking_code(parse_tracking_code(request.GET["code"]), persian=True)
-    mobile_text = request.POST.get("mobile", "")
-    if request.method == "POST":
-        try:
-            address = client_address(request) or None
-            message = "تلاش‌ها بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید."
-            ratelimit.hit("track-sms-address", address, limit=settings.TICKETS["LOOKUPS_PER_ADDRESS"], window=WINDOW, message=message)
-            challenge.check_post(request.POST)
-            code = parse_tracking_code(code_text)
-            if not code:
-                raise ValidationError("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code", field="code")
-            mobile = sms_selectors.clean_mobile(mobile_text)
-            if not mobile:
-                raise ValidationError("شماره همراه را به شکل ۰۹۱۲۱۲۳۴۵۶۷ وارد کنید.", code="invalid_mobile", field="mobile")
-            ratelimit.hit("track-sms-code", code, limit=settings.TICKETS["LOOKUPS_PER_CODE"], window=WINDOW, message=message)
-            try:
-                access.access_ticket_for_citizen(code, mobile)
-            except NotFound:
-                pass  # the same answer: no code goes, nothing tells the visitor why
-            else:
-                sms.code_issue(subject=_subject(code), mobile=mobile, address=address)
-        except RateLimited as exc:
-            error, status = exc.message, 429
-        except DomainError as exc:
-            error, status = exc.message, 400
-        else:
-            request.session[PENDING_KEY] = {"code": code, "mobile": mobile}
-            messages.success(request, SENT_MESSAGE)
-            return redirect("tickets:track-sms-verify")
     guard = challenge.new() if challenge.enabled() else None
-    return render(request, "tickets/track_sms_request.html", {"error": error, "code": code_text, "mobile": mobile_text, "challenge": guard}, status=status)
+    context = {"error": error and error.message, "code": code_text, "mobile": request.POST.get("mobile", ""), "challenge": guard}
+    return render(request, "tickets/track_sms_request.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@page_errors(_request_page)
+def code_request(request):
+    if request.method == "GET":
+        return _request_page(request)
+    address = client_address(request) or None
+    message = "تلاش‌ها بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید."
+    ratelimit.hit("track-sms-address", address, limit=settings.TICKETS["LOOKUPS_PER_ADDRESS"], window=WINDOW, message=message)
+    challenge.check_post(request.POST)
+    code = parse_tracking_code(request.POST.get("code", ""))
+    if not code:
+        raise ValidationError("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code", field="code")
+    mobile = sms_selectors.clean_mobile(request.POST.get("mobile", ""))
+    if not mobile:
+        raise ValidationError("شماره همراه را به شکل ۰۹۱۲۱۲۳۴۵۶۷ وارد کنید.", code="invalid_mobile", field="mobile")
+    ratelimit.hit("track-sms-code", code, limit=settings.TICKETS["LOOKUPS_PER_CODE"], window=WINDOW, message=message)
+    try:
+        access.access_ticket_for_citizen(code, mobile)
+    except NotFound:
+        pass  # the same answer: no code goes, nothing tells the visitor why
+    else:
+        sms.code_issue(subject=_subject(code), mobile=mobile, address=address)
+    request.session[PENDING_KEY] = {"code": code, "mobile": mobile}
+    messages.success(request, SENT_MESSAGE)
+    return redirect("tickets:track-sms-verify")
+
+
+def _verify_page(request, error=None, *args, **kwargs):
+    pending = request.session[PENDING_KEY]
+    return render(
+        request, "tickets/track_sms_verify.html",
+        {"error": error and error.message, "mobile_masked": masked(pending["mobile"]), "code": pending["code"], "code_display": format_tracking_code(pending["code"], persian=True), "minutes": to_persian_digits(max(1, settings.SMS["CODE_TTL_SECONDS"] // 60))},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,30 +102,22 @@ def code_verify(request):
     pending = request.session.get(PENDING_KEY) or {}
     if not pending.get("code") or not pending.get("mobile"):
         return redirect("tickets:track-sms-code")
-    error, status = None, 200
-    if request.method == "POST":
-        try:
-            ratelimit.hit(
-                "track-sms-verify", client_address(request) or None, limit=4 * settings.TICKETS["LOOKUPS_PER_ADDRESS"], window=WINDOW,
-                message="تلاش‌ها بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید.",
-            )
-            sms.code_verify(subject=_subject(pending["code"]), mobile=pending["mobile"], code=request.POST.get("otp", ""), now=clock.now())
-            ticket = access.access_ticket_for_citizen(pending["code"], pending["mobile"])  # still this case's mobile
-        except RateLimited as exc:
-            error, status = exc.message, 429
-        except NotFound as exc:
-            error, status = exc.message, 404
-        except DomainError as exc:
-            error, status = exc.message, 400
-        else:
-            request.session.pop(PENDING_KEY, None)
-            access.remember_in_session(request.session, ticket)
-            return redirect("tickets:track-case", code=ticket.code)
-    return render(
-        request, "tickets/track_sms_verify.html",
-        {"error": error, "mobile_masked": masked(pending["mobile"]), "code": pending["code"], "code_display": format_tracking_code(pending["code"], persian=True), "minutes": to_persian_digits(max(1, settings.SMS["CODE_TTL_SECONDS"] // 60))},
-        status=status,
+    if request.method == "GET":
+        return _verify_page(request)
+    return _verify(request, pending)
+
+
+@page_errors(_verify_page, shows_not_found=True)  # a case that no longer has this mobile: said on the form
+def _verify(request, pending):
+    ratelimit.hit(
+        "track-sms-verify", client_address(request) or None, limit=4 * settings.TICKETS["LOOKUPS_PER_ADDRESS"], window=WINDOW,
+        message="تلاش‌ها بیش از حد مجاز است؛ لطفاً چند دقیقه بعد دوباره تلاش کنید.",
     )
+    sms.code_verify(subject=_subject(pending["code"]), mobile=pending["mobile"], code=request.POST.get("otp", ""), now=clock.now())
+    ticket = access.access_ticket_for_citizen(pending["code"], pending["mobile"])  # still this case's mobile
+    request.session.pop(PENDING_KEY, None)
+    access.remember_in_session(request.session, ticket)
+    return redirect("tickets:track-case", code=ticket.code)
 
 
 @require_POST

@@ -2,9 +2,10 @@
 pages (lookup, case, follow-up, email link).  Thin: every write is a service, every read a
 selector, every object through an access function (the same 404 for missing and forbidden)."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,8 +16,8 @@ from chatdesk.core.auth import client_address
 from chatdesk.core import challenge, clock, ratelimit, uploads
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 from chatdesk.core.tracking import format_tracking_code, format_tracking_pin, parse_tracking_code, ticket_pin, ticket_token
-from chatdesk.core.views import json_body
-from chatdesk.directory.console import official_or_page
+from chatdesk.core.views import json_body, json_errors, page_errors
+from chatdesk.directory.console import official_view
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
 from . import access, record, selectors, services, track_sms
@@ -26,14 +27,10 @@ from .models import Ticket
 S = Ticket.Status
 
 
-def _official_and_ticket(request, ticket_id):
-    """(official, ticket, None) or (None, None, a 403 response); Http404 for a ticket that is
-    missing or not the official's, alike."""
-    official, denied = official_or_page(request)
-    if denied:
-        return None, None, denied
+def _ticket_of(official, ticket_id):
+    """The official's ticket; Http404 for a ticket that is missing or not theirs, alike."""
     try:
-        return official, access.access_ticket_for_official(official, ticket_id), None
+        return access.access_ticket_for_official(official, ticket_id)
     except NotFound:
         raise Http404 from None
 
@@ -49,11 +46,8 @@ def _download(attachment):
 
 # --- console ------------------------------------------------------------------------------------
 @require_GET
-@login_required
-def console_list(request):
-    official, denied = official_or_page(request)
-    if denied:
-        return denied
+@official_view
+def console_list(request, official):
     now = clock.now()
     filters = selectors.parse_filters(request.GET)
     page = Paginator(selectors.tickets_for_official(official, filters, now), selectors.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -129,66 +123,59 @@ def _ticket_context(official, ticket, now):
     }
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def console_ticket(request, ticket_id):
-    official, ticket, denied = _official_and_ticket(request, ticket_id)
-    if denied:
-        return denied
-    status = 200
-    kept = {}
-    if request.method == "POST":
-        action = request.POST.get("action")
-        handler = ACTIONS.get(action)
-        try:
-            if handler is None:
-                raise DomainError("درخواست نامعتبر است.", code="bad_request")
-            uploads.raise_if_refused(request)  # an oversized file refuses the whole reply
-            handler(official, ticket, request.POST, request.FILES.getlist("files"))
-        except NotFound:
-            raise Http404 from None
-        except DomainError as error:
-            messages.error(request, error.message)
-            kept = {"action": action, **{k: request.POST.get(k, "") for k in ("body", "reason", "to_unit", "then", "missing")}}
-            if request.FILES or uploads.refused_files(request):
-                kept["files_lost"] = True
-            status = 400
-        else:
-            if not access.official_may_see_ticket(official, ticket.pk):
-                # Referred to a unit the official is not in: the case has left their list, so they
-                # land on the list with the news instead of on a page that now answers 404.
-                messages.success(request, REFERRED_AWAY.format(unit=selectors.unit_name_of_ticket(ticket.pk)))
-                return redirect("tickets:console-list")
-            messages.success(request, DONE[action])
-            return redirect("tickets:console-ticket", ticket_id=ticket.pk)
-        ticket = access.access_ticket_for_official(official, ticket.pk)
-    else:
-        services.ticket_mark_viewed(ticket=ticket, official=official)
+def _console_ticket_page(request, official, ticket, *, kept=None):
     context = _ticket_context(official, ticket, clock.now())
-    context["kept"] = kept
-    return render(request, "tickets/console_ticket.html", context, status=status)
+    context["kept"] = kept or {}
+    return render(request, "tickets/console_ticket.html", context)
+
+
+def _console_ticket_refused(request, error, official, ticket_id):
+    """The ticket page again with the refusal and what was typed (files must be chosen again)."""
+    messages.error(request, error.message)
+    kept = {"action": request.POST.get("action"), **{k: request.POST.get(k, "") for k in ("body", "reason", "to_unit", "then", "missing")}}
+    if request.FILES or uploads.refused_files(request):
+        kept["files_lost"] = True
+    return _console_ticket_page(request, official, _ticket_of(official, ticket_id), kept=kept)
+
+
+@require_http_methods(["GET", "POST"])
+@official_view
+@page_errors(_console_ticket_refused)
+def console_ticket(request, official, ticket_id):
+    ticket = _ticket_of(official, ticket_id)
+    if request.method == "GET":
+        services.ticket_mark_viewed(ticket=ticket, official=official)
+        return _console_ticket_page(request, official, ticket)
+    action = request.POST.get("action")
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise DomainError("درخواست نامعتبر است.", code="bad_request")
+    uploads.raise_if_refused(request)  # an oversized file refuses the whole reply
+    handler(official, ticket, request.POST, request.FILES.getlist("files"))
+    if not access.official_may_see_ticket(official, ticket.pk):
+        # Referred to a unit the official is not in: the case has left their list, so they
+        # land on the list with the news instead of on a page that now answers 404.
+        messages.success(request, REFERRED_AWAY.format(unit=selectors.unit_name_of_ticket(ticket.pk)))
+        return redirect("tickets:console-list")
+    messages.success(request, DONE[action])
+    return redirect("tickets:console-ticket", ticket_id=ticket.pk)
 
 
 @require_GET
-@login_required
-def console_timeline(request, ticket_id):
+@official_view
+@page_errors()
+def console_timeline(request, official, ticket_id):
     """The timeline alone: the ticket page reloads it when a change is announced on its socket."""
-    official, ticket, denied = _official_and_ticket(request, ticket_id)
-    if denied:
-        return denied
+    ticket = access.access_ticket_for_official(official, ticket_id)
     return render(request, "tickets/_console_live.html", _ticket_context(official, ticket, clock.now()))
 
 
 @require_GET
-@login_required
-def console_file(request, ticket_id, attachment_id):
-    official, ticket, denied = _official_and_ticket(request, ticket_id)
-    if denied:
-        return denied
-    try:
-        attachment = access.access_attachment_for_official(official, attachment_id)
-    except NotFound:
-        raise Http404 from None
+@official_view
+@page_errors()
+def console_file(request, official, ticket_id, attachment_id):
+    ticket = access.access_ticket_for_official(official, ticket_id)
+    attachment = access.access_attachment_for_official(official, attachment_id)
     if attachment.ticket_id != ticket.pk:
         raise Http404
     services.log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
@@ -196,22 +183,18 @@ def console_file(request, ticket_id, attachment_id):
 
 
 @require_GET
+@json_errors
 def chat_file_download(request, attachment_id):
     """``GET /api/chat/files/<id>/`` (docs/protocol.md): the chat token holder (``X-Chat-Token``)
     or an official, by the same rule as the ticket page's file URLs; one JSON 404 for a wrong
     token, a missing id and a document that is not the caller's."""
     token = request.META.get("HTTP_X_CHAT_TOKEN")
-    try:
-        if token:
-            attachment = access.access_attachment_for_chat_token(token, attachment_id, address=client_address(request))
-        else:
-            official = official_for_user(request.user)
-            attachment = access.access_attachment_for_official(official, attachment_id)
-            services.log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
-    except NotFound as error:
-        return JsonResponse({"error": error.as_dict()}, status=404, json_dumps_params={"ensure_ascii": False})
-    except RateLimited as error:  # an address locked out for guessing chat tokens
-        return _rate_limited(JsonResponse({"error": error.as_dict()}, status=429, json_dumps_params={"ensure_ascii": False}), error)
+    if token:  # 429 for an address locked out for guessing chat tokens
+        attachment = access.access_attachment_for_chat_token(token, attachment_id, address=client_address(request))
+    else:
+        official = official_for_user(request.user)
+        attachment = access.access_attachment_for_official(official, attachment_id)
+        services.log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
     return _download(attachment)
 
 
@@ -242,52 +225,61 @@ def _lookup_failed(request, code):
         ratelimit.note("track-code-address-failed", f"{code}:{client_address(request) or ''}", window=window)
 
 
-def _rate_limited(response, error):
-    """A 429 page or answer carries ``Retry-After`` (docs/security.md#rate-limits)."""
-    response["Retry-After"] = str(error.retry_after)
-    return response
+def _lookup_page(request, error=None, *args, **kwargs):
+    code_text = request.POST.get("code", request.GET.get("code", ""))
+    guard = challenge.new() if challenge.enabled() else None
+    context = {"error": error and error.message, "code": code_text, "contact": request.POST.get("contact", ""), "challenge": guard}
+    return render(request, "tickets/track_lookup.html", context)
 
 
 @require_http_methods(["GET", "POST"])
+@page_errors(_lookup_page, shows_not_found=True)  # "no such case" is said on the lookup form
 def track_lookup(request):
-    error = None
-    status = 200
-    limited = None
-    code_text = request.POST.get("code", request.GET.get("code", ""))
+    if request.method == "GET":
+        return _lookup_page(request)
     contact = request.POST.get("contact", "")
-    if request.method == "POST":
-        try:
-            code = parse_tracking_code(code_text)
-            _lookup_limits(request, code)
-            challenge.check_post(request.POST)
-            track_sms.refuse_bare_mobile(contact)  # with CHATDESK_TRACK_MOBILE_NEEDS_CODE: a mobile opens by SMS code only
-            if not code:
-                raise NotFound("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code")
-            ticket = access.access_ticket_for_citizen(code, contact)
-        except RateLimited as exc:
-            error, status, limited = exc.message, 429, exc
-        except NotFound as exc:
-            _lookup_failed(request, code)
-            error, status = exc.message, 404
-        except DomainError as exc:  # the security question
-            error, status = exc.message, 400
-        else:
-            access.remember_in_session(request.session, ticket)
-            return redirect("tickets:track-case", code=ticket.code)
-    guard = challenge.new() if challenge.enabled() else None
-    response = render(request, "tickets/track_lookup.html", {"error": error, "code": code_text, "contact": contact, "challenge": guard}, status=status)
-    return _rate_limited(response, limited) if limited else response
+    code = parse_tracking_code(request.POST.get("code", request.GET.get("code", "")))
+    _lookup_limits(request, code)
+    challenge.check_post(request.POST)
+    track_sms.refuse_bare_mobile(contact)  # with CHATDESK_TRACK_MOBILE_NEEDS_CODE: a mobile opens by SMS code only
+    try:
+        if not code:
+            raise NotFound("کد پیگیری ۱۳ رقم است و به نظر نادرست وارد شده؛ لطفاً دوباره بررسی کنید.", code="bad_code")
+        ticket = access.access_ticket_for_citizen(code, contact)
+    except NotFound:
+        _lookup_failed(request, code)
+        raise
+    access.remember_in_session(request.session, ticket)
+    return redirect("tickets:track-case", code=ticket.code)
 
 
 @require_GET
+@page_errors(_lookup_page, shows_not_found=True)  # a dead link: the lookup form, 404, with the reason
 def track_link(request, code, token):
     """The link in the citizen's emails: opens the case without typing."""
-    try:
-        ticket = access.access_ticket_by_link(code, token)
-    except NotFound as exc:
-        return render(request, "tickets/track_lookup.html", {"error": exc.message, "code": ""}, status=404)
+    ticket = access.access_ticket_by_link(code, token)
     access.remember_in_session(request.session, ticket)
     return redirect("tickets:track-case", code=ticket.code)
+
+
+def _case_page(request, error=None, *, ticket, code=None):
+    """The citizen's case page; after a refused follow-up or objection, with its message and what
+    was typed (files must be chosen again)."""
+    kept = ""
+    if error is not None:
+        ticket.refresh_from_db()
+        files_chosen = bool(request.FILES) or bool(uploads.refused_files(request))
+        messages.error(request, error.message + (" فایل‌ها را دوباره انتخاب کنید." if files_chosen else ""))
+        kept = request.POST.get("reason" if request.POST.get("action") == "objection" else "body", "")
+    return render(
+        request,
+        "tickets/track_case.html",
+        {
+            "ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key(),
+            "missing": selectors.documents_asked(ticket), "may_object": ticket.status == S.REJECTED and ticket.objected_at is None,
+            "statutory": selectors.statutory_state(ticket, clock.now()),
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -296,49 +288,30 @@ def track_case(request, code):
         ticket = access.access_ticket_for_session(request.session, code)
     except NotFound:
         return redirect(reverse("tickets:track") + "?code=" + (parse_tracking_code(code) or ""))
-    status = 200
-    kept = ""
-    limited = None
-    if request.method == "POST":
-        objecting = request.POST.get("action") == "objection"
-        try:
-            if objecting:  # an objection to a rejection, once (services.ticket_object)
-                services.ticket_object(ticket_id=ticket.pk, reason=request.POST.get("reason"), ip_address=(client_address(request) or None))
-            else:
-                uploads.raise_if_refused(request)  # an oversized file refuses the whole follow-up
-                services.ticket_follow_up(
-                    ticket_id=ticket.pk, body=request.POST.get("body"), files=request.FILES.getlist("files"),
-                    ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
-                )
-        except DomainError as error:
-            files_chosen = bool(request.FILES) or bool(uploads.refused_files(request))
-            messages.error(request, error.message + (" فایل‌ها را دوباره انتخاب کنید." if files_chosen else ""))
-            kept = request.POST.get("reason" if objecting else "body", "")
-            status = 429 if isinstance(error, RateLimited) else 400
-            limited = error if isinstance(error, RateLimited) else None
-        else:
-            messages.success(request, "اعتراض شما ثبت شد و برای بررسی به سرپرست واحد فرستاده شد." if objecting else "پیام شما به پرونده افزوده شد.")
-            return redirect("tickets:track-case", code=ticket.code)
-        ticket.refresh_from_db()
-    response = render(
-        request,
-        "tickets/track_case.html",
-        {
-            "ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key(),
-            "missing": selectors.documents_asked(ticket), "may_object": ticket.status == S.REJECTED and ticket.objected_at is None,
-            "statutory": selectors.statutory_state(ticket, clock.now()),
-        },
-        status=status,
-    )
-    return _rate_limited(response, limited) if limited else response
+    if request.method == "GET":
+        return _case_page(request, ticket=ticket)
+    return _track_case_post(request, ticket=ticket, code=code)
+
+
+@page_errors(_case_page)
+def _track_case_post(request, *, ticket, code):
+    objecting = request.POST.get("action") == "objection"
+    if objecting:  # an objection to a rejection, once (services.ticket_object)
+        services.ticket_object(ticket_id=ticket.pk, reason=request.POST.get("reason"), ip_address=(client_address(request) or None))
+    else:
+        uploads.raise_if_refused(request)  # an oversized file refuses the whole follow-up
+        services.ticket_follow_up(
+            ticket_id=ticket.pk, body=request.POST.get("body"), files=request.FILES.getlist("files"),
+            ip_address=(client_address(request) or None), dedup_key=_form_key(request.POST.get("form_key")),
+        )
+    messages.success(request, "اعتراض شما ثبت شد و برای بررسی به سرپرست واحد فرستاده شد." if objecting else "پیام شما به پرونده افزوده شد.")
+    return redirect("tickets:track-case", code=ticket.code)
 
 
 @require_GET
+@page_errors()
 def track_file(request, code, attachment_id):
-    try:
-        ticket = access.access_ticket_for_session(request.session, code)
-    except NotFound:
-        raise Http404 from None
+    ticket = access.access_ticket_for_session(request.session, code)
     attachment = selectors.public_attachment_of_ticket(ticket, attachment_id)
     if attachment is None:
         raise Http404
@@ -346,8 +319,6 @@ def track_file(request, code, attachment_id):
 
 
 def _new_form_key():
-    import secrets
-
     return "web:" + secrets.token_hex(12)
 
 
@@ -362,14 +333,8 @@ def _form_key(value):
 CHAT_TICKET_LOOKUPS_PER_ADDRESS = 60  # an hour
 
 
-def _json_error(error, status):
-    response = JsonResponse({"error": error.as_dict()}, status=status, json_dumps_params={"ensure_ascii": False})
-    if isinstance(error, RateLimited):
-        response["Retry-After"] = str(error.retry_after)
-    return response
-
-
 @require_POST
+@json_errors
 def chat_ticket(request):
     """``POST /api/chat/ticket/`` with JSON ``{"token": <conversation token>}`` (CSRF like every
     form) → ``{tracking_code, display_code, pin, pin_display, track_url}``: the ticket a chat
@@ -377,15 +342,10 @@ def chat_ticket(request):
     mobile or email).  404 for a bad token and for a chat that is not a ticket alike."""
     data = json_body(request)
     if data is None or not isinstance(data.get("token"), str):
-        return _json_error(DomainError("درخواست نامعتبر است.", code="bad_request"), 400)
-    try:
-        ratelimit.hit("chat-ticket-address", client_address(request) or None, limit=CHAT_TICKET_LOOKUPS_PER_ADDRESS, window=3600,
-                      message="از این نشانی درخواست‌های زیادی ثبت شده است؛ لطفاً بعداً تلاش کنید.")
-        ticket = access.access_ticket_for_conversation_token(data["token"], address=client_address(request))
-    except NotFound as error:
-        return _json_error(error, 404)
-    except RateLimited as error:
-        return _json_error(error, 429)
+        raise DomainError("درخواست نامعتبر است.", code="bad_request")
+    ratelimit.hit("chat-ticket-address", client_address(request) or None, limit=CHAT_TICKET_LOOKUPS_PER_ADDRESS, window=3600,
+                  message="از این نشانی درخواست‌های زیادی ثبت شده است؛ لطفاً بعداً تلاش کنید.")
+    ticket = access.access_ticket_for_conversation_token(data["token"], address=client_address(request))
     pin = ticket_pin(ticket)
     return JsonResponse(
         {
@@ -409,22 +369,19 @@ def _pdf(content, code):
 
 
 @require_GET
-@login_required
-def console_record(request, ticket_id):
+@official_view
+@page_errors()
+def console_record(request, official, ticket_id):
     """The staff copy of the case record, for an official who may open the case (the same 404
     for a missing case and another unit's)."""
-    official, ticket, denied = _official_and_ticket(request, ticket_id)
-    if denied:
-        return denied
+    ticket = access.access_ticket_for_official(official, ticket_id)
     services.ticket_mark_printed(ticket=ticket, official=official)
     return _pdf(record.case_record_pdf(ticket, official=official, identity=citizen_identity(ticket, official)), ticket.code)
 
 
 @require_GET
+@page_errors()
 def track_record(request, code):
     """The citizen's copy (public entries only), for a browser that opened the case on /track/."""
-    try:
-        ticket = access.access_ticket_for_session(request.session, code)
-    except NotFound:
-        raise Http404 from None
+    ticket = access.access_ticket_for_session(request.session, code)
     return _pdf(record.case_record_pdf(ticket), ticket.code)

@@ -189,6 +189,17 @@ def test_the_tracking_session_opens_the_rating_page(resolved_ticket):
     assert Rating.objects.get().score == 3
 
 
+def test_a_rate_limited_rating_page_is_429_with_retry_after(settings, resolved_ticket):
+    """The rating page is shown again with the limit's Persian message, its 429 and Retry-After
+    (core.views.page_errors), and nothing is rated."""
+    settings.REPORTS = {**settings.REPORTS, "RATINGS_PER_HOUR_PER_ADDRESS": 0}
+    path = rating_link_path(resolved_ticket)
+    response = Client().post(path, {"score": "4", "comment": "ممنون"})
+    assert response.status_code == 429 and response["Retry-After"] == "3600"
+    assert "نظرهای زیادی ثبت شده است" in response.content.decode()
+    assert not Rating.objects.exists()
+
+
 def test_rating_panel_and_ticket_rating_partials(rf, resolved_ticket, unit):
     from django.template import Context, Template
 

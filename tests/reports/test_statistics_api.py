@@ -127,6 +127,17 @@ def test_rate_limit_per_token(week, settings):
     assert [get("/api/stats/v1/units", raw).status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_error_answers_are_not_cached_and_say_when_to_come_back(week, settings):
+    settings.REPORTS = {**settings.REPORTS, "API_REQUESTS_PER_MINUTE": 1}
+    _token, raw = issue(all_units=True)
+    assert get("/api/stats/v1/units", raw)["Cache-Control"] == "no-store"
+    limited = get("/api/stats/v1/units", raw)
+    assert limited.status_code == 429 and limited["Retry-After"] == "60" and limited["Cache-Control"] == "no-store"
+    assert limited.json()["error"]["retry_after"] == 60
+    unauthorized = get("/api/stats/v1/units", "not-a-token")
+    assert unauthorized.status_code == 401 and unauthorized["Cache-Control"] == "no-store"
+
+
 def test_only_get(week):
     _token, raw = issue(all_units=True)
     response = Client().post(URL, HTTP_AUTHORIZATION=f"Bearer {raw}")

@@ -6,6 +6,8 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from chatdesk.mail.receiver import ReceiverController
+
 
 class Command(BaseCommand):
     help = "Receive citizens' mail over LMTP (or SMTP with --smtp) and route it into cases."
@@ -16,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--smtp", action="store_true", help="speak SMTP instead of LMTP")
 
     def handle(self, *args, host, port, smtp, **options):
-        from chatdesk.mail.receiver import ReceiverController
-
         controller = ReceiverController(host=host, port=port, lmtp=not smtp)
         controller.start()
         self.stdout.write(f"mail receiver ({'SMTP' if smtp else 'LMTP'}) listening on {host}:{port}", ending="\n")

@@ -78,7 +78,7 @@ class Command(BaseCommand):
             self._daphne(application, host, port, max_message, proxy_headers)
 
     def _uvicorn(self, application, host, port, max_message, proxy_headers, forwarded_allow_ips, deflate):
-        import uvicorn
+        import uvicorn  # lazy: only the server chosen with --server is imported
 
         config = uvicorn.Config(
             application,
@@ -97,6 +97,7 @@ class Command(BaseCommand):
         uvicorn.Server(config).run()
 
     def _daphne(self, application, host, port, max_message, proxy_headers):
+        # Lazy: importing daphne installs Twisted's asyncio reactor, which only this server wants.
         from daphne.endpoints import build_endpoint_description_strings
         from daphne.server import Server
 
