@@ -185,7 +185,8 @@ def test_ticket_page_reply_and_note_are_tabs(server, keyboard_page, viewport, ax
     # the next Tab stop after the selected tab is its panel's first field; then the note is filed
     info = tab_to(page, lambda f: f["tag"] in ("textarea", "input", "button", "select", "a"), limit=1)
     assert info["id"] == "note-body", info
-    page.keyboard.type("یادداشت با صفحه‌کلید")
+    note_text = f"یادداشت با صفحه‌کلید ({'دسکتاپ' if viewport == 'desktop' else 'تلفن'})"
+    page.keyboard.type(note_text)
     tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "ثبت یادداشت")
     page.keyboard.press("Enter")
-    expect(page.locator(".timeline .entry-note", has_text="یادداشت با صفحه‌کلید")).to_have_count(1)
+    expect(page.locator(".timeline .entry-note", has_text=note_text)).to_have_count(1)
