@@ -94,7 +94,7 @@ WATCHED_CLASSES = (
 # Registering listeners and reading settings never need a check first; closing is handled apart.
 NOT_WATCHED = {"on", "once", "remove_listener", "is_closed", "close", "set_default_timeout", "set_default_navigation_timeout"}
 # A check of a page that navigated again while axe ran is dropped: the new document is queued.
-GONE = ("Execution context was destroyed", "Target page, context or browser has been closed", "navigat")
+GONE = ("Execution context was destroyed", "Target page, context or browser has been closed", "Target closed", "detached", "navigat")
 
 
 class AxeGuard:
