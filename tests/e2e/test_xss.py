@@ -8,7 +8,6 @@ import json
 import re
 
 import pytest
-
 from playwright.sync_api import expect
 
 from .test_tickets import login
