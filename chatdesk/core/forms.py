@@ -31,7 +31,7 @@ TIME_ERROR = "ساعت را به شکل ۲۲:۰۰ وارد کنید."
 
 class JalaliDateInput(forms.TextInput):
     class Media:
-        css = {"all": ["vendor/jalalidatepicker/jalalidatepicker.min.css"]}
+        css = {"all": ["vendor/jalalidatepicker/jalalidatepicker.min.css", "css/datepicker.css"]}
         js = ["js/jalali-digits.js", "vendor/jalalidatepicker/jalalidatepicker.min.js", "js/admin-jalali.js"]
 
     def __init__(self, attrs=None):

@@ -32,6 +32,26 @@
     try { read(); } finally { setTimeout(function () { showPersian(input); }, 0); }
   }
 
+  // The picker's year and month <select>s have no name (WCAG 4.1.2): give them one each time it
+  // draws them, in the container it adds to <body> once.
+  var NAMES = { "jdp-year": "سال", "jdp-month": "ماه" };
+  function nameSelects(container) {
+    container.querySelectorAll("select:not([aria-label])").forEach(function (select) {
+      var holder = select.parentElement;
+      Object.keys(NAMES).forEach(function (cls) { if (holder && holder.classList.contains(cls)) select.setAttribute("aria-label", NAMES[cls]); });
+    });
+  }
+  function watchPicker() {
+    var watching = null;
+    new MutationObserver(function () {
+      var container = document.querySelector("jdp-container");
+      if (!container || container === watching) return;
+      watching = container;
+      nameSelects(container);
+      new MutationObserver(function () { nameSelects(container); }).observe(container, { childList: true, subtree: true });
+    }).observe(document.body, { childList: true });
+  }
+
   function start() {
     var picker = window.jalaliDatepicker;
     document.querySelectorAll(SELECTOR).forEach(showPersian);
@@ -43,6 +63,7 @@
     if (!picker) {
       return;
     }
+    watchPicker();
     // Before the picker's own focus listener (registered below, on the body) reads the field.
     document.addEventListener("focusin", function (event) {
       if (isDateField(event.target)) withLatin(event.target, function () { /* the picker reads during this event */ });

@@ -1,4 +1,4 @@
-/* The console's ticket page: tabs between reply and note, and live updates.  The page follows its
+/* The console's ticket page: tabs between reply and note (keyboard: arrows, Home, End), and live updates.  The page follows its
    ticket over the console socket ("ticket.watch"); when another official or the citizen acts, the
    server announces "ticket.changed" and the page reloads its live part (status, SLA, timeline)
    from the server, which renders and escapes it.  The forms are left alone: nothing typed is lost. */
@@ -10,11 +10,32 @@
   var live = page.querySelector("[data-role=live]");
   var pending = null;
 
-  document.querySelectorAll("[data-tab]").forEach(function (tab) {
-    tab.addEventListener("click", function (event) {
+  // The reply/note switch is a WAI-ARIA tab list: one tab in the Tab order (roving tabindex),
+  // the arrow keys move between tabs and show their pane (in RTL the left arrow is "next"),
+  // Home and End go to the first and the last.
+  var tabs = Array.prototype.slice.call(page.querySelectorAll("[role=tab][data-tab]"));
+  function select(tab, focus) {
+    tabs.forEach(function (t) {
+      var on = t === tab;
+      t.classList.toggle("active", on);
+      t.setAttribute("aria-selected", on ? "true" : "false");
+      t.tabIndex = on ? 0 : -1;
+    });
+    page.querySelectorAll("[data-pane]").forEach(function (pane) { pane.hidden = pane.dataset.pane !== tab.dataset.tab; });
+    if (focus) tab.focus();
+  }
+  tabs.forEach(function (tab, index) {
+    tab.addEventListener("click", function () { select(tab, false); });
+    tab.addEventListener("keydown", function (event) {
+      var rtl = getComputedStyle(tab).direction === "rtl";
+      var step = { ArrowLeft: rtl ? 1 : -1, ArrowRight: rtl ? -1 : 1 }[event.key];
+      var target = null;
+      if (step) target = tabs[(index + step + tabs.length) % tabs.length];
+      else if (event.key === "Home") target = tabs[0];
+      else if (event.key === "End") target = tabs[tabs.length - 1];
+      if (!target) return;
       event.preventDefault();
-      document.querySelectorAll("[data-tab]").forEach(function (t) { t.classList.toggle("active", t === tab); });
-      document.querySelectorAll("[data-pane]").forEach(function (pane) { pane.hidden = pane.dataset.pane !== tab.dataset.tab; });
+      select(target, true);
     });
   });
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.axe import AxeGuard
+
 # Assertions wait up to 10 s (Playwright's default is 5): CI machines are small and sometimes busy;
 # a real failure still fails, only later.
 expect.set_options(timeout=10_000)
@@ -131,6 +133,35 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e-server")
     with run_server(tmp, _base_env(tmp)) as running:
         yield running
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "axe_exempt(rule, reason): this test's pages may break the axe-core rule `rule` (an id such as"
+        " 'color-contrast'), for the stated reason; rare, see docs/accessibility.md",
+    )
+
+
+def _exemptions(item):
+    exempt = {}
+    for mark in item.iter_markers("axe_exempt"):
+        rule = mark.args[0] if mark.args else None
+        reason = mark.kwargs.get("reason") or (mark.args[1] if len(mark.args) > 1 else "")
+        if not rule or not str(reason).strip():
+            pytest.fail("@pytest.mark.axe_exempt needs the rule id and a reason: axe_exempt('rule-id', reason='why')")
+        exempt[rule] = reason
+    return exempt
+
+
+@pytest.fixture(autouse=True)
+def axe_guard(request, monkeypatch):
+    """axe-core on every page every browser test loads and on each page's last state, failing on
+    any serious or critical WCAG 2.1 A/AA violation (tests/e2e/axe.py, docs/accessibility.md).
+    A test checks a state in between with ``axe_guard.check(page, "what the state is")``."""
+    guard = AxeGuard(_exemptions(request.node)).install(monkeypatch)
+    yield guard
+    guard.finish()
 
 
 @pytest.fixture(scope="session")
