@@ -496,4 +496,5 @@ def ticket_object(*, ticket_id, reason, ip_address=None):
         realtime.to_units([ticket.unit_id], frame)
         if supervisor is not None:
             realtime.to_official(supervisor.pk, frame)
+        notify.staff_notice(ticket, [supervisor, ticket.assignee], "objection")
     return entry
