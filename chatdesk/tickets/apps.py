@@ -8,6 +8,8 @@ class TicketsConfig(AppConfig):
     def ready(self):
         from chatdesk.chats import hooks as chat_hooks
 
-        from . import escalation
+        from . import chat_documents, escalation
 
         chat_hooks.conversation_escalate.register(escalation.conversation_escalate)
+        chat_hooks.chat_for_case.register(chat_documents.chat_for_case)
+        chat_hooks.citizen_file_sent.register(chat_documents.citizen_file_sent)

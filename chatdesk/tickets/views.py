@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chatdesk.chats.hooks import CASE_SESSION_KEY
 from chatdesk.core.auth import client_address
 from chatdesk.core import challenge, clock, ratelimit, uploads
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
@@ -19,7 +20,7 @@ from chatdesk.core.views import json_body
 from chatdesk.directory.console import official_or_page
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
-from . import access, record, selectors, services, track_sms
+from . import access, chat_documents, record, selectors, services, track_sms
 from .identity import citizen_identity
 from .models import Ticket
 
@@ -301,6 +302,8 @@ def track_case(request, code):
     limited = None
     if request.method == "POST":
         objecting = request.POST.get("action") == "objection"
+        if request.POST.get("action") == "chat":  # send the missing documents in a live chat
+            return _documents_chat(request, ticket)
         try:
             if objecting:  # an objection to a rejection, once (services.ticket_object)
                 services.ticket_object(ticket_id=ticket.pk, reason=request.POST.get("reason"), ip_address=(client_address(request) or None))
@@ -327,10 +330,22 @@ def track_case(request, code):
             "ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key(),
             "missing": selectors.documents_asked(ticket), "may_object": ticket.status == S.REJECTED and ticket.objected_at is None,
             "statutory": selectors.statutory_state(ticket, clock.now()),
+            "docs_chat": chat_documents.chat_offered(ticket, clock.now()),
         },
         status=status,
     )
     return _rate_limited(response, limited) if limited else response
+
+
+def _documents_chat(request, ticket):
+    """«فرستادن مدرک در گفتگوی آنلاین»: the next chat this browser starts with the case's unit
+    is for this case (chat_documents.py); the widget opens on that unit."""
+    now = clock.now()
+    if not chat_documents.chat_offered(ticket, now):
+        messages.error(request, "اکنون گفتگوی آنلاین با این واحد ممکن نیست؛ مدرک را با فرم همین صفحه بفرستید.")
+        return redirect("tickets:track-case", code=ticket.code)
+    request.session[CASE_SESSION_KEY] = chat_documents.session_case(ticket, now)
+    return redirect(f"/?unit={ticket.unit_id}#chat")
 
 
 @require_GET
