@@ -17,13 +17,11 @@ from django.db import transaction
 from chatdesk.chats.models import Conversation, Message
 from chatdesk.chats.selectors import chat_availability
 from chatdesk.chats.stream import add_message
-from chatdesk.core import events, realtime
 from chatdesk.core.tracking import format_tracking_code
 
-from . import wire
 from .models import CaseChat, Entry, Ticket
-from .services import REOPEN_ON_CITIZEN
-from .writes import add_entry, audit, set_status, touch
+from .services import citizen_wrote
+from .writes import add_entry
 
 S = Ticket.Status
 LINK_SECONDS = 3600  # the button's choice holds for the next chat started within an hour
@@ -82,11 +80,5 @@ def citizen_file_sent(*, conversation, attachment, message, now):
         attachment.ticket = ticket
         attachment.entry = entry
         attachment.save(update_fields=["ticket", "entry"])
-        audit(ticket, "follow_up", actor="citizen", changes={"entry": entry.pk, "channel": "chat", "attachment": attachment.pk}, now=now)
-        if ticket.status in REOPEN_ON_CITIZEN:
-            set_status(ticket, S.OPEN, actor="citizen", now=now)
-        else:
-            touch(ticket, now)
-        if ticket.assignee_id:
-            realtime.to_official(ticket.assignee_id, {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)})
+        citizen_wrote(ticket, entry, changes={"channel": "chat", "attachment": attachment.pk}, now=now)
     return entry
