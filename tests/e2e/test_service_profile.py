@@ -55,7 +55,7 @@ def test_profile_request_steps_and_survey(new_page, server, screenshots, browser
     open_profile(page)
     page.locator('[data-role="faqs"] summary').first.click()
     page.screenshot(path=str(screenshots / "service-profile-desktop.png"), full_page=True)
-    phone = new_page("phone", width=390, height=844)
+    phone = new_page("phone", width=360, height=740)
     open_profile(phone)
     phone.screenshot(path=str(screenshots / "service-profile-phone.png"), full_page=True)
 
