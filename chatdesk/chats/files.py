@@ -28,7 +28,7 @@ from chatdesk.core.errors import NotFound, ValidationError
 from chatdesk.core.views import json_errors
 from chatdesk.directory.selectors import official_for_user
 
-from . import wire
+from . import hooks, wire
 from .access import access_conversation_for_token
 from .models import Conversation, Message
 from .stream import add_message, check_writable, lock_for_write, stored_message, validate_client_id
@@ -84,6 +84,8 @@ def chat_file_send(*, conversation_id, sender, uploaded, client_id, official=Non
             raise
         attachment.message = message
         attachment.save(update_fields=["message"])
+        if sender == Conversation.Side.CITIZEN:  # a chat opened for a case's documents hands them on
+            hooks.citizen_file_sent(conversation=conversation, attachment=attachment, message=message, now=now)
     return message, True
 
 

@@ -87,7 +87,7 @@ def _lock(conversation_id):
 
 
 # --- citizen --------------------------------------------------------------------------------
-def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None, channel=Conversation.Channel.WEB):
+def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, message=None, channel=Conversation.Channel.WEB, case=None):
     """Open a conversation with a unit for a citizen; returns the conversation and its token.
 
     ``message`` (optional; blank counts as none) is stored as the citizen's first message in the
@@ -142,6 +142,8 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
             # leaves with its tracking code.
             ticket = hooks.conversation_escalate.one(conversation_id=conversation.pk, reason="offline", now=now)
             return Started(conversation=conversation, token=token, ticket_code=ticket.code)
+        if case and not offline:
+            hooks.chat_for_case(conversation=conversation, case=case, now=now)
         realtime.to_units([unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
         _announce_queue(unit.pk)
     route_waiting(unit_id=unit.pk)

@@ -9,7 +9,7 @@ from chatdesk.core import clock
 from chatdesk.directory.console import official_view
 from chatdesk.directory.selectors import menu_units
 
-from . import selectors, services
+from . import hooks, selectors, services
 
 
 @require_POST
@@ -28,7 +28,9 @@ def chat_start(request):
         email=data.get("email", ""),
         ip_address=client_address(request) or None,
         message=data.get("message"),
+        case=request.session.get(hooks.CASE_SESSION_KEY),
     )
+    request.session.pop(hooks.CASE_SESSION_KEY, None)  # one chat per click on the tracking page
     body = {"token": started.token, "conversation_id": started.conversation.pk}
     if started.ticket_code:
         body.update(tracking_code=started.ticket_code, display_code=format_tracking_code(started.ticket_code))

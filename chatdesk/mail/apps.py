@@ -15,3 +15,4 @@ class MailConfig(AppConfig):
         notify.email_ticket_created.register(notifications.ticket_created)
         notify.email_public_reply.register(notifications.public_reply)
         notify.email_status_changed.register(notifications.status_changed)
+        notify.email_staff_notice.register(notifications.staff_notice)

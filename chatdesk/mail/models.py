@@ -26,6 +26,7 @@ class OutboundMail(models.Model):
         STATUS = "status", "تغییر وضعیت"
         TRANSCRIPT = "transcript", "متن گفتگو"
         MEETING = "meeting", "ملاقات حضوری"
+        STAFF = "staff", "اطلاع به کارشناسان"  # an overdue or objected case (never to the citizen)
 
     class Status(models.TextChoices):
         QUEUED = "queued", "در صف ارسال"

@@ -171,6 +171,44 @@ def _size_display(size):
     return to_persian_digits(max(1, round(size / 1024))) + " کیلوبایت"
 
 
+STAFF_REASONS = {
+    "statutory": "مهلت قانونی پاسخ پرونده گذشت",
+    "objection": "اعتراض شهروند به رد پرونده",
+}
+
+
+def staff_notice(ticket, officials, reason):
+    """An overdue or objected case (tickets.sweeps.statutory_sweep, tickets.services.ticket_object)
+    to each official's account address: the code, subject, unit, the deadline and a link to the
+    console page, never the citizen's identity or the case's text (an official opens the case in
+    the console, where the identity rules apply).  Not tied to the ticket's row, so it never joins
+    the citizen's mail thread or the citizen's bounce notices.  Once per official and event."""
+    mails = []
+    for official in officials:
+        to = (official.user.email or "").strip() if official.user_id else ""
+        if not to:
+            continue
+        context = {
+            "ticket": ticket,
+            "code": ticket.display_code,
+            "code_fa": format_tracking_code(ticket.code, persian=True),
+            "unit_name": ticket.unit.name,
+            "official": official,
+            "reason": reason,
+            "reason_text": STAFF_REASONS[reason],
+            "created_display": jalali.format_datetime(ticket.created_at),
+            "due_display": jalali.format_date(ticket.statutory_due, long=True) if ticket.statutory_due else "",
+            "console_link": outbound.public_url(f"/console/tickets/{ticket.pk}/"),
+        }
+        subject, text, html = outbound.render("staff_notice", context)
+        stamp = int((ticket.overdue_escalated_at if reason == "statutory" else ticket.objected_at).timestamp())
+        mails.append(outbound.enqueue(
+            kind=OutboundMail.Kind.STAFF, to=to, subject=subject, text=text, html=html,
+            dedup_key=f"staff:{reason}:{ticket.pk}:{official.pk}:{stamp}",
+        ))
+    return mails
+
+
 MEETING_EVENTS = {
     "offered": "زمانی برای ملاقات پیشنهاد شد",
     "confirmed": "ملاقات قطعی شد",

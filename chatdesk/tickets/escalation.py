@@ -78,7 +78,8 @@ def _ticket_from_conversation(conversation, *, reason, official=None, now):
         )
     for note in Note.objects.filter(conversation=conversation).select_related("official"):
         add_entry(ticket, Entry.Kind.NOTE, note.body, public=False, official=note.official, channel="chat", created_at=note.created_at, now=now, announce=False)
-    for attachment in Attachment.objects.filter(conversation=conversation):
+    # (a document already handed to a case waiting for it, chat_documents.py, stays with that case)
+    for attachment in Attachment.objects.filter(conversation=conversation, ticket__isnull=True):
         attachment.ticket = ticket
         attachment.entry = entries.get(attachment.message_id)
         attachment.save(update_fields=["ticket", "entry"])

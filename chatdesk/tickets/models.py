@@ -247,3 +247,20 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CaseChat(models.Model):
+    """A live chat the citizen started from the tracking page of a case that waits for documents
+    («در انتظار مدارک شهروند»): the documents the citizen sends in it are added to that case
+    (tickets/chat_documents.py)."""
+
+    ticket = models.ForeignKey(Ticket, verbose_name="پرونده", on_delete=models.CASCADE, related_name="case_chats")
+    conversation = models.OneToOneField(Conversation, verbose_name="گفتگو", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField("زمان")
+
+    class Meta:
+        verbose_name = "گفتگوی فرستادن مدارک"
+        verbose_name_plural = "گفتگوهای فرستادن مدارک"
+
+    def __str__(self):
+        return f"{self.ticket} ← گفتگوی {self.conversation_id}"

@@ -20,6 +20,10 @@ from .models import Entry, Ticket
 email_ticket_created = Hook("email_ticket_created")  # (ticket)
 email_public_reply = Hook("email_public_reply")  # (ticket, entry)
 email_status_changed = Hook("email_status_changed")  # (ticket, old, new)
+# The officials concerned by a case that passed its statutory deadline or that a citizen
+# objected to, by email to their accounts' addresses (besides the console's ticket.overdue frame,
+# which reaches only an open console).
+email_staff_notice = Hook("email_staff_notice")  # (ticket, officials, reason: "statutory" | "objection")
 
 S = Ticket.Status
 # The statuses a citizen is told about (by email and SMS), and how each is said.
@@ -73,6 +77,18 @@ def status_changed(ticket, old, new):
         mobile=ticket.citizen_mobile, code=ticket.code, unit_name=ticket.unit.name, status_text=status_text,
         dedup_key=f"status:{ticket.pk}:{new}:{stamp}",
     )
+
+
+def staff_notice(ticket, officials, reason):
+    """An overdue (``reason="statutory"``) or objected (``"objection"``) case, to each official in
+    ``officials`` once (None entries and repeats are left out)."""
+    seen, unique = set(), []
+    for official in officials:
+        if official is not None and official.pk not in seen:
+            seen.add(official.pk)
+            unique.append(official)
+    if unique:
+        email_staff_notice(ticket, unique, reason)
 
 
 def meeting_update(ticket, event, *, person_name, slot_text, stamp):

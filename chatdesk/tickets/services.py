@@ -419,14 +419,21 @@ def ticket_follow_up(*, ticket_id, body, files=(), channel="web", dedup_key="", 
             raise Conflict("این پرونده بسته شده است؛ لطفاً درخواست تازه‌ای ثبت کنید.", code="ticket_closed")
         entry = _entry(ticket, Entry.Kind.CITIZEN, body, channel=channel, dedup_key=dedup_key, now=now)
         _save_attachments(ticket, entry, checked, side="citizen", now=now)
-        _audit(ticket, "follow_up", actor="citizen", changes={"entry": entry.pk, "channel": channel}, now=now)
-        if ticket.status in REOPEN_ON_CITIZEN:
-            _set_status(ticket, S.OPEN, actor="citizen", now=now)
-        else:
-            _touch(ticket, now)
-        if ticket.assignee_id:
-            realtime.to_official(ticket.assignee_id, {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)})
+        citizen_wrote(ticket, entry, changes={"channel": channel}, now=now)
     return entry
+
+
+def citizen_wrote(ticket, entry, *, changes, now):
+    """After a citizen's message on a locked ticket (the tracking page, an email reply, a document
+    in a chat opened for the case): the audit row ``follow_up``, the case reopened when it waited
+    for the citizen or was resolved (the paused clocks move on), the assignee told."""
+    _audit(ticket, "follow_up", actor="citizen", changes={"entry": entry.pk, **changes}, now=now)
+    if ticket.status in REOPEN_ON_CITIZEN:
+        _set_status(ticket, S.OPEN, actor="citizen", now=now)
+    else:
+        _touch(ticket, now)
+    if ticket.assignee_id:
+        realtime.to_official(ticket.assignee_id, {"type": events.TICKET_CHANGED, "ticket": wire.ticket_brief(ticket)})
 
 
 # --- missing documents and objections ---------------------------------------------------------
@@ -496,4 +503,5 @@ def ticket_object(*, ticket_id, reason, ip_address=None):
         realtime.to_units([ticket.unit_id], frame)
         if supervisor is not None:
             realtime.to_official(supervisor.pk, frame)
+        notify.staff_notice(ticket, [supervisor, ticket.assignee], "objection")
     return entry

@@ -8,7 +8,7 @@ from django.db import transaction
 from chatdesk.core import clock, events, jalali, realtime
 from chatdesk.directory.selectors import supervisor_of
 
-from . import selectors, wire
+from . import notify, selectors, wire
 from .models import Entry, Ticket
 from .services import S
 from .writes import FINISHED, add_entry, audit, set_status, tickets_settings
@@ -59,7 +59,9 @@ def statutory_sweep(*, now=None):
     has no parent; ``directory.selectors.supervisor_of``), exactly once whichever worker gets
     there first (the conditional update of ``overdue_escalated_at`` decides): the supervisor sees
     the case in their console, an audit row ``overdue_escalated``, an internal timeline event,
-    and a notice to the unit's consoles, the assignee and the supervisor."""
+    and a notice to the unit's consoles, the assignee and the supervisor: a ``ticket.overdue``
+    frame, and an email (``notify.staff_notice``) to the assignee, the unit's own head and the
+    supervisor above."""
     now = now or clock.now()
     sent = 0
     for ticket_id in selectors.statutory_overdue(now):
@@ -84,5 +86,6 @@ def statutory_sweep(*, now=None):
             realtime.to_units([ticket.unit_id], frame)
             for official_id in {ticket.assignee_id, supervisor.pk if supervisor else None} - {None}:
                 realtime.to_official(official_id, frame)
+            notify.staff_notice(ticket, [ticket.assignee, supervisor_of(ticket.unit), supervisor], "statutory")
         sent += 1
     return sent

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from chatdesk.chats.hooks import CASE_SESSION_KEY
 from chatdesk.core.auth import client_address
 from chatdesk.core import challenge, clock, ratelimit, uploads
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
@@ -20,7 +21,7 @@ from chatdesk.core.views import json_body, json_errors, page_errors
 from chatdesk.directory.console import official_view
 from chatdesk.directory.selectors import official_for_user, units_for_official
 
-from . import access, record, selectors, services, track_sms
+from . import access, chat_documents, record, selectors, services, track_sms
 from .identity import citizen_identity
 from .models import Ticket
 
@@ -278,6 +279,7 @@ def _case_page(request, error=None, *, ticket, code=None):
             "ticket": ticket, "entries": selectors.timeline(ticket, public_only=True), "kept": kept, "form_key": _new_form_key(),
             "missing": selectors.documents_asked(ticket), "may_object": ticket.status == S.REJECTED and ticket.objected_at is None,
             "statutory": selectors.statutory_state(ticket, clock.now()),
+            "docs_chat": chat_documents.chat_offered(ticket, clock.now()),
         },
     )
 
@@ -290,6 +292,8 @@ def track_case(request, code):
         return redirect(reverse("tickets:track") + "?code=" + (parse_tracking_code(code) or ""))
     if request.method == "GET":
         return _case_page(request, ticket=ticket)
+    if request.POST.get("action") == "chat":  # send the missing documents in a live chat
+        return _documents_chat(request, ticket)
     return _track_case_post(request, ticket=ticket, code=code)
 
 
@@ -306,6 +310,17 @@ def _track_case_post(request, *, ticket, code):
         )
     messages.success(request, "اعتراض شما ثبت شد و برای بررسی به سرپرست واحد فرستاده شد." if objecting else "پیام شما به پرونده افزوده شد.")
     return redirect("tickets:track-case", code=ticket.code)
+
+
+def _documents_chat(request, ticket):
+    """«فرستادن مدرک در گفتگوی آنلاین»: the next chat this browser starts with the case's unit
+    is for this case (chat_documents.py); the widget opens on that unit."""
+    now = clock.now()
+    if not chat_documents.chat_offered(ticket, now):
+        messages.error(request, "اکنون گفتگوی آنلاین با این واحد ممکن نیست؛ مدرک را با فرم همین صفحه بفرستید.")
+        return redirect("tickets:track-case", code=ticket.code)
+    request.session[CASE_SESSION_KEY] = chat_documents.session_case(ticket, now)
+    return redirect(f"/?unit={ticket.unit_id}#chat")
 
 
 @require_GET
