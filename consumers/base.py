@@ -6,7 +6,6 @@ answer.  No business rule lives here.
 """
 
 import asyncio
-import json
 from collections import deque
 import logging
 import os
@@ -152,7 +151,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
     async def _refuse_busy(self, text_data):
         request = None
         try:
-            request = json.loads(text_data) if text_data else None
+            request = jsontext.frame_loads(text_data) if text_data else None
         except (ValueError, RecursionError):
             pass
         await self.send_error(ServerBusy(), request=request)
@@ -203,7 +202,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
             log.debug("socket closed before a %s frame", frame.get("type"))
             return
         try:
-            await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+            await self.send(text_data=jsontext.frame_dumps(frame))
         except ClientDisconnected:
             # The browser left while we answered (a page reload): uvicorn says so, daphne drops
             # the frame silently.  Nothing is lost: the client resumes from the database.
@@ -228,7 +227,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
             if len(text_data.encode("utf-8", "surrogatepass")) > settings.CHAT["MAX_FRAME_BYTES"]:
                 raise FrameError("پیام بزرگ‌تر از حد مجاز است.", code="frame_too_large")
             try:
-                request = json.loads(text_data)
+                request = jsontext.frame_loads(text_data)
             except (ValueError, RecursionError):  # thousands of "[" raise RecursionError
                 raise FrameError() from None
             if not isinstance(request, dict) or not isinstance(request.get("type"), str):

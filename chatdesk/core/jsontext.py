@@ -15,6 +15,11 @@ nothing.
 
 import json
 
+try:  # the C parser and encoder for socket frames (docs/performance.md, #22)
+    import orjson
+except ImportError:  # pragma: no cover - a deployment without it falls back to json
+    orjson = None
+
 #: deeper than any frame or request body of docs/protocol.md (they nest two or three levels)
 MAX_DEPTH = 32
 
@@ -70,3 +75,28 @@ def loads(text, *, max_depth=MAX_DEPTH):
         raise Refused(TOO_DEEP_MESSAGE) from None
     check(value, max_depth=max_depth)
     return value
+
+
+def frame_loads(text):
+    """Parse a socket frame as ``json.loads`` does.  orjson parses it when it can: it accepts only
+    JSON that ``json.loads`` reads the same way (it refuses lone surrogates, NaN, integers beyond
+    64 bits and nesting past 1,024 levels), so on its refusal ``json.loads`` decides, and every
+    answer to odd input stays what it was."""
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
+def frame_dumps(frame):
+    """A frame as compact JSON text without ASCII escapes, as
+    ``json.dumps(frame, ensure_ascii=False, separators=(",", ":"))`` writes it; orjson writes
+    it when it can (a frame it refuses, e.g. with a lone surrogate, goes through json)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(frame).decode()
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            pass
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
