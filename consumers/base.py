@@ -6,6 +6,7 @@ answer.  No business rule lives here.
 """
 
 import asyncio
+import json
 from collections import deque
 import logging
 import os
@@ -151,7 +152,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
     async def _refuse_busy(self, text_data):
         request = None
         try:
-            request = jsontext.frame_loads(text_data) if text_data else None
+            request = json.loads(text_data) if text_data else None
         except (ValueError, RecursionError):
             pass
         await self.send_error(ServerBusy(), request=request)
@@ -227,7 +228,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
             if len(text_data.encode("utf-8", "surrogatepass")) > settings.CHAT["MAX_FRAME_BYTES"]:
                 raise FrameError("پیام بزرگ‌تر از حد مجاز است.", code="frame_too_large")
             try:
-                request = jsontext.frame_loads(text_data)
+                request = json.loads(text_data)
             except (ValueError, RecursionError):  # thousands of "[" raise RecursionError
                 raise FrameError() from None
             if not isinstance(request, dict) or not isinstance(request.get("type"), str):

@@ -15,7 +15,7 @@ nothing.
 
 import json
 
-try:  # the C parser and encoder for socket frames (docs/performance.md, #22)
+try:  # the C encoder for socket frames (docs/performance.md, #22)
     import orjson
 except ImportError:  # pragma: no cover - a deployment without it falls back to json
     orjson = None
@@ -77,23 +77,13 @@ def loads(text, *, max_depth=MAX_DEPTH):
     return value
 
 
-def frame_loads(text):
-    """Parse a socket frame as ``json.loads`` does.  orjson parses it when it can: it accepts only
-    JSON that ``json.loads`` reads the same way (it refuses lone surrogates, NaN, integers beyond
-    64 bits and nesting past 1,024 levels), so on its refusal ``json.loads`` decides, and every
-    answer to odd input stays what it was."""
-    if orjson is not None:
-        try:
-            return orjson.loads(text)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(text)
-
-
 def frame_dumps(frame):
     """A frame as compact JSON text without ASCII escapes, as
     ``json.dumps(frame, ensure_ascii=False, separators=(",", ":"))`` writes it; orjson writes
-    it when it can (a frame it refuses, e.g. with a lone surrogate, goes through json)."""
+    it when it can (a frame it refuses, e.g. with a lone surrogate or an integer beyond 64 bits,
+    goes through json).  Frames are written once per receiving socket, so this is on the event
+    loop's hot path.  Frames are still *read* with ``json.loads``: orjson reads an integer beyond
+    64 bits as a float, and a frame is read only once."""
     if orjson is not None:
         try:
             return orjson.dumps(frame).decode()
