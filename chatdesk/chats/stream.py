@@ -80,8 +80,9 @@ def add_message(conversation, *, sender, body, official=None, kind=Message.Kind.
 
 
 def _announce_message(message):
-    # the same frame for the citizen and the staff (it has no staff-only field): published once
-    realtime.to_conversation(message.conversation_id, wire.message_frame(message))
+    frame = wire.message_frame(message)
+    realtime.to_citizen(message.conversation_id, frame)
+    realtime.to_staff_of_conversation(message.conversation_id, frame)
 
 
 #: the conversation's columns the write path reads (the rest stay deferred on the instance), in

@@ -42,30 +42,6 @@ def group_conversation_staff(conversation_id):
     return f"conv.{conversation_id}.staff"
 
 
-def group_conversation(conversation_id):
-    """Both audiences of a conversation: every socket in its citizen or its staff group is in
-    this one too (``join``), so a frame both get is published once (``to_conversation``)."""
-    return f"conv.{conversation_id}.all"
-
-
-_AUDIENCES = (".citizen", ".staff")
-
-
-def memberships(group):
-    """The groups a socket joins for ``group``, i.e. every group whose frames it hears: a
-    conversation's citizen or staff group brings its both-audiences group with it."""
-    if group.startswith("conv.") and group.endswith(_AUDIENCES):
-        return (group, group.rpartition(".")[0] + ".all")
-    return (group,)
-
-
-def _chain(group):
-    """Broadcasts are published in order per chain: one per conversation (its citizen, staff and
-    both-audiences groups, so a socket in two of them gets their frames in the order they were
-    made), one per other group."""
-    return group.rpartition(".")[0] if group.startswith("conv.") else group
-
-
 def group_unit(unit_id):
     return f"unit.{unit_id}"
 
@@ -216,15 +192,15 @@ _publishing = set()  # strong references: the event loop keeps only weak ones to
 
 
 def _publish_in_order(loop, layer, group, message):
-    chains, key = _chains.setdefault(loop, {}), _chain(group)
-    task = loop.create_task(_publish_after(chains.get(key), layer, group, message))
-    chains[key] = task
+    chains = _chains.setdefault(loop, {})
+    task = loop.create_task(_publish_after(chains.get(group), layer, group, message))
+    chains[group] = task
     _publishing.add(task)
 
     def done(task):
         _publishing.discard(task)
-        if chains.get(key) is task:
-            del chains[key]
+        if chains.get(group) is task:
+            del chains[group]
 
     task.add_done_callback(done)
 
@@ -268,15 +244,6 @@ def _tell_listeners(audience, key, frame):
 def to_citizen(conversation_id, frame):
     _tell_listeners("citizen", conversation_id, frame)
     _after_commit(group_conversation_citizen(conversation_id), {"type": events.LAYER_EVENT, "frame": frame})
-
-
-def to_conversation(conversation_id, frame):
-    """A frame for both audiences of a conversation, published once to its both-audiences group
-    instead of once to each (docs/performance.md).  Only for a frame the citizen may see whole:
-    a message (chats/wire.py ``message_frame``); anything with a staff-only field goes through
-    ``to_staff_of_conversation``.  Edge channels hear it as a citizen frame."""
-    _tell_listeners("citizen", conversation_id, frame)
-    _after_commit(group_conversation(conversation_id), {"type": events.LAYER_EVENT, "frame": frame})
 
 
 def to_staff_of_conversation(conversation_id, frame):
@@ -343,22 +310,18 @@ async def typing(conversation_id, *, side, active, name=""):
 
 # --- socket membership (consumers call these; they never touch the layer themselves) ---------
 async def join(consumer, group):
-    for each in memberships(group):
-        # Recorded first: a socket closed during group_add still leaves the group on disconnect.
-        consumer.groups_joined.add(each)
-        await consumer.channel_layer.group_add(each, consumer.channel_name)
+    # Recorded first: a socket closed during group_add still leaves the group on disconnect.
+    consumer.groups_joined.add(group)
+    await consumer.channel_layer.group_add(group, consumer.channel_name)
 
 
 async def leave(consumer, group):
-    for each in memberships(group):
-        consumer.groups_joined.discard(each)
-        await consumer.channel_layer.group_discard(each, consumer.channel_name)
+    consumer.groups_joined.discard(group)
+    await consumer.channel_layer.group_discard(group, consumer.channel_name)
 
 
 async def leave_all(consumer):
     for group in list(consumer.groups_joined):
-        if group not in consumer.groups_joined:  # left with its conversation's audience group
-            continue
         try:
             await leave(consumer, group)
         except Exception:

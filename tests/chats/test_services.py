@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def frames(record, group=None):
-    return [m["frame"] for g, m in record if m["type"] == events.LAYER_EVENT and (group is None or g in realtime.memberships(group))]
+    return [m["frame"] for g, m in record if m["type"] == events.LAYER_EVENT and (group is None or g == group)]
 
 
 def start(unit, **kwargs):
