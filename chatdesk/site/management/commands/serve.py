@@ -19,8 +19,9 @@ from chatdesk.core import worker
 from chatdesk.settings import env_bool, local_public_url
 
 SERVERS = ("uvicorn", "daphne")
-#: uvicorn's WebSocket implementations on the `websockets` library (docs/performance.md)
-WS_IMPLEMENTATIONS = ("websockets", "websockets-sansio")
+#: uvicorn's WebSocket implementations on the `websockets` library; "auto" is uvicorn's own
+#: choice, which in uvicorn 0.54 is websockets-sansio (docs/performance.md)
+WS_IMPLEMENTATIONS = ("auto", "websockets-sansio", "websockets")
 
 
 def use_listening_address_for_links(host, port):
@@ -59,9 +60,9 @@ class Command(BaseCommand):
             "idle socket and costs CPU for small chat frames)",
         )
         parser.add_argument(
-            "--ws-impl", choices=WS_IMPLEMENTATIONS, default=os.environ.get("CHATDESK_WS_IMPL") or "websockets",
-            help="uvicorn: its WebSocket implementation (default websockets, or CHATDESK_WS_IMPL; "
-            "docs/performance.md compares them)",
+            "--ws-impl", choices=WS_IMPLEMENTATIONS, default=os.environ.get("CHATDESK_WS_IMPL") or "auto",
+            help="uvicorn: its WebSocket implementation (default auto: uvicorn's choice, websockets-sansio; "
+            "or CHATDESK_WS_IMPL)",
         )
 
     def handle(self, *args, host, port, no_worker, server, proxy_headers, forwarded_allow_ips, ws_per_message_deflate, ws_impl, **options):
