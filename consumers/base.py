@@ -203,7 +203,7 @@ class JsonConsumer(AsyncWebsocketConsumer):
             log.debug("socket closed before a %s frame", frame.get("type"))
             return
         try:
-            await self.send(text_data=json.dumps(frame, ensure_ascii=False, separators=(",", ":")))
+            await self.send(text_data=jsontext.frame_dumps(frame))
         except ClientDisconnected:
             # The browser left while we answered (a page reload): uvicorn says so, daphne drops
             # the frame silently.  Nothing is lost: the client resumes from the database.

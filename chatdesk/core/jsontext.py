@@ -15,6 +15,11 @@ nothing.
 
 import json
 
+try:  # the C encoder for socket frames (docs/performance.md, #22)
+    import orjson
+except ImportError:  # pragma: no cover - a deployment without it falls back to json
+    orjson = None
+
 #: deeper than any frame or request body of docs/protocol.md (they nest two or three levels)
 MAX_DEPTH = 32
 
@@ -70,3 +75,18 @@ def loads(text, *, max_depth=MAX_DEPTH):
         raise Refused(TOO_DEEP_MESSAGE) from None
     check(value, max_depth=max_depth)
     return value
+
+
+def frame_dumps(frame):
+    """A frame as compact JSON text without ASCII escapes, as
+    ``json.dumps(frame, ensure_ascii=False, separators=(",", ":"))`` writes it; orjson writes
+    it when it can (a frame it refuses, e.g. with a lone surrogate or an integer beyond 64 bits,
+    goes through json).  Frames are written once per receiving socket, so this is on the event
+    loop's hot path.  Frames are still *read* with ``json.loads``: orjson reads an integer beyond
+    64 bits as a float, and a frame is read only once."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(frame).decode()
+        except TypeError:  # orjson.JSONEncodeError is a TypeError
+            pass
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))

@@ -19,6 +19,9 @@ from chatdesk.core import worker
 from chatdesk.settings import env_bool, local_public_url
 
 SERVERS = ("uvicorn", "daphne")
+#: uvicorn's WebSocket implementations on the `websockets` library; "auto" is uvicorn's own
+#: choice, which in uvicorn 0.54 is websockets-sansio (docs/performance.md)
+WS_IMPLEMENTATIONS = ("auto", "websockets-sansio", "websockets")
 
 
 def use_listening_address_for_links(host, port):
@@ -56,8 +59,13 @@ class Command(BaseCommand):
             help="uvicorn: negotiate permessage-deflate (off by default: it doubles the memory of an "
             "idle socket and costs CPU for small chat frames)",
         )
+        parser.add_argument(
+            "--ws-impl", choices=WS_IMPLEMENTATIONS, default=os.environ.get("CHATDESK_WS_IMPL") or "auto",
+            help="uvicorn: its WebSocket implementation (default auto: uvicorn's choice, websockets-sansio; "
+            "or CHATDESK_WS_IMPL)",
+        )
 
-    def handle(self, *args, host, port, no_worker, server, proxy_headers, forwarded_allow_ips, ws_per_message_deflate, **options):
+    def handle(self, *args, host, port, no_worker, server, proxy_headers, forwarded_allow_ips, ws_per_message_deflate, ws_impl, **options):
         if server not in SERVERS:
             raise CommandError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
         # The application settings name (ASGI_APPLICATION, chatdesk/asgi.py): it sits above
@@ -73,11 +81,11 @@ class Command(BaseCommand):
         self.stdout.flush()
         max_message = settings.CHAT["MAX_FRAME_BYTES"] * 4
         if server == "uvicorn":
-            self._uvicorn(application, host, port, max_message, proxy_headers, forwarded_allow_ips, ws_per_message_deflate)
+            self._uvicorn(application, host, port, max_message, proxy_headers, forwarded_allow_ips, ws_per_message_deflate, ws_impl)
         else:
             self._daphne(application, host, port, max_message, proxy_headers)
 
-    def _uvicorn(self, application, host, port, max_message, proxy_headers, forwarded_allow_ips, deflate):
+    def _uvicorn(self, application, host, port, max_message, proxy_headers, forwarded_allow_ips, deflate, ws_impl):
         import uvicorn  # lazy: only the server chosen with --server is imported
 
         config = uvicorn.Config(
@@ -85,6 +93,7 @@ class Command(BaseCommand):
             host=host,
             port=port,
             lifespan="off",
+            ws=ws_impl,
             ws_max_size=max_message,
             ws_per_message_deflate=deflate,
             proxy_headers=proxy_headers,
