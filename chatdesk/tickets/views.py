@@ -47,6 +47,24 @@ def _download(attachment):
     return response
 
 
+def _shown_image(attachment):
+    """``?inline=1`` of a chat document (#21: images shown in the chat): a JPEG or PNG is sent
+    inline, with the Content-Type of what Pillow decodes (never the stored name or type: an
+    image that does not decode, or anything else, is the usual download).  Never SVG: uploads
+    accept only PDF, JPEG and PNG (core/uploads.py), and here only a decoded JPEG or PNG passes."""
+    with attachment.file.open("rb") as f:
+        content = f.read()
+    content_type = uploads.decoded_image_type(content)
+    if content_type is None:
+        return _download(attachment)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- console ------------------------------------------------------------------------------------
 @require_GET
 @login_required
@@ -212,6 +230,8 @@ def chat_file_download(request, attachment_id):
         return JsonResponse({"error": error.as_dict()}, status=404, json_dumps_params={"ensure_ascii": False})
     except RateLimited as error:  # an address locked out for guessing chat tokens
         return _rate_limited(JsonResponse({"error": error.as_dict()}, status=429, json_dumps_params={"ensure_ascii": False}), error)
+    if request.GET.get("inline") == "1":
+        return _shown_image(attachment)
     return _download(attachment)
 
 
