@@ -258,6 +258,7 @@
     $("messages").textContent = "";
     $("messages").removeAttribute("data-read-seq");
     readSent = 0;
+    $("conn-state").hidden = false;
     $("title").replaceChildren("گفتگو با ", Fa.iso(state.unitName || "واحد"));
     setState("در حال اتصال…");
     show("chat");
@@ -281,6 +282,7 @@
   function forget(message) {
     if (socket) socket.stop();
     state = null; conversation = null;
+    $("conn-state").hidden = true;
     Fa.store(STATE_KEY, undefined);
     outbox.clear();
     $("ended-ticket").hidden = true;

@@ -271,32 +271,35 @@ def test_faq_figure_in_the_reports(new_page, server, screenshots):
     admin.screenshot(path=str(screenshots / "widget21" / "reports-faq.png"), full_page=True)
 
 
+def tab_to(page, role, limit):
+    """Press Tab until the element with data-role=`role` has the focus (at most `limit` times)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("r => document.activeElement && document.activeElement.dataset.role === r", role):
+            return
+    pytest.fail(f"{role} is not reachable with Tab")
+
+
 def test_keyboard_only_walk_of_the_widget(new_page, server, screenshots, tmp_path):
     server.shell(SETUP)
     official = new_page("official-kbd")
     console_login(official)
     page = new_page("citizen-kbd")
     page.goto("/")
-    # Tab from the top of the page to the launcher
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement && document.activeElement.dataset.role === 'launcher'"):
-            break
-    else:
-        pytest.fail("the launcher is not reachable with Tab")
+    tab_to(page, "launcher", 80)  # from the top of the page
     page.keyboard.press("Enter")
     expect(page.locator("#chat-name")).to_be_focused()
     # back to the unit field, pick the unit with the keyboard
     page.keyboard.press("Shift+Tab")
     expect(page.locator("#chat-unit")).to_be_focused()
-    page.select_option("#chat-unit", label=UNIT)  # a <select>: the arrow keys' result, set directly
+    for _ in range(10):  # the arrow keys change a closed <select>
+        if page.locator("#chat-unit option:checked").inner_text() == UNIT:
+            break
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#chat-unit option:checked")).to_have_text(UNIT)
     page.keyboard.press("Tab")
     page.keyboard.type("کاربر صفحه‌کلید")
-    # Tab through the form to «شروع گفتگو»
-    for _ in range(12):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.dataset.role === 'start-button'"):
-            break
+    tab_to(page, "start-button", 12)  # through the form to «شروع گفتگو»
     page.keyboard.press("Enter")
     expect(widget(page, "input")).to_be_focused()
     page.keyboard.type("سلام از صفحه‌کلید")
@@ -318,12 +321,7 @@ def test_keyboard_only_walk_of_the_widget(new_page, server, screenshots, tmp_pat
     expect(page.locator("#chat [data-role=file-link]", has_text="کلید.pdf")).to_have_count(1)
     # on to «پایان گفتگو»
     page.on("dialog", lambda d: d.accept())
-    for _ in range(6):
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.dataset.role === 'end'"):
-            break
-    else:
-        pytest.fail("«پایان گفتگو» is not reachable with Tab")
+    tab_to(page, "end", 6)
     page.keyboard.press("Enter")
     expect(widget(page, "ended-text")).to_be_focused()
     # Escape closes the widget; the focus is back on the launcher
