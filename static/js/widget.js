@@ -58,7 +58,7 @@
   // --- the unread badge on the launcher (#21): an official's messages while the panel is closed
   var unread = 0;
   function countUnread(m) {
-    if (!root.hidden || m.sender === "citizen") return;
+    if (!root.hidden || m.sender !== "official") return;
     unread += 1;
     var badge = launcher.querySelector("[data-role=badge]");
     badge.textContent = Fa.faDigits(unread);
@@ -304,7 +304,12 @@
       flushOutbox();
       sendRead();
     },
-    message: function (frame) { stream.accept([frame.message]); countUnread(frame.message); sendRead(); },
+    message: function (frame) {
+      var before = stream.lastSeq;
+      stream.accept([frame.message]);
+      if (stream.lastSeq > before) countUnread(frame.message); // a repeat is not counted twice
+      sendRead();
+    },
     history: function (frame) { stream.history(frame.messages, frame.more); sendRead(); },
     read: function (frame) { if (frame.side === "official") window.ChatMessages.markRead($("messages"), frame.seq); },
     ack: function (frame) {

@@ -69,6 +69,7 @@ def open_widget(page):
     with page.expect_response(re.compile(r"/api/units/\d+/faq/")):
         page.select_option("#chat-unit", label=UNIT)
     expect(widget(page, "faq")).to_be_visible()
+    expect(widget(page, "unit-state")).to_have_attribute("data-available", "yes")  # an official is on duty
 
 
 def attachments(server, name):
@@ -297,6 +298,7 @@ def test_keyboard_only_walk_of_the_widget(new_page, server, screenshots, tmp_pat
             break
         page.keyboard.press("ArrowDown")
     expect(page.locator("#chat-unit option:checked")).to_have_text(UNIT)
+    expect(widget(page, "unit-state")).to_have_attribute("data-available", "yes")  # the unit's answer came
     page.keyboard.press("Tab")
     page.keyboard.type("کاربر صفحه‌کلید")
     tab_to(page, "start-button", 12)  # through the form to «شروع گفتگو»
