@@ -17,7 +17,7 @@ import datetime as dt
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
-from chatdesk.core import clock, ratelimit
+from chatdesk.core import clock, jsontext, ratelimit
 from chatdesk.core.auth import client_address
 from chatdesk.core.errors import NotFound, ValidationError
 from chatdesk.core.ids import parse_id
@@ -39,10 +39,10 @@ def faqs_for_unit(unit_id, query=""):
     unit = menu_units().filter(pk=parse_id(unit_id), chat_enabled=True).first()
     if unit is None:
         raise NotFound("واحد یافت نشد.")
-    if not isinstance(query, str) or len(query) > QUERY_MAX_CHARS:
+    if not isinstance(query, str) or len(query) > QUERY_MAX_CHARS or jsontext.has_lone_surrogate(query):
         raise ValidationError(f"عبارت جست‌وجو باید کوتاه‌تر از {to_persian_digits(QUERY_MAX_CHARS)} نویسه باشد.", code="invalid_query", field="q")
     qs = Faq.objects.filter(unit=unit, is_active=True)
-    for word in search_key(query).split():
+    for word in search_key(query.replace("\x00", " ")).split():  # PostgreSQL takes no NUL in text
         qs = qs.filter(search_text__contains=word)
     return list(qs[:LIST_LIMIT])
 

@@ -129,6 +129,8 @@ def test_faq_list_and_persian_normalised_search(open_unit, faqs):
     too_long = client.get(f"/api/units/{open_unit.pk}/faq/", {"q": "ا" * 101})
     assert too_long.status_code == 400 and too_long.json()["error"]["code"] == "invalid_query"
     assert client.get("/api/units/999999/faq/").status_code == 404
+    # odd input is answered, never a server error
+    assert client.get(f"/api/units/{open_unit.pk}/faq/", {"q": "ساعت\x00کاری"}).status_code == 200
 
 
 def test_opened_answers_and_chatting_anyway_are_counted_in_the_reports(open_unit, other_unit, faqs, make_official):
