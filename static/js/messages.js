@@ -106,10 +106,10 @@
   }
   function seen(node) {
     node.classList.add("msg-seen");
-    var time = node.querySelector(".msg-time");
-    var label = Fa.el("span", "msg-seen-label", " · دیده شد");
+    // beside the time, not inside it (the time stays a bare Jalali timestamp)
+    var label = Fa.el("div", "msg-seen-label", "دیده شد");
     label.setAttribute("data-role", "seen");
-    if (time) time.appendChild(label);
+    node.appendChild(label);
   }
 
   function render(list, m, view) {
