@@ -291,6 +291,7 @@ LOGGING = {
 WORKER_JOBS = [
     "chatdesk.directory.services.presence_sweep",
     "chatdesk.chats.services.routing_sweep",
+    "chatdesk.chats.greeting.waiting_message_sweep",  # a unit's waiting message, once, to a chat waiting past its minutes
     "chatdesk.chats.services.queue_refresh_sweep",  # waiting citizens' estimates follow their wait (every 30 s)
     "chatdesk.tickets.escalation.escalation_sweep",
     "chatdesk.tickets.sweeps.sla_sweep",

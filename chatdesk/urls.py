@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from chatdesk.chats import faq as chat_faq
 from chatdesk.chats import files as chat_files
 from chatdesk.chats import views as chat_views
 from chatdesk.core import auth as core_auth
@@ -26,6 +27,8 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("api/chat/start/", chat_views.chat_start, name="chat-start"),
     path("api/units/<int:unit_id>/state/", chat_views.unit_state, name="unit-state"),
+    path("api/units/<int:unit_id>/faq/", chat_faq.faq_list_view, name="unit-faq"),
+    path("api/faq/<int:faq_id>/open/", chat_faq.faq_open_view, name="faq-open"),
     path("api/chat/files/", chat_files.upload_view, name="chat-file-upload"),
     path("api/chat/files/<int:attachment_id>/", ticket_views.chat_file_download, name="chat-file-download"),
     path("console/", include(console_patterns)),

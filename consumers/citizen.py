@@ -5,7 +5,7 @@ import asyncio
 
 from django.conf import settings
 
-from chatdesk.chats import selectors, services, wire
+from chatdesk.chats import reads, selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_token
 from chatdesk.chats.models import Conversation
 from chatdesk.core import events, realtime
@@ -37,6 +37,7 @@ class CitizenConsumer(JsonConsumer):
         events.TYPING_SET: "on_typing",
         events.RESUME: "on_resume",
         events.CHAT_END: "on_chat_end",
+        events.READ: "on_read",
     }
 
     async def connect(self):
@@ -120,6 +121,11 @@ class CitizenConsumer(JsonConsumer):
         await self.send_frame(
             {"type": events.HISTORY, "conversation_id": self.conversation_id, "after": after, "messages": [wire.message(m) for m in messages], "more": len(messages) == selectors.HISTORY_PAGE}
         )
+
+    async def on_read(self, request):
+        """«دیده شد»: the citizen has read up to ``seq`` (chats/reads.py)."""
+        self._require_hello()
+        await db(reads.mark_read)(conversation_id=self.conversation_id, side=Conversation.Side.CITIZEN, seq=int_field(request, "seq"))
 
     async def on_chat_end(self, request):
         self._require_hello()

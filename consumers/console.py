@@ -2,7 +2,7 @@
 
 import time
 
-from chatdesk.chats import selectors, services, wire
+from chatdesk.chats import reads, selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation
 from chatdesk.core import clock, events, realtime
@@ -40,6 +40,7 @@ class ConsoleConsumer(JsonConsumer):
         events.TICKET_WATCH: "on_ticket_watch",
         events.CHAT_ESCALATE: "on_escalate",
         events.DUTY_INFO: "on_duty_info",
+        events.READ: "on_read",
     }
 
     async def connect(self):
@@ -137,6 +138,14 @@ class ConsoleConsumer(JsonConsumer):
         await db(log_conversation)(official=self.official, conversation=conversation)  # the access log
         await realtime.join(self, realtime.group_conversation_staff(conversation.pk))
         await self._send_history(conversation.pk, after, with_conversation=True)
+
+    async def on_read(self, request):
+        """«دیده شد»: the official holding the chat has read up to ``seq`` (chats/reads.py)."""
+        self._require_official()
+        await db(reads.mark_read)(
+            conversation_id=int_field(request, "conversation_id"), side=Conversation.Side.OFFICIAL,
+            seq=int_field(request, "seq"), official=self.official,
+        )
 
     async def on_resume(self, request):
         self._require_official()

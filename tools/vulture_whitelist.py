@@ -211,3 +211,9 @@ _.completed_by  # unused attribute (chatdesk/desk/steps.py:59): the model field,
 order_display  # unused property (chatdesk/desk/steps.py:87): read by templates/desk/steps/citizen_panel.html
 overdue_escalated_at  # unused variable (chatdesk/tickets/models.py:115): a model field
 is_free  # unused property (chatdesk/desk/models.py:80): read by tests/desk/test_spreadsheet.py (a service with no fee)
+waiting_message_at  # unused variable (chatdesk/chats/models.py:50): a model field, filtered by name in chats/greeting.py
+_.waiting_message_at  # unused attribute (chatdesk/chats/greeting.py:32): the model field, saved
+search_text  # unused variable (chatdesk/chats/models.py:122): a model field, filtered as search_text__contains (chats/faq.py)
+_.search_text  # unused attribute (chatdesk/chats/models.py:133): the model field, saved
+opened_at  # unused variable (chatdesk/chats/models.py:143): a model field, counted by reports.selectors.faq_figures
+chatted  # unused variable (chatdesk/chats/models.py:144): a model field, set by chats.faq.faq_chatted

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Conversation, Message
+from .models import Conversation, Faq, Message
 
 
 class MessageInline(admin.TabularInline):
@@ -25,3 +25,14 @@ class ConversationAdmin(admin.ModelAdmin):
     @admin.display(description="شماره", ordering="id")
     def number(self, obj):
         return obj.pk
+
+
+@admin.register(Faq)
+class FaqAdmin(admin.ModelAdmin):
+    """A unit's frequent questions, shown in the widget before a chat starts (chats/faq.py)."""
+
+    list_display = ("question", "unit", "order", "is_active")
+    list_filter = ("unit", "is_active")
+    list_editable = ("order", "is_active")
+    search_fields = ("question", "answer")
+    fields = ("unit", "question", "answer", "order", "is_active")

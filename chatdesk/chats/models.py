@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from chatdesk.core.persian import to_persian_digits
+from chatdesk.core.persian import search_index, to_persian_digits
 from chatdesk.directory.models import Official, Unit
 
 
@@ -45,6 +45,12 @@ class Conversation(models.Model):
     # in the database: a worker sweeps it, so restarts lose nothing).  Cleared by the first
     # answer and by closing.
     escalate_at = models.DateTimeField("زمان تبدیل به پرونده", null=True, blank=True, db_index=True)
+    # When the unit's waiting message is due (set at the start when the unit has one; cleared
+    # when it is sent or the chat is taken or closed): swept by the worker (waiting_message_sweep).
+    waiting_message_at = models.DateTimeField("زمان پیام انتظار", null=True, blank=True, db_index=True)
+    # «دیده شد»: the highest seq each side has read (the ``read`` frame, docs/protocol.md); only grows.
+    citizen_read_seq = models.PositiveIntegerField("خوانده‌شده تا (شهروند)", default=0)
+    official_read_seq = models.PositiveIntegerField("خوانده‌شده تا (کارشناس)", default=0)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -102,6 +108,45 @@ class Message(models.Model):
 
     def __str__(self):
         return to_persian_digits(f"پیام {self.seq} از گفتگوی {self.conversation_id}")
+
+
+class Faq(models.Model):
+    """A frequent question of a unit with its answer, shown in the widget before a chat starts
+    (#21, chats/faq.py).  Managed in the admin."""
+
+    unit = models.ForeignKey(Unit, verbose_name="واحد", on_delete=models.CASCADE, related_name="faqs")
+    question = models.CharField("پرسش", max_length=200)
+    answer = models.TextField("پاسخ", max_length=2000)
+    order = models.PositiveSmallIntegerField("ترتیب", default=0)
+    is_active = models.BooleanField("نمایش", default=True)
+    search_text = models.TextField("متن جست‌وجو", blank=True, editable=False)  # persian.search_index of both
+
+    class Meta:
+        ordering = ["unit", "order", "id"]
+        verbose_name = "پرسش پرتکرار"
+        verbose_name_plural = "پرسش‌های پرتکرار"
+
+    def __str__(self):
+        return self.question
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_index(f"{self.question} {self.answer}")
+        super().save(*args, **kwargs)
+
+
+class FaqOpen(models.Model):
+    """One opening of an answer in the widget; ``chatted`` becomes true when the same widget then
+    started a chat anyway (the reports' figure: answers that did not spare a chat)."""
+
+    faq = models.ForeignKey(Faq, verbose_name="پرسش", on_delete=models.CASCADE, related_name="opens")
+    unit = models.ForeignKey(Unit, verbose_name="واحد", on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField("زمان", db_index=True)
+    chatted = models.BooleanField("سپس گفتگو آغاز شد", default=False)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        verbose_name = "بازشدن پاسخ"
+        verbose_name_plural = "بازشدن پاسخ‌ها"
 
 
 class Note(models.Model):

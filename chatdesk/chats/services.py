@@ -15,7 +15,7 @@ from chatdesk.core.persian import clean_line, clean_text, normalize_mobile
 from chatdesk.core.tracking import format_tracking_code, new_token, token_digest
 from chatdesk.directory.models import Official, Unit
 
-from . import hooks, selectors, wire
+from . import greeting, hooks, selectors, wire
 from .access import access_conversation_for_official
 from .models import Conversation, Message, Note
 from .stream import (
@@ -144,6 +144,7 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
             return Started(conversation=conversation, token=token, ticket_code=ticket.code)
         if case and not offline:
             hooks.chat_for_case(conversation=conversation, case=case, now=now)
+        greeting.greet(conversation, unit, now)  # the unit's automatic first message, and when its waiting one is due
         realtime.to_units([unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
         _announce_queue(unit.pk)
     route_waiting(unit_id=unit.pk)

@@ -9,18 +9,20 @@ from chatdesk.core import clock
 from chatdesk.directory.console import official_view
 from chatdesk.directory.selectors import menu_units
 
-from . import hooks, selectors, services
+from . import faq, hooks, selectors, services
 
 
 @require_POST
 @json_errors
 def chat_start(request):
-    """Start a conversation: JSON ``{unit, name, mobile?, email?}`` -> ``{token, conversation_id}``.
+    """Start a conversation: JSON ``{unit, name, mobile?, email?, message?, faq_opens?}`` ->
+    ``{token, conversation_id}``.
 
     CSRF-protected like every form (the homepage sets the cookie)."""
     data = json_body(request)
     if data is None:
         return JsonResponse({"error": {"code": "bad_request", "message": "درخواست نامعتبر است."}}, status=400)
+    opens = faq.parse_opens(data.get("faq_opens"))  # answers opened before (chats/faq.py), checked before anything is written
     started = services.conversation_start(
         unit_id=data.get("unit"),
         name=data.get("name"),
@@ -31,6 +33,7 @@ def chat_start(request):
         case=request.session.get(hooks.CASE_SESSION_KEY),
     )
     request.session.pop(hooks.CASE_SESSION_KEY, None)  # one chat per click on the tracking page
+    faq.faq_chatted(opens, started.conversation.unit_id)
     body = {"token": started.token, "conversation_id": started.conversation.pk}
     if started.ticket_code:
         body.update(tracking_code=started.ticket_code, display_code=format_tracking_code(started.ticket_code))

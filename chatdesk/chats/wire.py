@@ -40,6 +40,9 @@ def message(m):
             "content_type": info.get("content_type"),
             "url": f"/api/chat/files/{info.get('attachment_id')}/",
         }
+        if info.get("content_type") in ("image/jpeg", "image/png"):
+            # shown as a thumbnail, opened full size (#21); the same access rule as the download
+            data["file"]["view_url"] = f"/api/chat/files/{info.get('attachment_id')}/?inline=1"
     if m.kind == "event" and (m.data or {}).get("tracking_code"):
         # The chat became a ticket: the citizen keeps its tracking code.
         data["tracking_code"] = m.data["tracking_code"]
@@ -71,6 +74,8 @@ def conversation_for_citizen(c):
         "official": c.official.display_name if c.official_id else None,
         "citizen_name": c.citizen_name,
         "last_seq": c.last_seq,
+        # «دیده شد»: how far each side has read (chats/reads.py); the welcome carries it
+        "read": {"citizen": c.citizen_read_seq, "official": c.official_read_seq},
         **_ts(c.created_at),
     }
 

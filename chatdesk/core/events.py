@@ -9,6 +9,7 @@ PING = "ping"
 MESSAGE_SEND = "message.send"
 TYPING_SET = "typing"
 RESUME = "resume"
+READ = "read"  # both ways: "I have read up to seq" (client), "the other side read up to seq" (server)
 # client -> server (citizen)
 CHAT_END = "chat.end"
 # client -> server (console)

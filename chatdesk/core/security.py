@@ -49,7 +49,8 @@ CSP = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
     "style-src": ["'self'"],
-    "img-src": ["'self'", "data:"],
+    # blob: the widget shows a chat image it fetched with its chat token (a same-origin object URL, #21)
+    "img-src": ["'self'", "data:", "blob:"],
     "font-src": ["'self'"],
     # CSP Level 3 lets 'self' match ws:/wss: of the same host (Chromium, Firefox); older
     # browsers need the socket origin spelled out, so it is.

@@ -458,3 +458,19 @@ def display_name(uploaded):
     name = getattr(uploaded, "name", "") or ""
     extension = os.path.splitext(name)[1][:10]
     return clean_name(name, extension) or "فایل"
+
+
+#: what a decoded image is served as (only these two: never SVG or anything a browser runs)
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+def decoded_image_type(content):
+    """The Content-Type of ``content`` as Pillow decodes it (``image/jpeg`` or ``image/png``), or
+    None when it is not one of those or does not decode (the chat shows images by this, #21)."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            kind = image.format
+            image.verify()
+    except Exception:  # noqa: BLE001 - whatever Pillow raises, it is not an image to show
+        return None
+    return IMAGE_TYPES.get(kind)

@@ -75,6 +75,7 @@ class UnitAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ("name", "code", "kind", "parent", "manager", "description", "phone", "email")}),
         ("منو و گفتگو", {"fields": ("menu_order", "show_in_menu", "chat_enabled", "is_active", "routing", "escalate_after_seconds")}),
+        ("پیام‌های خودکار گفتگو", {"fields": ("chat_greeting", "chat_waiting_message", "chat_waiting_after_minutes")}),
         (
             "روزها و ساعت‌های کاری",
             {

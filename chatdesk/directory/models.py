@@ -48,6 +48,18 @@ class Unit(models.Model):
     escalate_after_seconds = models.PositiveIntegerField(
         "مهلت پاسخ (ثانیه)", default=180, help_text="اگر گفتگو تا این مدت پاسخ نگیرد به تیکت تبدیل می‌شود."
     )
+    # What the chat says by itself (#21): a greeting when a citizen starts a chat, and another
+    # message when the chat has waited past ``chat_waiting_after_minutes`` (sent once, by the
+    # worker: chats.services.waiting_message_sweep).  Both are stored in the stream (transcript).
+    chat_greeting = models.TextField(
+        "پیام خوشامد گفتگو", blank=True, max_length=1000,
+        help_text="هنگام شروع هر گفتگو خودکار نشان داده می‌شود و در متن گفتگو می‌ماند. خالی یعنی بدون پیام.",
+    )
+    chat_waiting_message = models.TextField(
+        "پیام هنگام انتظار", blank=True, max_length=1000,
+        help_text="اگر گفتگو بیش از چند دقیقهٔ زیر در صف بماند، یک بار خودکار فرستاده می‌شود. خالی یعنی بدون پیام.",
+    )
+    chat_waiting_after_minutes = models.PositiveSmallIntegerField("فرستادن پیام انتظار پس از (دقیقه)", default=2)
     # SLA targets for tickets, counted in this unit's office hours and holidays.
     first_response_minutes = models.PositiveIntegerField(
         "مهلت نخستین پاسخ پرونده (دقیقه کاری)", default=240, help_text="به دقیقه‌های ساعت اداری همین واحد."

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from django.db.models import Avg, BooleanField, Count, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
-from chatdesk.chats.models import Conversation
+from chatdesk.chats.models import Conversation, FaqOpen
 from chatdesk.core import jalali
 from chatdesk.directory.models import Official, Unit
 from chatdesk.tickets.models import AuditEvent, Ticket
@@ -280,3 +280,21 @@ def ticket_export_rows(scope):
         .values_list(*TICKET_EXPORT_FIELDS).iterator(chunk_size=2000)
     )
 
+
+
+def faq_figures(scope):
+    """Answers before asking (#21, chats/faq.py): per question of the scope's units, how often its
+    answer was opened in the period and how many of those openings were followed by a chat
+    anyway; most opened first.  Rows: question, unit, opened, chatted, chatted_pct."""
+    rows = (
+        _in_period(FaqOpen.objects.filter(unit_id__in=scope.unit_ids), scope, "opened_at")
+        .order_by()
+        .values("faq_id", "faq__question", "faq__unit__name")
+        .annotate(opened=Count("id"), chatted=Count("id", filter=Q(chatted=True)))
+        .order_by("-opened", "faq_id")
+    )
+    return [
+        {"question": r["faq__question"], "unit": r["faq__unit__name"], "opened": r["opened"], "chatted": r["chatted"],
+         "chatted_pct": _pct(r["chatted"], r["opened"])}
+        for r in rows
+    ]

@@ -98,6 +98,8 @@ def reports_home(request):
         "query": _query(scope, form), "official": access.official,
         # The short survey after each service (chatdesk/desk/survey.py), per service and unit.
         "service_surveys": [] if access.own_only else service_survey_rows(scope),
+        # Answers before asking (chats/faq.py): opened, and then chatted anyway.
+        "faq_rows": [] if access.own_only else selectors.faq_figures(scope),
     }
     return render(request, "reports/reports.html", context)
 

@@ -45,6 +45,24 @@ def _download(attachment):
     return response
 
 
+def _shown_image(attachment):
+    """``?inline=1`` of a chat document (#21: images shown in the chat): a JPEG or PNG is sent
+    inline, with the Content-Type of what Pillow decodes (never the stored name or type: an
+    image that does not decode, or anything else, is the usual download).  Never SVG: uploads
+    accept only PDF, JPEG and PNG (core/uploads.py), and here only a decoded JPEG or PNG passes."""
+    with attachment.file.open("rb") as f:
+        content = f.read()
+    content_type = uploads.decoded_image_type(content)
+    if content_type is None:
+        return _download(attachment)
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = "inline"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # --- console ------------------------------------------------------------------------------------
 @require_GET
 @official_view
@@ -196,6 +214,8 @@ def chat_file_download(request, attachment_id):
         official = official_for_user(request.user)
         attachment = access.access_attachment_for_official(official, attachment_id)
         services.log_attachment(official=official, attachment=attachment)  # the access log (docs/security.md)
+    if request.GET.get("inline") == "1":
+        return _shown_image(attachment)
     return _download(attachment)
 
 

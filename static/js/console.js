@@ -356,7 +356,21 @@
       author: function (msg) { return msg.sender === "official" ? msg.author : chat.conv.citizen_name; },
       typing: chat.typing
     });
+    sendRead(chat);
   }
+  // «دیده شد» (#21, the read frame): the official holding a chat tells the citizen how far they
+  // have read, once the messages are drawn and the tab is in view; the citizen's mark marks ours.
+  function sendRead(chat) {
+    clearTimeout(chat.readTimer);
+    chat.readTimer = setTimeout(function () {
+      if (!socket.ready || document.hidden || !me || chat.conv.official_id !== me.id || chat.conv.status === "closed") return;
+      if (chat.stream.lastSeq > (chat.readSent || 0)) {
+        chat.readSent = chat.stream.lastSeq;
+        socket.send({ type: "read", conversation_id: chat.conv.id, seq: chat.readSent });
+      }
+    }, 300);
+  }
+  document.addEventListener("visibilitychange", function () { chats.forEach(sendRead); });
   // --- documents (chats/files.py; protocol §15): upload with progress, shown as a download ------
   function attachControl(chat) {
     var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "پیوست پرونده");
@@ -451,6 +465,10 @@
       var chat = chatOf(frame.conversation_id);
       if (!chat) return;
       if (frame.conversation) { chat.conv = frame.conversation; updatePanel(chat); }
+      if (frame.conversation && frame.conversation.read) {
+        window.ChatMessages.markRead(chat.messages, frame.conversation.read.citizen);
+        chat.readSent = Math.max(chat.readSent || 0, frame.conversation.read.official);
+      }
       chat.stream.history(frame.messages, frame.more);
       if (frame.notes) frame.notes.forEach(function (n) { renderNote(chat, n); });
       outbox.flush(function (it) {
@@ -462,6 +480,10 @@
     message: function (frame) {
       var chat = chatOf(frame.message.conversation_id);
       if (chat) chat.stream.accept([frame.message]);
+    },
+    read: function (frame) {
+      var chat = chatOf(frame.conversation_id);
+      if (chat && frame.side === "citizen") window.ChatMessages.markRead(chat.messages, frame.seq);
     },
     note: function (frame) {
       var chat = chatOf(frame.note.conversation_id);

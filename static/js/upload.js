@@ -7,12 +7,16 @@
    and a «ارسال دوباره» button, and goes again once by itself after Outbox.retryDelay; each try
    sends the same File with the same client_id, which the server stores only once. A refusal of the
    file itself (any other answer: bad type or size, not found, forbidden) removes the bubble and
-   reports it with onError. */
+   reports it with onError.
+
+   «لغو» (cancel) aborts the request while it goes up: the bubble is removed and nothing is sent
+   again.  The server stores a document only once the whole request has arrived, in one
+   transaction (chats/files.py), so an aborted upload leaves nothing behind. */
 (function () {
   "use strict";
   var Fa = window.Fa;
   function uploadChatFile(o) {
-    var clientId = Fa.newId(), autoRetry = true, timer = null;
+    var clientId = Fa.newId(), autoRetry = true, timer = null, xhr = null, canceled = false;
     var node = Fa.el("div", "msg msg-me pending uploading");
     node.setAttribute("data-client-id", clientId);
     node.setAttribute("data-role", "upload");
@@ -20,6 +24,7 @@
     var bar = document.createElement("progress");
     bar.className = "upload-progress";
     bar.max = 100;
+    bar.setAttribute("aria-label", "پیشرفت بارگذاری");
     node.appendChild(bar);
     var label = Fa.el("div", "msg-time");
     node.appendChild(label);
@@ -28,6 +33,18 @@
     again.setAttribute("data-role", "upload-retry");
     again.addEventListener("click", send);
     node.appendChild(again);
+    var cancel = Fa.el("button", "btn btn-light btn-sm py-0 mt-1 ms-1", "لغو");
+    cancel.type = "button";
+    cancel.setAttribute("data-role", "upload-cancel");
+    cancel.setAttribute("aria-label", "لغو بارگذاری " + Fa.plain(o.file.name));
+    cancel.addEventListener("click", function () {
+      canceled = true;
+      clearTimeout(timer);
+      if (xhr) xhr.abort();
+      node.remove();
+      if (o.onCanceled) o.onCanceled();
+    });
+    node.appendChild(cancel);
     o.list.appendChild(node);
     o.list.scrollTop = o.list.scrollHeight;
 
@@ -38,6 +55,7 @@
       window.Outbox.notice(node, text, failed);
     }
     function refused(status, data) {
+      if (canceled) return;
       var error = (data && data.error) || {};
       if (status && status < 500 && status !== 429 && !window.Outbox.passing(error.code)) {
         node.remove();
@@ -50,20 +68,21 @@
     }
     function send() {
       clearTimeout(timer);
-      if (!node.isConnected) return; // the message arrived meanwhile (its broadcast replaced the bubble), or the chat ended
+      if (canceled || !node.isConnected) return; // canceled; or the message arrived meanwhile (its broadcast replaced the bubble), or the chat ended
       bar.value = 0;
       mark(false, "در حال بارگذاری…");
       var form = new FormData();
       form.append("file", o.file);
       form.append("client_id", clientId);
       Object.keys(o.fields || {}).forEach(function (k) { form.append(k, o.fields[k]); });
-      var xhr = new XMLHttpRequest();
+      xhr = new XMLHttpRequest();
       xhr.open("POST", "/api/chat/files/");
       xhr.setRequestHeader("X-CSRFToken", window.DeskApi.csrfToken());
       Object.keys(o.headers || {}).forEach(function (k) { xhr.setRequestHeader(k, o.headers[k]); });
       xhr.upload.addEventListener("progress", function (e) {
         if (!e.lengthComputable) return;
         bar.value = Math.round((e.loaded * 100) / e.total);
+        bar.setAttribute("aria-valuetext", Fa.faDigits(bar.value) + "٪");
         label.textContent = "در حال بارگذاری… " + Fa.faDigits(bar.value) + "٪";
       });
       xhr.addEventListener("load", function () {

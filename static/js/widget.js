@@ -7,6 +7,8 @@
   var STATE_KEY = "chatdesk.chat.v1";
   var root = document.getElementById("chat");
   function $(role) { return root.querySelector('[data-role="' + role + '"]'); }
+  var launcher = document.querySelector("[data-role=launcher]");
+  var faqOpens = []; // answers opened before the chat (chats/faq.py), sent with the start
 
   var state = Fa.load(STATE_KEY, null); // {token, unitName}
   // What the citizen wrote and the server has not acknowledged (outbox.js: sent again after a
@@ -34,8 +36,50 @@
   }
   function open(unitId) {
     root.hidden = false;
-    if (!state) { fillUnits(unitId); show("start"); checkUnit(); watchUnit(); root.querySelector("#chat-name").focus(); }
+    clearBadge();
+    if (!state) { fillUnits(unitId); show("start"); checkUnit(); watchUnit(); loadFaq(); root.querySelector("#chat-name").focus(); return; }
+    sendRead();
+    // back to the chat: the message box, or the end of a finished chat
+    if (conversation && conversation.status === "closed") $("ended-text").focus();
+    else $("input").focus();
   }
+  // Closing (the × button or Escape) only hides the panel: the chat goes on, and the focus goes
+  // back to the launcher that opened it (#21).
+  function close() {
+    root.hidden = true;
+    launcher.focus();
+  }
+  root.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape" || e.defaultPrevented || document.querySelector("dialog[open]")) return;
+    e.preventDefault();
+    close();
+  });
+
+  // --- the unread badge on the launcher (#21): an official's messages while the panel is closed
+  var unread = 0;
+  function countUnread(m) {
+    if (!root.hidden || m.sender !== "official") return;
+    unread += 1;
+    var badge = launcher.querySelector("[data-role=badge]");
+    badge.textContent = Fa.faDigits(unread);
+    badge.hidden = false;
+    launcher.setAttribute("aria-label", "گفتگوی زنده، " + Fa.faDigits(unread) + " پیام تازه");
+  }
+  function clearBadge() {
+    unread = 0;
+    launcher.querySelector("[data-role=badge]").hidden = true;
+    launcher.setAttribute("aria-label", "گفتگوی زنده");
+  }
+
+  // --- «دیده شد» (#21): tell the official how far the citizen has read, when the panel is open
+  // and the page in view; their mark comes back as a read frame (docs/protocol.md)
+  var readSent = 0;
+  function sendRead() {
+    if (!socket || !socket.ready || !stream || root.hidden || document.hidden) return;
+    var upTo = stream.lastSeq;
+    if (upTo > readSent) { readSent = upTo; socket.send({ type: "read", seq: upTo }); }
+  }
+  document.addEventListener("visibilitychange", sendRead);
 
   // Before the citizen types, and for as long as the start form is open: is anyone there?  If
   // the unit is closed or nobody is on duty, say so (with the next opening time) and offer to
@@ -102,20 +146,70 @@
     box.appendChild(Fa.el("div", null, "می‌توانید پیام خود را بگذارید؛ پاسخ آن از راه شماره همراه یا ایمیلی که وارد می‌کنید پیگیری می‌شود."));
     box.hidden = false;
   }
-  $("start").querySelector("select").addEventListener("change", checkUnit);
+  $("start").querySelector("select").addEventListener("change", function () { checkUnit(); loadFaq(); });
+
+  // --- answers before asking (chats/faq.py; docs/protocol.md) --------------------------------
+  // The picked unit's frequent questions, searched as the citizen types (the server normalises
+  // Persian); an answer opens in place, its opening is counted, and the form stays below.
+  var faqTimer = null, faqAsked = 0;
+  function loadFaq() {
+    var select = $("start").querySelector("select"), box = $("faq");
+    if (!select.value) { box.hidden = true; return; }
+    var asked = ++faqAsked, q = $("faq-q").value.trim();
+    api.json("/api/units/" + encodeURIComponent(select.value) + "/faq/?q=" + encodeURIComponent(q)).then(function (data) {
+      if (asked !== faqAsked || !startFormOpen()) return;
+      var list = $("faq-list");
+      list.textContent = "";
+      data.faqs.forEach(function (f) { list.appendChild(faqItem(f)); });
+      $("faq-empty").textContent = data.faqs.length ? "" : (q ? "پرسشی با این عبارت یافت نشد؛ می‌توانید گفتگو را آغاز کنید." : "");
+      box.hidden = !data.faqs.length && !q;
+    }).catch(function () { if (!q) box.hidden = true; });
+  }
+  function faqItem(f) {
+    var item = Fa.el("div", "chat-faq-item");
+    item.setAttribute("data-role", "faq-item");
+    var button = Fa.el("button", "chat-faq-question", f.question);
+    button.type = "button";
+    button.setAttribute("aria-expanded", "false");
+    var answer = Fa.el("div", "chat-faq-answer", f.answer);
+    answer.id = "chat-faq-answer-" + f.id;
+    answer.hidden = true;
+    answer.setAttribute("data-role", "faq-answer");
+    button.setAttribute("aria-controls", answer.id);
+    button.addEventListener("click", function () {
+      var opening = answer.hidden;
+      answer.hidden = !opening;
+      button.setAttribute("aria-expanded", opening ? "true" : "false");
+      if (opening && !button.counted) {
+        button.counted = true;
+        api.json("/api/faq/" + f.id + "/open/", { body: {} }).then(function (data) { faqOpens.push(data.open); }).catch(function () { /* not counted */ });
+      }
+    });
+    item.appendChild(button);
+    item.appendChild(answer);
+    return item;
+  }
+  $("faq-q").addEventListener("input", function () { clearTimeout(faqTimer); faqTimer = setTimeout(loadFaq, 250); });
   function show(view) {
     $("start").hidden = view !== "start";
+    if (view !== "start") $("faq").hidden = true;
     $("chat").hidden = view !== "chat" && view !== "ended";
     $("ended").hidden = view !== "ended";
     $("compose").hidden = view === "ended";
     $("end").hidden = view === "ended";
   }
   function setState(text) { $("state").textContent = text; }
+  // The connection in words beside its coloured dot (#21: not the colour alone).
+  var CONN_TEXT = { open: "متصل", connecting: "در حال اتصال", closed: "قطع" };
+  function showConn(s) {
+    $("conn").className = "conn-dot " + s;
+    $("conn-text").textContent = CONN_TEXT[s] || "بدون اتصال";
+  }
   document.querySelectorAll("[data-open-chat]").forEach(function (b) { b.addEventListener("click", function () { open(); }); });
   document.querySelectorAll("[data-unit]").forEach(function (b) {
     b.addEventListener("click", function (e) { e.preventDefault(); open(b.getAttribute("data-unit")); });
   });
-  $("hide").addEventListener("click", function () { root.hidden = true; });
+  $("hide").addEventListener("click", close);
 
   // --- start ------------------------------------------------------------------------------
   $("start").addEventListener("submit", function (e) {
@@ -130,6 +224,7 @@
       email: form.email.value
     };
     // Sent either way: the first message of a live chat, or the message left for later.
+    if (faqOpens.length) body.faq_opens = faqOpens.slice(-20);
     if (form.message.value.trim()) body.message = form.message.value;
     else if (offline) {
       error.textContent = "متن پیام خود را بنویسید.";
@@ -146,7 +241,9 @@
       var unitName = form.unit.options[form.unit.selectedIndex].textContent;
       state = { token: data.token, unitName: unitName, hasEmail: !!body.email };
       Fa.store(STATE_KEY, state);
+      faqOpens = [];
       begin();
+      $("input").focus(); // #21: the focus goes to the message box, not to <body>
     }, function (err) {
       button.disabled = false;
       error.textContent = err.message; // the server's Persian error, or that it could not be reached
@@ -159,6 +256,9 @@
   // --- conversation -------------------------------------------------------------------------
   function begin() {
     $("messages").textContent = "";
+    $("messages").removeAttribute("data-read-seq");
+    readSent = 0;
+    $("conn-state").hidden = false;
     $("title").replaceChildren("گفتگو با ", Fa.iso(state.unitName || "واحد"));
     setState("در حال اتصال…");
     show("chat");
@@ -173,7 +273,7 @@
       confirmOpen: true, // ready once the welcome arrives: messages wait in the outbox until then
       onOpen: function () { stream.reset(); socket.send({ type: "hello", token: state.token, last_seq: stream.lastSeq, ref: "hello" }); },
       onFrame: onFrame,
-      onState: function (s) { $("conn").className = "conn-dot " + s; if (s !== "open") setState("در حال اتصال دوباره…"); },
+      onState: function (s) { showConn(s); if (s !== "open") setState("در حال اتصال دوباره…"); },
       onClose: function (code) { if (code === 4403) { forget("این گفتگو دیگر در دسترس نیست."); return false; } }
     });
     socket.connect();
@@ -182,6 +282,7 @@
   function forget(message) {
     if (socket) socket.stop();
     state = null; conversation = null;
+    $("conn-state").hidden = true;
     Fa.store(STATE_KEY, undefined);
     outbox.clear();
     $("ended-ticket").hidden = true;
@@ -198,10 +299,19 @@
       updateConversation(frame.conversation);
       showQueue(frame.queue);
       stream.history(frame.messages, frame.more);
+      if (frame.conversation.read) window.ChatMessages.markRead($("messages"), frame.conversation.read.official);
+      readSent = frame.conversation.read ? frame.conversation.read.citizen : 0;
       flushOutbox();
+      sendRead();
     },
-    message: function (frame) { stream.accept([frame.message]); },
-    history: function (frame) { stream.history(frame.messages, frame.more); },
+    message: function (frame) {
+      var before = stream.lastSeq;
+      stream.accept([frame.message]);
+      if (stream.lastSeq > before) countUnread(frame.message); // a repeat is not counted twice
+      sendRead();
+    },
+    history: function (frame) { stream.history(frame.messages, frame.more); sendRead(); },
+    read: function (frame) { if (frame.side === "official") window.ChatMessages.markRead($("messages"), frame.seq); },
     ack: function (frame) {
       outbox.remove(frame.client_id);
       stream.accept([frame.message]);
@@ -231,7 +341,12 @@
     if (c.status === "waiting") setState("در انتظار پاسخ کارشناس… لطفاً شکیبا باشید.");
     else if (c.status === "active") $("state").replaceChildren("گفتگو با ", Fa.iso(c.official || "کارشناس"));
     else setState("گفتگو پایان یافته است");
-    if (c.status === "closed") { show("ended"); outbox.clear(); removePendings(); loadRating(); offerTranscript(); }
+    if (c.status === "closed") {
+      var focusInside = root.contains(document.activeElement);
+      show("ended"); outbox.clear(); removePendings(); loadRating(); offerTranscript();
+      // #21: after «پایان گفتگو» the focus goes to the closing words, not to <body>
+      if (focusInside || document.activeElement === document.body) $("ended-text").focus();
+    }
   }
 
   // --- satisfaction after the chat ends (chatdesk/reports: POST /rate/chat/) -------------------
@@ -281,7 +396,9 @@
     me: "citizen",
     author: function (m) { return m.sender === "official" ? m.author : null; },
     special: function (m) { return m.kind === "event" && m.tracking_code ? ticketBox(m) : null; },
-    download: function (file) { downloadFile(file); }
+    download: function (file) { downloadFile(file); },
+    image: function (file, img) { showThumb(file, img); },
+    meLabel: "شما"
   };
   function renderMessage(m) {
     VIEW.typing = $("typing");
@@ -345,10 +462,22 @@
     box.hidden = false;
     setTimeout(function () { box.hidden = true; }, 8000);
   }
+  // A chat document fetched with the chat token (the token is a header, never in a URL).
+  function fetchFile(url) {
+    return fetch(url, { headers: { "X-Chat-Token": state.token }, credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.blob(); });
+  }
+  // A chat image: shown only when the desk sent it as a JPEG or PNG (docs/protocol.md §15).
+  function showThumb(file, img) {
+    if (!state || !state.token) return;
+    fetchFile(file.view_url).then(function (blob) {
+      if (blob.type !== "image/jpeg" && blob.type !== "image/png") return;
+      img.src = URL.createObjectURL(blob);
+    }).catch(function () { /* the download link stays */ });
+  }
   function downloadFile(file) {
     if (!state || !state.token) return;
-    fetch(file.url, { headers: { "X-Chat-Token": state.token }, credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error("status " + r.status); return r.blob(); })
+    fetchFile(file.url)
       .then(function (blob) {
         var url = URL.createObjectURL(blob);
         var a = Fa.el("a");
@@ -373,6 +502,38 @@
   $("file").addEventListener("change", function (e) {
     Array.prototype.forEach.call(e.target.files || [], uploadFile);
     e.target.value = "";
+  });
+  // Drag and drop onto the chat, and paste into the message box (#21): the same upload.
+  function chatOpen() { return !!state && conversation && conversation.status !== "closed"; }
+  function hasFiles(e) { return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types || [], "Files") >= 0; }
+  var dragDepth = 0;
+  $("chat").addEventListener("dragenter", function (e) {
+    if (!hasFiles(e) || !chatOpen()) return;
+    e.preventDefault();
+    dragDepth += 1;
+    $("drop").hidden = false;
+  });
+  $("chat").addEventListener("dragover", function (e) {
+    if (!hasFiles(e) || !chatOpen()) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = "copy";
+  });
+  $("chat").addEventListener("dragleave", function () {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (!dragDepth) $("drop").hidden = true;
+  });
+  $("chat").addEventListener("drop", function (e) {
+    dragDepth = 0;
+    $("drop").hidden = true;
+    if (!hasFiles(e) || !chatOpen()) return;
+    e.preventDefault();
+    Array.prototype.forEach.call(e.dataTransfer.files || [], uploadFile);
+  });
+  $("input").addEventListener("paste", function (e) {
+    var files = e.clipboardData ? Array.prototype.slice.call(e.clipboardData.files || []) : [];
+    if (!files.length || !chatOpen()) return; // text is pasted as usual
+    e.preventDefault();
+    files.forEach(uploadFile);
   });
 
   function onError(frame) {
@@ -446,7 +607,7 @@
   $("end").addEventListener("click", function () {
     if (socket && window.confirm("گفتگو پایان یابد؟")) socket.send({ type: "chat.end" });
   });
-  $("restart").addEventListener("click", function () { forget(); });
+  $("restart").addEventListener("click", function () { forget(); loadFaq(); root.querySelector("#chat-name").focus(); });
 
   // --- resume a conversation after a reload ---------------------------------------------------
   fillUnits();

@@ -60,6 +60,7 @@ FIELDS = {
     "body": st.one_of(st.text(min_size=1, max_size=80), TEXT, st.integers(1990, 2100).map(lambda n: "ب" * n), ANY),
     "after": st.one_of(st.integers(min_value=-2, max_value=2**64), ANY),
     "last_seq": st.one_of(st.integers(min_value=-2, max_value=50), ANY),
+    "seq": st.one_of(st.integers(min_value=-2, max_value=2**64), ANY),
     "active": st.one_of(st.booleans(), ANY),
     "token": st.one_of(TEXT, ANY),
     "status": st.one_of(st.sampled_from(["available", "away", "offline"]), TEXT, ANY),
@@ -73,7 +74,7 @@ TYPES = sorted(
     {
         events.HELLO, events.PING, events.MESSAGE_SEND, events.TYPING_SET, events.RESUME, events.CHAT_END, events.DUTY_SET,
         events.CHAT_TAKE, events.CHAT_OPEN, events.CHAT_CLOSE, events.NOTE_ADD, events.CHAT_TRANSFER, events.TRANSFER_TARGETS,
-        events.OVERVIEW, events.TICKET_WATCH, events.CHAT_ESCALATE,
+        events.OVERVIEW, events.TICKET_WATCH, events.CHAT_ESCALATE, events.READ,
     }
 )
 FRAMES = st.fixed_dictionaries(
@@ -94,6 +95,7 @@ PLAIN = {
     "body": st.one_of(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=80), CLEAN, st.integers(1990, 2100).map(lambda n: "ب" * n)),
     "after": st.one_of(st.integers(-1, 60), st.integers(2**31, 2**64), st.none(), st.just("1")),
     "last_seq": st.one_of(st.integers(-1, 60), st.none()),
+    "seq": st.one_of(st.integers(-1, 60), st.integers(2**63 - 2, 2**70), st.none(), st.just("1")),
     "active": st.one_of(st.booleans(), st.booleans(), st.sampled_from(["x", 1, 0, None, {}, []])),
     "token": CLEAN,
     "status": st.one_of(st.sampled_from(["available", "away", "offline"]), CLEAN),
@@ -119,6 +121,7 @@ SHAPES = {
     events.OVERVIEW: (),
     events.TICKET_WATCH: ("ticket_id",),
     events.CHAT_ESCALATE: ("conversation_id",),
+    events.READ: ("conversation_id", "seq"),
 }
 assert set(SHAPES) == set(TYPES)
 
@@ -146,7 +149,7 @@ def wire(own_types):
     )
 
 
-CITIZEN_TYPES = {events.HELLO, events.PING, events.MESSAGE_SEND, events.TYPING_SET, events.RESUME, events.CHAT_END}
+CITIZEN_TYPES = {events.HELLO, events.PING, events.MESSAGE_SEND, events.TYPING_SET, events.RESUME, events.CHAT_END, events.READ}
 CONSOLE_TYPES = set(TYPES) - {events.CHAT_END}
 
 
@@ -232,7 +235,9 @@ def world(unit, other_unit, make_official, settings):
 
 
 def _stored():
-    return (Message.objects.count(), Note.objects.count(), Ticket.objects.count())
+    # the read marks too (#21): a refused ``read`` moves none
+    reads = tuple(Conversation.objects.order_by("pk").values_list("citizen_read_seq", "official_read_seq"))
+    return (Message.objects.count(), Note.objects.count(), Ticket.objects.count(), reads)
 
 
 async def _throw(world, sock, wire):

@@ -30,6 +30,8 @@ NO_OBJECT = {
     "healthz": "health probe, no data",
     "api/chat/start/": "starts a new chat for anyone (rate-limited, bot guard); opens no existing object",
     "api/units/<int:unit_id>/state/": "public opening hours of a menu unit",
+    "api/units/<int:unit_id>/faq/": "a menu unit's public frequent questions and answers (chats/faq.py)",
+    "api/faq/<int:faq_id>/open/": "counts one opening of a public answer (rate-limited); returns only the opening's id",
     "console/": "the console page; its data comes over the socket (socket matrix)",
     "console/login/": "sign-in",
     "console/logout/": "sign-out",

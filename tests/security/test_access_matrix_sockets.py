@@ -38,6 +38,7 @@ CONSOLE = {
     "chat.transfer": [("transfer B's chat to A", {"type": "chat.transfer", "conversation_id": "{conv}", "note": "انتقال", "to_unit_id": "{unit_a}"})],
     "ticket.watch": [("watch B's ticket", {"type": "ticket.watch", "ticket_id": "{ticket}"})],
     "chat.escalate": [("escalate B's chat", {"type": "chat.escalate", "conversation_id": "{conv}"})],
+    "read": [("mark B's chat read", {"type": "read", "conversation_id": "{conv}", "seq": 0})],
 }
 
 CITIZEN = {
@@ -46,6 +47,9 @@ CITIZEN = {
     "message.send": [{"type": "message.send", "conversation_id": "{conv}", "client_id": "c1", "body": "سلام"}],
     "typing": [{"type": "typing", "conversation_id": "{conv}", "active": True}],
     "resume": [{"type": "resume", "conversation_id": "{conv}", "after": 0}],
+    # beyond A's last seq: refused read_ahead with A's last_seq (an error echoes the frame's own
+    # conversation_id, protocol §6); B's marks stay as they were
+    "read": [{"type": "read", "conversation_id": "{conv}", "seq": 10**6}],
     "chat.end": [{"type": "chat.end", "conversation_id": "{conv}"}],
 }
 
@@ -165,10 +169,15 @@ async def test_citizen_frames_stay_in_their_own_conversation(world):
                 break
             answer = await _answer(comm)
             assert W.MARK_B not in json.dumps(answer, ensure_ascii=False)
-            if "conversation_id" in answer:
+            if frame_type == "read":
+                a_last = await sync_to_async(lambda: type(world.conv_a).objects.get(pk=world.conv_a.pk).last_seq)()
+                assert answer["code"] == "read_ahead" and answer["last_seq"] == a_last
+            elif "conversation_id" in answer:
                 assert answer["conversation_id"] == world.conv_a.pk
     b_after = await sync_to_async(lambda: list(Message.objects.filter(conversation=world.conv_b).values_list("pk", "body")))()
     assert b_before == b_after
     conv_b_status = await sync_to_async(lambda: type(world.conv_b).objects.get(pk=world.conv_b.pk).status)()
     assert conv_b_status != "closed"  # chat.end ended A's own chat, not B's
+    b_reads = await sync_to_async(lambda: type(world.conv_b).objects.filter(pk=world.conv_b.pk).values_list("citizen_read_seq", "official_read_seq").get())()
+    assert b_reads == (0, 0)
     await comm.disconnect()

@@ -33,4 +33,4 @@ def test_an_unknown_host_gets_no_socket_source(rf):
 
 def test_extra_sources_from_settings(rf, settings):
     settings.CSP_EXTRA = {"img-src": ["https://maps.example.ir"]}
-    assert "img-src 'self' data: https://maps.example.ir" in content_security_policy(rf.get("/"))
+    assert "img-src 'self' data: blob: https://maps.example.ir" in content_security_policy(rf.get("/"))
