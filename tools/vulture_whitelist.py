@@ -211,3 +211,4 @@ _.completed_by  # unused attribute (chatdesk/desk/steps.py:59): the model field,
 order_display  # unused property (chatdesk/desk/steps.py:87): read by templates/desk/steps/citizen_panel.html
 overdue_escalated_at  # unused variable (chatdesk/tickets/models.py:115): a model field
 is_free  # unused property (chatdesk/desk/models.py:80): read by tests/desk/test_spreadsheet.py (a service with no fee)
+owner  # unused variable (chatdesk/chats/models.py:136): SavedReply's field, set as owner= and read as owner_id (chats/replies.py)
