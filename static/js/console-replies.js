@@ -131,10 +131,11 @@
         list.appendChild(li);
       });
       list.hidden = false;
-      status.textContent = Fa.faDigits(state.items.length) + " پاسخ آماده؛ با Enter درج می‌شود، با Escape بسته.";
+      status.textContent = Fa.faDigits(state.items.length) + " پاسخ آماده؛ با کلید اینتر درج و با کلید اسکیپ بسته می‌شود.";
       highlight(0);
     }
     textarea.addEventListener("input", update);
+    textarea.refreshReplies = function () { if (!list.hidden) update(); };
     textarea.addEventListener("blur", function () { setTimeout(close, 150); });
     // Registered before the box's own Enter-to-send, so a chosen reply is inserted, not sent.
     textarea.addEventListener("keydown", function (e) {
@@ -281,7 +282,6 @@
     form.elements.shortcut.maxLength = limits.shortcut;
     form.elements.title.maxLength = limits.title;
     open.addEventListener("click", function () {
-      ask();
       asked = false; ask(); // always fresh when the manager opens
       renderManager();
       startEdit(null);
@@ -308,6 +308,9 @@
     if (frame.limits) limits = frame.limits;
     renderManager();
     document.querySelectorAll('[data-role="reply-picker-wrap"]').forEach(function (w) { w.refresh(); });
+    // The list may have come after the official typed «/…»: its suggestions are drawn again.
+    var typing = document.activeElement;
+    if (typing && typing.refreshReplies) typing.refreshReplies();
     if (frame.saved && manager() && manager().open) {
       opts.toast("پاسخ آماده ذخیره شد.");
       startEdit(null);

@@ -593,6 +593,7 @@
         outbox = new window.Outbox("chatdesk.console.outbox." + me.id, { send: sendItem, bubbles: function () { return $("chats"); } });
       }
       $("duty").value = me.status;
+      Replies.changed(); // the saved replies, ready before the official types «/»
       gotDutyInfo(frame.duty_info || {});
       askDutyInfo();
       queue.clear();
