@@ -134,7 +134,7 @@
   function markSeen(chat) {
     if (!inSight(chat) || !socket.ready) return;
     var last = chat.stream.lastSeq;
-    if (last > chat.seenSeq && (chat.unread.size || chat.seenSent < last)) {
+    if (chat.unread.size && last > chat.seenSeq && chat.seenSent < last) { // only unread citizen messages cost a frame
       chat.seenSent = last;
       socket.send({ type: "chat.seen", conversation_id: chat.conv.id, seq: last });
     }
