@@ -87,7 +87,7 @@ def save_reply(page, shortcut, title, body, scope=None):
 
 
 def test_saved_replies_typed_with_slash_from_the_picker_and_managed_in_the_console(new_page, server):
-    citizen_name = "مهسا کاظمی"
+    citizen_name = "مهتاب کاظم‌پور"
     page = spied_console(new_page, "rezaei")
     page.get_by_role("button", name="پاسخ‌های آماده").click()
     dialog = page.locator('[data-role="replies-dialog"]')
