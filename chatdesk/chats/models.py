@@ -173,3 +173,6 @@ class ConversationSeen(models.Model):
         verbose_name = "دیده‌شدن گفتگو"
         verbose_name_plural = "دیده‌شدن گفتگوها"
         constraints = [models.UniqueConstraint(fields=["official", "conversation"], name="conversation_seen_unique")]
+
+    def __str__(self):
+        return to_persian_digits(f"گفتگوی {self.conversation_id} تا پیام {self.seq}")
