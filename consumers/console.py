@@ -2,7 +2,7 @@
 
 import time
 
-from chatdesk.chats import reads, selectors, services, wire
+from chatdesk.chats import reads, replies, seen, selectors, services, wire
 from chatdesk.chats.access import access_conversation_for_official
 from chatdesk.chats.models import Conversation
 from chatdesk.core import clock, events, realtime
@@ -14,6 +14,7 @@ from chatdesk.directory import services as directory_services
 from chatdesk.directory.models import Official
 from chatdesk.tickets import access as ticket_access
 from chatdesk.tickets import escalation as ticket_escalation
+from chatdesk.tickets import selectors as ticket_selectors
 from chatdesk.tickets import wire as ticket_wire
 
 from .base import CLOSE_UNAUTHORISED, JsonConsumer, bool_field, db, int_field
@@ -41,6 +42,11 @@ class ConsoleConsumer(JsonConsumer):
         events.CHAT_ESCALATE: "on_escalate",
         events.DUTY_INFO: "on_duty_info",
         events.READ: "on_read",
+        events.REPLIES_LIST: "on_replies_list",
+        events.REPLY_SAVE: "on_reply_save",
+        events.REPLY_DELETE: "on_reply_delete",
+        events.CHAT_SEEN: "on_seen",
+        events.CITIZEN_HISTORY: "on_citizen_history",
     }
 
     async def connect(self):
@@ -86,7 +92,7 @@ class ConsoleConsumer(JsonConsumer):
             "colleagues": [
                 {"id": o.pk, "name": o.display_name, "status": o.status, "status_display": o.get_status_display()} for o in officials
             ],
-            "queue": [wire.queue_item(c) for c in selectors.waiting_in_units(self.unit_ids)],
+            "queue": seen.queue_entries(selectors.waiting_in_units(self.unit_ids), official.pk),
             "mine": [wire.conversation_for_staff(c) for c in selectors.active_for_official(official.pk)],
             # closed units and the official's shifts now (the same as the ``duty.info`` frame)
             "duty_info": selectors.console_duty(official, self.unit_ids, clock.now()),
@@ -171,6 +177,8 @@ class ConsoleConsumer(JsonConsumer):
         if with_conversation:
             frame["conversation"] = wire.conversation_for_staff(conversation)
             frame["notes"] = [wire.note(n) for n in notes]
+            # how far this official has seen it (chats/seen.py): the console counts the unread
+            frame["seen_seq"] = await db(seen.seen_seq)(self.official.pk, conversation_id)
         await self.send_frame(frame)
 
     async def on_close(self, request):
@@ -236,6 +244,58 @@ class ConsoleConsumer(JsonConsumer):
         if self.official.role == Official.Role.OFFICIAL:
             raise DomainError("این نما فقط برای سرپرستان است.", code="forbidden")
         await self.send_frame(wire.overview_frame(*await db(selectors.unit_overview)(self.unit_ids)))
+
+    async def on_replies_list(self, request):
+        """The official's saved replies and their units' (chats/replies.py)."""
+        self._require_official()
+        await self.send_frame(await db(replies.replies_frame)(self.official))
+
+    async def on_reply_save(self, request):
+        """Create (no ``id``) or change a saved reply; every console concerned hears
+        ``replies.changed``; this one gets the list again."""
+        self._require_official()
+        await db(replies.saved_reply_save)(
+            official=self.official,
+            reply_id=request.get("id"),
+            unit_id=request.get("unit_id"),
+            shortcut=request.get("shortcut"),
+            title=request.get("title"),
+            body=request.get("body"),
+        )
+        await self.send_frame({**await db(replies.replies_frame)(self.official), "saved": True})
+
+    async def on_reply_delete(self, request):
+        self._require_official()
+        await db(replies.saved_reply_delete)(official=self.official, reply_id=request.get("id"))
+        await self.send_frame(await db(replies.replies_frame)(self.official))
+
+    async def on_seen(self, request):
+        """The official has seen a chat up to ``seq``: stored, and told to their consoles."""
+        self._require_official()
+        await db(seen.conversation_seen)(official=self.official, conversation_id=request.get("conversation_id"), seq=request.get("seq"))
+
+    async def on_citizen_history(self, request):
+        """The citizen's earlier chats and their tickets, as far as this official may see them;
+        the same ``not_found`` for a chat that is missing or not theirs."""
+        self._require_official()
+        await self.send_frame(await db(self._citizen_history)(request.get("conversation_id")))
+
+    def _citizen_history(self, conversation_id):
+        conversation = access_conversation_for_official(self.official, conversation_id)
+        unit_ids = directory_selectors.unit_ids_for_official(self.official)
+        chats = selectors.earlier_conversations(conversation, unit_ids)
+        tickets = ticket_selectors.tickets_of_citizen(self.official, mobile=conversation.citizen_mobile, email=conversation.citizen_email)
+        extras = seen.list_extras(self.official.pk, [c.pk for c in chats])
+        own = next((t for t in tickets if t.conversation_id == conversation.pk), None)
+        open_ticket = own or next((t for t in tickets if t.is_open), None)
+        return {
+            "type": events.CITIZEN_HISTORY,
+            "conversation_id": conversation.pk,
+            "chats": [{**wire.conversation_for_staff(c), "preview": extras[c.pk]["preview"]} for c in chats],
+            "tickets": [ticket_wire.ticket_brief(t) for t in tickets],
+            # what {کد_پیگیری} in a saved reply becomes: this chat's ticket, else the newest open one
+            "tracking_code": open_ticket.display_code if open_ticket else None,
+        }
 
     async def on_typing(self, request):
         self._require_official()

@@ -217,3 +217,4 @@ search_text  # unused variable (chatdesk/chats/models.py:122): a model field, fi
 _.search_text  # unused attribute (chatdesk/chats/models.py:133): the model field, saved
 opened_at  # unused variable (chatdesk/chats/models.py:143): a model field, counted by reports.selectors.faq_figures
 chatted  # unused variable (chatdesk/chats/models.py:144): a model field, set by chats.faq.faq_chatted
+owner  # unused variable (chatdesk/chats/models.py:136): SavedReply's field, set as owner= and read as owner_id (chats/replies.py)

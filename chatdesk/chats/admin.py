@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
 
-from .models import Conversation, Faq, Message
+from chatdesk.core.errors import ValidationError
+
+from . import replies
+from .models import Conversation, Faq, Message, SavedReply
 
 
 class MessageInline(admin.TabularInline):
@@ -36,3 +40,32 @@ class FaqAdmin(admin.ModelAdmin):
     list_editable = ("order", "is_active")
     search_fields = ("question", "answer")
     fields = ("unit", "question", "answer", "order", "is_active")
+class SavedReplyForm(forms.ModelForm):
+    """The console's rules (chats/replies.py ``validate_reply``): the same Persian errors."""
+
+    class Meta:
+        model = SavedReply
+        fields = ("unit", "owner", "shortcut", "title", "body")
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("unit")) == bool(data.get("owner")):
+            raise forms.ValidationError("پاسخ آماده یا از آنِ یک واحد است یا از آنِ یک کارشناس (فقط یکی را انتخاب کنید).")
+        try:
+            data["shortcut"], data["title"], data["body"] = replies.validate_reply(
+                shortcut=data.get("shortcut"), title=data.get("title"), body=data.get("body")
+            )
+        except ValidationError as error:
+            self.add_error(error.field, error.message)
+        return data
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    form = SavedReplyForm
+    list_display = ("shortcut", "title", "unit", "owner", "updated_at")
+    list_filter = ("unit",)
+    search_fields = ("shortcut", "title", "search_key")
+
+    def save_model(self, request, obj, form, change):
+        replies.saved_reply_store(obj)

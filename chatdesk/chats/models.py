@@ -170,3 +170,54 @@ class Note(models.Model):
 
     def __str__(self):
         return to_persian_digits(f"یادداشت گفتگوی {self.conversation_id}")
+
+
+class SavedReply(models.Model):
+    """A ready answer («پاسخ آماده») an official inserts into a chat (chats/replies.py): a unit's
+    (managed by its supervisors and the administrators) or an official's own.  ``{نام}`` and
+    ``{کد_پیگیری}`` in the body are filled in by the console when it is inserted."""
+
+    unit = models.ForeignKey(Unit, verbose_name="واحد", null=True, blank=True, on_delete=models.CASCADE, related_name="saved_replies")
+    owner = models.ForeignKey(Official, verbose_name="کارشناس (پاسخ شخصی)", null=True, blank=True, on_delete=models.CASCADE, related_name="saved_replies")
+    shortcut = models.CharField("میان‌بر", max_length=30)
+    title = models.CharField("عنوان", max_length=80)
+    body = models.TextField("متن")
+    # persian.search_key of the shortcut, title and body: ی/ي and ک/ك alike (never shown)
+    search_key = models.TextField("کلید جست‌وجو", blank=True, editable=False)
+    updated_at = models.DateTimeField("آخرین تغییر")
+
+    class Meta:
+        ordering = ["shortcut", "id"]
+        verbose_name = "پاسخ آماده"
+        verbose_name_plural = "پاسخ‌های آماده"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit__isnull=False, owner__isnull=True) | Q(unit__isnull=True, owner__isnull=False),
+                name="saved_reply_unit_or_owner",
+                violation_error_message="پاسخ آماده یا از آنِ یک واحد است یا از آنِ یک کارشناس.",
+            ),
+            models.UniqueConstraint(fields=["unit", "shortcut"], condition=Q(unit__isnull=False), name="saved_reply_unit_shortcut",
+                                    violation_error_message="این میان‌بر در پاسخ‌های آماده این واحد پیش‌تر به کار رفته است."),
+            models.UniqueConstraint(fields=["owner", "shortcut"], condition=Q(owner__isnull=False), name="saved_reply_owner_shortcut",
+                                    violation_error_message="این میان‌بر در پاسخ‌های آماده این کارشناس پیش‌تر به کار رفته است."),
+        ]
+
+    def __str__(self):
+        return f"/{self.shortcut} — {self.title}"
+
+
+class ConversationSeen(models.Model):
+    """How far an official has seen a conversation (its ``seq``): the console's unread counts
+    survive a reload and follow the official to another browser."""
+
+    official = models.ForeignKey(Official, verbose_name="کارشناس", on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, verbose_name="گفتگو", on_delete=models.CASCADE, related_name="+")
+    seq = models.PositiveIntegerField("دیده‌شده تا پیام")
+
+    class Meta:
+        verbose_name = "دیده‌شدن گفتگو"
+        verbose_name_plural = "دیده‌شدن گفتگوها"
+        constraints = [models.UniqueConstraint(fields=["official", "conversation"], name="conversation_seen_unique")]
+
+    def __str__(self):
+        return to_persian_digits(f"گفتگوی {self.conversation_id} تا پیام {self.seq}")

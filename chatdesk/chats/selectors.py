@@ -293,3 +293,20 @@ def console_duty(official, unit_ids, at):
         if duty.shift.unit_id in set(unit_ids)
     ]
     return {"closed": closed, "roster": roster}
+
+
+CITIZEN_HISTORY_LIMIT = 20
+
+
+def earlier_conversations(conversation, unit_ids, limit=CITIZEN_HISTORY_LIMIT):
+    """The same citizen's other chats (matched by mobile or email) in ``unit_ids`` (the units the
+    official may see: chats/access.py), newest first."""
+    match = Q()
+    if conversation.citizen_mobile:
+        match |= Q(citizen_mobile=conversation.citizen_mobile)
+    if conversation.citizen_email:
+        match |= Q(citizen_email__iexact=conversation.citizen_email)
+    if not match:
+        return []
+    qs = Conversation.objects.filter(match, unit_id__in=unit_ids, created_at__lte=conversation.created_at).exclude(pk=conversation.pk)
+    return list(qs.select_related("unit", "official").order_by("-created_at", "-id")[:limit])

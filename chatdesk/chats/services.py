@@ -15,7 +15,7 @@ from chatdesk.core.persian import clean_line, clean_text, normalize_mobile
 from chatdesk.core.tracking import format_tracking_code, new_token, token_digest
 from chatdesk.directory.models import Official, Unit
 
-from . import greeting, hooks, selectors, wire
+from . import greeting, hooks, seen, selectors, wire
 from .access import access_conversation_for_official
 from .models import Conversation, Message, Note
 from .stream import (
@@ -145,7 +145,7 @@ def conversation_start(*, unit_id, name, mobile="", email="", ip_address=None, m
         if case and not offline:
             hooks.chat_for_case(conversation=conversation, case=case, now=now)
         greeting.greet(conversation, unit, now)  # the unit's automatic first message, and when its waiting one is due
-        realtime.to_units([unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
+        realtime.to_units([unit.pk], {"type": events.QUEUE_ADDED, "conversation": seen.queue_entry(conversation)})
         _announce_queue(unit.pk)
     route_waiting(unit_id=unit.pk)
     return Started(conversation=conversation, token=token)
@@ -336,7 +336,7 @@ def conversation_transfer(*, conversation_id, official, note, to_official_id=Non
             _add_event(conversation, "transferred", f"گفتگوی شما به {target_unit.name} منتقل شد؛ لطفاً منتظر کارشناس آن واحد بمانید.")
             if was_waiting and previous_unit_id != target_unit.pk:
                 _leave_queue(conversation, previous_unit_id, "transferred")
-            realtime.to_units([target_unit.pk], {"type": events.QUEUE_ADDED, "conversation": wire.queue_item(conversation)})
+            realtime.to_units([target_unit.pk], {"type": events.QUEUE_ADDED, "conversation": seen.queue_entry(conversation)})
             _announce_queue(target_unit.pk)
             _announce_state(conversation)
         realtime.to_staff_of_conversation(conversation.pk, {"type": events.NOTE, "note": wire.note(note_row)})

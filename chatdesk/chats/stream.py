@@ -19,7 +19,7 @@ from chatdesk.core.errors import Conflict, NotFound, RateLimited, ValidationErro
 from chatdesk.core.persian import clean_text
 from chatdesk.core.ids import parse_id
 
-from . import wire
+from . import seen, wire
 from .access import official_may_write_sql
 from .models import Conversation, Message
 
@@ -76,6 +76,8 @@ def add_message(conversation, *, sender, body, official=None, kind=Message.Kind.
     )
     rowsql.update(Conversation, conversation.pk, {"last_seq": conversation.last_seq, "last_activity_at": now, **(also or {})})
     _announce_message(message)
+    if sender == Conversation.Side.CITIZEN and conversation.status == Conversation.Status.WAITING and kind != Message.Kind.EVENT:
+        seen.announce_waiting_message(conversation.pk, conversation.unit_id)
     return message
 
 

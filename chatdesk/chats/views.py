@@ -1,5 +1,6 @@
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET, require_POST
 
 from chatdesk.core.auth import client_address
@@ -43,7 +44,9 @@ def chat_start(request):
 @require_GET
 @official_view
 def console(request, official):
-    return render(request, "console/console.html", {"official": official, "console_config": {"wsPath": "/ws/console/"}})
+    return render(
+        request, "console/console.html", {"official": official, "console_config": {"wsPath": "/ws/console/", "sound": static("sounds/new-chat.wav")}},
+    )
 
 
 @require_GET

@@ -96,7 +96,9 @@ def conversation_for_staff(c):
     return data
 
 
-def queue_item(c):
+def queue_item(c, preview=None, unread=0):
+    """A waiting chat in the console's queue, with its last message and how many of the
+    citizen's messages are unseen (chats/seen.py ``queue_entry``)."""
     return {
         "id": c.id,
         "unit": {"id": c.unit_id, "name": c.unit.name},
@@ -104,6 +106,8 @@ def queue_item(c):
         "last_seq": c.last_seq,
         "channel": c.channel,
         "channel_display": c.get_channel_display(),
+        "preview": preview,
+        "unread": unread,
         **_ts(c.created_at),
     }
 

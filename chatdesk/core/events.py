@@ -52,3 +52,14 @@ CHAT_ESCALATED = "chat.escalated"  # server -> console: done; the ticket's brief
 # channel-layer message types (between processes, never on the wire)
 LAYER_EVENT = "chatdesk.event"
 LAYER_CONTROL = "chatdesk.control"
+
+# console tools (#21): saved replies, what an official has seen, the citizen's history
+REPLIES_LIST = "replies.list"  # console -> server: my saved replies
+REPLIES = "replies"  # server -> console: the answer
+REPLY_SAVE = "reply.save"  # console -> server: create or change a saved reply
+REPLY_DELETE = "reply.delete"  # console -> server: delete one
+REPLIES_CHANGED = "replies.changed"  # server -> consoles concerned: ask for the list again
+CHAT_SEEN = "chat.seen"  # console -> server: I have seen this chat up to seq
+SEEN = "seen"  # server -> an official's consoles: how far they have seen a chat, and its unread count
+QUEUE_UPDATED = "queue.updated"  # server -> units: a waiting chat's preview and unread count changed
+CITIZEN_HISTORY = "citizen.history"  # console -> server: the citizen's earlier chats and tickets; and the answer

@@ -258,3 +258,25 @@ def documents_asked(ticket):
         return ""
     entry = Entry.objects.filter(ticket=ticket, public=True, data__event="docs_requested").order_by("-created_at", "-id").first()
     return entry.data.get("missing", "") if entry else ""
+
+
+CITIZEN_HISTORY_LIMIT = 20
+
+
+def tickets_of_citizen(official, *, mobile, email, limit=CITIZEN_HISTORY_LIMIT):
+    """A citizen's tickets (matched by mobile or email) that ``official`` may open
+    (access.access_ticket_for_official's rule: own units, or a case sent up to them), newest
+    first.  A complaint whose complainant is hidden from this official is left out: finding it by
+    the number would name them (identity.py)."""
+    match = Q()
+    if mobile:
+        match |= Q(citizen_mobile=mobile)
+    if email:
+        match |= Q(citizen_email__iexact=email)
+    if not match:
+        return []
+    qs = Ticket.objects.filter(match).filter(Q(unit_id__in=unit_ids_for_official(official)) | Q(supervisor=official))
+    hidden = hidden_about_unit_ids(official)
+    if hidden:
+        qs = qs.exclude(kind=Ticket.Kind.COMPLAINT, hide_identity=True, data__complaint__about_unit_id__in=sorted(hidden))
+    return list(qs.select_related("unit").order_by("-created_at", "-id")[:limit])

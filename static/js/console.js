@@ -18,6 +18,39 @@
   var overviewTimer = null;
   var socket;
 
+  var pendingTakes = new Set(); // chats this console asked to take: focused when they arrive
+  var Alerts = window.ConsoleAlerts, Replies = window.ConsoleReplies;
+
+  // Read out by screen readers (the polite live region), without moving the focus.
+  function announce(text) {
+    var region = $("announcer");
+    var line = Fa.el("div", null, text);
+    region.appendChild(line);
+    setTimeout(function () { line.remove(); }, 15000);
+  }
+  // Waiting chats and unread messages: the page title's count (console-alerts.js).
+  function recount() {
+    var unread = 0;
+    chats.forEach(function (c) { if (isMine(c)) unread += c.unread.size; });
+    Alerts.count(queue.size + unread);
+  }
+  function isMine(chat) { return chat.conv.status === "active" && me && chat.conv.official_id === me.id; }
+  function unreadBadge(n) {
+    var badge = Fa.el("span", "badge rounded-pill unread-badge", Fa.faDigits(n));
+    badge.setAttribute("data-role", "unread");
+    badge.setAttribute("aria-label", Fa.faDigits(n) + " پیام خوانده‌نشده");
+    badge.hidden = !n;
+    return badge;
+  }
+  function previewLine(preview) {
+    var line = Fa.el("div", "small preview-line");
+    line.setAttribute("data-role", "preview");
+    if (!preview) return line;
+    line.appendChild(Fa.el("span", "preview-body", (preview.sender === "official" ? "شما: " : "") + preview.body));
+    line.appendChild(Fa.el("span", "preview-time", preview.ts_display));
+    return line;
+  }
+
   function toast(text, kind) {
     var node = Fa.el("div", "toast-item " + (kind || ""), text);
     $("toasts").appendChild(node);
@@ -32,17 +65,27 @@
     items.forEach(function (item) {
       var li = Fa.el("li", "queue-item");
       li.setAttribute("data-conversation", item.id);
-      var info = Fa.el("div");
-      info.appendChild(Fa.line("div", "fw-semibold", [[item.citizen_name]].concat(channelNote(item))));
-      info.appendChild(Fa.line("div", "small text-secondary", [[item.unit.name], " · " + item.ts_display]));
+      var info = Fa.el("div", "queue-info");
+      var name = Fa.line("div", "fw-semibold", [[item.citizen_name]].concat(channelNote(item)));
+      name.appendChild(unreadBadge(item.unread || 0));
+      info.appendChild(name);
+      info.appendChild(Fa.line("div", "small text-muted-strong", [[item.unit.name], " · " + item.ts_display]));
+      info.appendChild(previewLine(item.preview));
       var take = Fa.el("button", "btn btn-sm btn-success", "برداشتن");
       take.type = "button";
-      take.addEventListener("click", function () { take.disabled = true; socket.send({ type: "chat.take", conversation_id: item.id }); setTimeout(function () { take.disabled = false; }, 3000); });
+      take.setAttribute("aria-label", "برداشتن گفتگوی " + Fa.plain(item.citizen_name));
+      take.addEventListener("click", function () {
+        take.disabled = true;
+        pendingTakes.add(item.id);
+        socket.send({ type: "chat.take", conversation_id: item.id });
+        setTimeout(function () { take.disabled = false; }, 3000);
+      });
       li.appendChild(info); li.appendChild(take);
       list.appendChild(li);
     });
     $("queue-count").textContent = Fa.faDigits(items.length);
     $("queue-empty").hidden = items.length > 0;
+    recount();
   }
   function renderColleagues() {
     var list = $("colleagues");
@@ -59,12 +102,50 @@
     var list = $("mine");
     list.textContent = "";
     chats.forEach(function (chat) {
-      if (chat.conv.status !== "active" || !me || chat.conv.official_id !== me.id) return;
-      var li = Fa.line("li", "mine-item", [[chat.conv.citizen_name], " · ", [chat.conv.unit.name]]);
-      li.addEventListener("click", function () { chat.node.scrollIntoView({ behavior: "smooth" }); chat.node.querySelector("textarea").focus(); });
+      if (!isMine(chat)) return;
+      // A button: reached with Tab, opened with Enter or Space (it was a bare list item).
+      var li = Fa.el("li");
+      var item = Fa.el("button", "mine-item");
+      item.type = "button";
+      item.setAttribute("data-conversation", chat.conv.id);
+      var head = Fa.line("span", "mine-name", [[chat.conv.citizen_name], " · ", [chat.conv.unit.name]]);
+      item.appendChild(head);
+      item.appendChild(unreadBadge(chat.unread.size));
+      item.appendChild(previewLine(chat.last));
+      item.addEventListener("click", function () { showChat(chat); });
+      li.appendChild(item);
       list.appendChild(li);
     });
+    $("mine-empty").hidden = !!list.firstChild;
+    recount();
   }
+  function showChat(chat) {
+    chat.node.scrollIntoView({ block: "nearest" });
+    if (!chat.input.disabled) chat.input.focus();
+    else chat.node.querySelector("header button").focus();
+    markSeen(chat);
+  }
+  // --- what the official has seen (chat.seen / seen; chats/seen.py) -----------------------------
+  function inSight(chat) {
+    if (document.hidden || !chat.node.isConnected) return false;
+    var r = chat.messages.getBoundingClientRect();
+    return r.height > 0 && r.bottom > 0 && r.top < window.innerHeight;
+  }
+  function markSeen(chat) {
+    if (!inSight(chat) || !socket.ready) return;
+    var last = chat.stream.lastSeq;
+    if (chat.unread.size && last > chat.seenSeq && chat.seenSent < last) { // only unread citizen messages cost a frame
+      chat.seenSent = last;
+      socket.send({ type: "chat.seen", conversation_id: chat.conv.id, seq: last });
+    }
+  }
+  function seenUpTo(chat, seq) {
+    chat.seenSeq = Math.max(chat.seenSeq, seq);
+    chat.unread.forEach(function (n) { if (n <= chat.seenSeq) chat.unread.delete(n); });
+  }
+  function markAllSeen() { chats.forEach(markSeen); }
+  var seenTimer = null;
+  function markAllSeenSoon() { clearTimeout(seenTimer); seenTimer = setTimeout(markAllSeen, 300); }
 
   // --- chat panels ------------------------------------------------------------------------------
   function chatPanel(conv) {
@@ -81,19 +162,32 @@
     closeBtn.type = "button";
     var transferBtn = Fa.el("button", "btn btn-sm btn-outline-secondary", "انتقال");
     transferBtn.type = "button";
+    var historyBtn = Fa.el("button", "btn btn-sm btn-outline-secondary", "سوابق");
+    historyBtn.type = "button";
+    historyBtn.setAttribute("data-role", "history-toggle");
+    historyBtn.setAttribute("aria-expanded", "false");
     var ticketBtn = Fa.el("button", "btn btn-sm btn-outline-primary", "تبدیل به پرونده");
     ticketBtn.type = "button";
     ticketBtn.setAttribute("data-role", "escalate");
     ticketBtn.title = "گفتگو بسته می‌شود و با کد پیگیری در پرونده‌ها ادامه می‌یابد";
-    var buttons = Fa.el("div", "d-flex gap-1");
-    buttons.appendChild(ticketBtn); buttons.appendChild(transferBtn); buttons.appendChild(closeBtn);
+    var buttons = Fa.el("div", "d-flex flex-wrap gap-1 chat-panel-buttons");
+    buttons.appendChild(historyBtn); buttons.appendChild(ticketBtn); buttons.appendChild(transferBtn); buttons.appendChild(closeBtn);
     head.appendChild(title); head.appendChild(buttons);
     var messages = Fa.el("div", "chat-messages");
+    // New messages are read out as they come (role="log" is a polite live region).
+    messages.setAttribute("role", "log");
+    messages.setAttribute("aria-label", Fa.plain("پیام‌های گفتگو با " + conv.citizen_name));
+    messages.tabIndex = 0;
+    var historyBox = Fa.el("section", "chat-history");
+    historyBox.setAttribute("data-role", "citizen-history");
+    historyBox.setAttribute("aria-label", "سوابق شهروند");
+    historyBox.hidden = true;
     var typing = Fa.el("div", "chat-typing", "شهروند در حال نوشتن است…");
     typing.hidden = true;
     var form = Fa.el("form", "chat-compose");
     var input = Fa.el("textarea", "form-control form-control-sm");
-    input.rows = 2; input.maxLength = 2000; input.placeholder = "پاسخ خود را بنویسید…";
+    input.rows = 2; input.maxLength = 2000; input.placeholder = "پاسخ خود را بنویسید… («/» برای پاسخ آماده)";
+    input.setAttribute("aria-label", Fa.plain("پاسخ به " + conv.citizen_name));
     var side = Fa.el("div", "d-flex flex-column gap-1");
     var send = Fa.el("button", "btn btn-primary btn-sm", "ارسال");
     send.type = "submit";
@@ -103,7 +197,7 @@
     side.appendChild(send); side.appendChild(noteLabel);
     form.appendChild(input); form.appendChild(side);
     var transfer = transferForm(conv);
-    node.appendChild(head); node.appendChild(transfer); node.appendChild(messages); node.appendChild(typing); node.appendChild(form);
+    node.appendChild(head); node.appendChild(transfer); node.appendChild(historyBox); node.appendChild(messages); node.appendChild(typing); node.appendChild(form);
     transferBtn.addEventListener("click", function () {
       transfer.hidden = !transfer.hidden;
       if (!transfer.hidden) askTargets();
@@ -111,7 +205,20 @@
     $("chats").appendChild(node);
     $("empty").hidden = true;
 
-    chat = { conv: conv, node: node, messages: messages, typing: typing, meta: meta, input: input, typingTimer: null, typingSentAt: 0 };
+    chat = { conv: conv, node: node, messages: messages, typing: typing, meta: meta, input: input, typingTimer: null, typingSentAt: 0,
+      history: historyBox, historyBtn: historyBtn, citizenHistory: null, trackingCode: null,
+      seenSeq: 0, seenSent: 0, unread: new Set(), last: null, live: false };
+    historyBtn.addEventListener("click", function () {
+      historyBox.hidden = !historyBox.hidden;
+      historyBtn.setAttribute("aria-expanded", historyBox.hidden ? "false" : "true");
+      if (!historyBox.hidden) { askHistory(chat); historyBox.focus(); }
+    });
+    historyBox.tabIndex = -1;
+    historyBox.addEventListener("keydown", function (e) { if (e.key === "Escape") { historyBox.hidden = true; historyBtn.setAttribute("aria-expanded", "false"); historyBtn.focus(); } });
+    node.addEventListener("focusin", function () { markSeen(chat); });
+    var context = function () { return { name: chat.conv.citizen_name, trackingCode: chat.trackingCode }; };
+    Replies.attach(input, context);
+    side.insertBefore(Replies.pickerButton(input, context), noteLabel);
     chat.stream = new window.SeqStream({
       lastSeq: 0,
       render: function (m) { renderMessage(chat, m); },
@@ -124,7 +231,7 @@
       if (window.confirm("این گفتگو به پرونده با کد پیگیری تبدیل شود؟")) socket.send({ type: "chat.escalate", conversation_id: conv.id });
     });
     closeBtn.addEventListener("click", function () {
-      if (chat.conv.status === "closed") { node.remove(); chats.delete(conv.id); if (!chats.size) $("empty").hidden = false; renderMine(); return; }
+      if (chat.conv.status === "closed") { closeWindow(chat); return; }
       if (window.confirm("این گفتگو پایان یابد؟")) socket.send({ type: "chat.close", conversation_id: conv.id });
     });
     form.addEventListener("submit", function (e) {
@@ -146,6 +253,66 @@
     });
     updatePanel(chat);
     return chat;
+  }
+  // The panel of an ended chat goes; the focus moves to the next chat, else to the queue (never
+  // to <body>).
+  function closeWindow(chat) {
+    var next = chat.node.nextElementSibling || chat.node.previousElementSibling;
+    chat.node.remove();
+    chats.delete(chat.conv.id);
+    if (!chats.size) $("empty").hidden = false;
+    renderMine();
+    var target = next && next.classList.contains("chat-panel") ? chats.get(+next.getAttribute("data-conversation")) : null;
+    if (target) showChat(target); else $("queue-title").focus();
+  }
+  // --- the citizen's history beside a chat (citizen.history) ----------------------------------
+  function askHistory(chat) {
+    if (chat.historyAsked) return;
+    chat.historyAsked = socket.send({ type: "citizen.history", conversation_id: chat.conv.id, ref: "citizen.history" });
+    if (!chat.citizenHistory) chat.history.textContent = "در حال دریافت سوابق شهروند…";
+  }
+  function renderHistory(chat, frame) {
+    chat.citizenHistory = frame;
+    chat.trackingCode = frame.tracking_code || chat.trackingCode;
+    var box = chat.history;
+    box.textContent = "";
+    var count = frame.chats.length + frame.tickets.length;
+    chat.historyBtn.textContent = count ? "سوابق (" + Fa.faDigits(count) + ")" : "سوابق";
+    box.appendChild(Fa.el("h3", "chat-history-title", "سوابق شهروند"));
+    if (!chat.conv.citizen_mobile && !chat.conv.citizen_email) {
+      box.appendChild(Fa.el("p", "small mb-0", "برای این شهروند تلفن همراه یا ایمیلی ثبت نشده است؛ سوابقش را نمی‌توان یافت."));
+      return;
+    }
+    if (!count) { box.appendChild(Fa.el("p", "small mb-0", "گفتگو یا پرونده دیگری از این شهروند در واحدهای شما نیست.")); return; }
+    if (frame.tickets.length) {
+      box.appendChild(Fa.el("h4", "chat-history-sub", "پرونده‌ها"));
+      var tickets = Fa.el("ul", "list-unstyled mb-1");
+      frame.tickets.forEach(function (t) {
+        var li = Fa.el("li", "history-row");
+        var link = Fa.el("a", null, Fa.faDigits(t.display_code));
+        link.href = "/console/tickets/" + t.id + "/";
+        link.setAttribute("dir", "ltr");
+        li.appendChild(link);
+        li.appendChild(Fa.line("span", null, [" ", [t.subject], " · " + t.status_display + " · " + t.updated_display]));
+        tickets.appendChild(li);
+      });
+      box.appendChild(tickets);
+    }
+    if (frame.chats.length) {
+      box.appendChild(Fa.el("h4", "chat-history-sub", "گفتگوهای پیشین"));
+      var list = Fa.el("ul", "list-unstyled mb-0");
+      frame.chats.forEach(function (c) {
+        var li = Fa.el("li", "history-row");
+        li.appendChild(Fa.line("div", null, [[c.unit.name], " · " + c.ts_display + " · " + c.status_display]));
+        if (c.preview) li.appendChild(Fa.el("div", "small preview-body", c.preview.body));
+        var view = Fa.el("button", "btn btn-link btn-sm p-0", "نمایش گفتگو");
+        view.type = "button";
+        view.addEventListener("click", function () { openChat(c); var shown = chats.get(c.id); if (shown) showChat(shown); });
+        li.appendChild(view);
+        list.appendChild(li);
+      });
+      box.appendChild(list);
+    }
   }
   // The way a citizen came in, when it is not the widget (docs/protocol.md: ``channel``).
   function channelNote(c) {
@@ -351,6 +518,9 @@
 
   // Drawn by messages.js, as the widget draws them; a document opens with the console's session.
   function renderMessage(chat, m) {
+    if (m.kind !== "event") chat.last = { body: m.kind === "file" && m.file ? "پرونده: " + m.file.name : m.body, sender: m.sender, seq: m.seq, ts_display: m.ts_display };
+    if (m.sender === "citizen" && m.kind !== "event" && m.seq > chat.seenSeq) chat.unread.add(m.seq);
+    if (chat.live && m.sender === "citizen") citizenWrote(chat, m);
     window.ChatMessages.render(chat.messages, m, {
       me: "official",
       author: function (msg) { return msg.sender === "official" ? msg.author : chat.conv.citizen_name; },
@@ -395,6 +565,13 @@
     });
   }
 
+  // A citizen wrote in a chat on screen: read out, and an alert when the tab is hidden.
+  function citizenWrote(chat, m) {
+    var who = Fa.plain(chat.conv.citizen_name);
+    announce("پیام تازه از " + who + ": " + Fa.plain(m.body));
+    if (document.hidden && isMine(chat)) Alerts.alert("پیام تازه از " + who, Fa.plain(m.body), "chat-" + chat.conv.id);
+    setTimeout(function () { markSeen(chat); renderMine(); }, 0);
+  }
   function renderNote(chat, n) {
     if (chat.node.querySelector('[data-note="' + n.id + '"]')) return;
     if (n.client_id) { var p = chat.messages.querySelector('[data-client-id="' + n.client_id + '"]'); if (p) p.remove(); }
@@ -430,6 +607,7 @@
         outbox = new window.Outbox("chatdesk.console.outbox." + me.id, { send: sendItem, bubbles: function () { return $("chats"); } });
       }
       $("duty").value = me.status;
+      Replies.changed(); // the saved replies, ready before the official types «/»
       gotDutyInfo(frame.duty_info || {});
       askDutyInfo();
       queue.clear();
@@ -441,9 +619,37 @@
       frame.mine.forEach(openChat);
       chats.forEach(function (c) { if (c.conv.status === "active" && !frame.mine.some(function (m) { return m.id === c.conv.id; })) openChat(c.conv); });
     },
-    "queue.added": function (frame) { queue.set(frame.conversation.id, frame.conversation); renderQueue(); requestOverview(); },
+    "queue.added": function (frame) {
+      var fresh = !queue.has(frame.conversation.id);
+      queue.set(frame.conversation.id, frame.conversation); renderQueue(); requestOverview();
+      if (fresh) {
+        var text = "گفتگوی تازه در صف: " + Fa.plain(frame.conversation.citizen_name) + " (" + Fa.plain(frame.conversation.unit.name) + ")";
+        announce(text);
+        Alerts.alert(text, frame.conversation.preview ? Fa.plain(frame.conversation.preview.body) : "", "queue-" + frame.conversation.id);
+      }
+    },
+    "queue.updated": function (frame) {
+      var item = queue.get(frame.conversation_id);
+      if (!item) return;
+      item.preview = frame.preview; item.unread = frame.unread;
+      renderQueue();
+    },
     "queue.removed": function (frame) { queue.delete(frame.conversation_id); renderQueue(); requestOverview(); },
-    assigned: function (frame) { openChat(frame.conversation); requestOverview(); },
+    assigned: function (frame) {
+      var id = frame.conversation.id;
+      openChat(frame.conversation);
+      requestOverview();
+      var chat = chats.get(id);
+      if (pendingTakes.has(id)) {
+        // Taken here: the new chat comes into view and takes the focus.
+        pendingTakes.delete(id);
+        if (chat) showChat(chat);
+      } else {
+        var text = "گفتگوی " + Fa.plain(frame.conversation.citizen_name) + " به شما سپرده شد";
+        announce(text);
+        Alerts.alert(text, Fa.plain(frame.conversation.unit.name), "chat-" + id);
+      }
+    },
     "take.ok": function () { /* the assignment follows as "assigned" */ },
     "transfer.ok": function (frame) {
       var chat = chatOf(frame.conversation_id);
@@ -459,17 +665,21 @@
       open.href = "/console/tickets/" + frame.ticket.id + "/";
       open.setAttribute("data-role", "ticket-link");
       chat.node.querySelector("header").appendChild(open);
+      chat.trackingCode = frame.ticket.display_code;
     },
     overview: renderOverview,
     history: function (frame) {
       var chat = chatOf(frame.conversation_id);
       if (!chat) return;
-      if (frame.conversation) { chat.conv = frame.conversation; updatePanel(chat); }
+      if (frame.conversation) { chat.conv = frame.conversation; updatePanel(chat); askHistory(chat); }
       if (frame.conversation && frame.conversation.read) {
         window.ChatMessages.markRead(chat.messages, frame.conversation.read.citizen);
         chat.readSent = Math.max(chat.readSent || 0, frame.conversation.read.official);
       }
+      if (typeof frame.seen_seq === "number") seenUpTo(chat, frame.seen_seq);
       chat.stream.history(frame.messages, frame.more);
+      renderMine();
+      markSeen(chat);
       if (frame.notes) frame.notes.forEach(function (n) { renderNote(chat, n); });
       outbox.flush(function (it) {
         if (it.conversation_id !== frame.conversation_id) return false;
@@ -479,7 +689,22 @@
     },
     message: function (frame) {
       var chat = chatOf(frame.message.conversation_id);
-      if (chat) chat.stream.accept([frame.message]);
+      if (!chat) return;
+      chat.live = true;
+      try { chat.stream.accept([frame.message]); } finally { chat.live = false; }
+      if (frame.message.sender !== "citizen") renderMine();
+    },
+    seen: function (frame) {
+      var chat = chatOf(frame.conversation_id);
+      if (!chat) return;
+      seenUpTo(chat, frame.seq);
+      renderMine();
+    },
+    replies: function (frame) { Replies.got(frame); },
+    "replies.changed": function () { Replies.changed(); },
+    "citizen.history": function (frame) {
+      var chat = chatOf(frame.conversation_id);
+      if (chat) renderHistory(chat, frame);
     },
     read: function (frame) {
       var chat = chatOf(frame.conversation_id);
@@ -525,6 +750,16 @@
   }
 
   function onError(frame) {
+    if (Replies.error(frame)) return;
+    if (frame.ref === "citizen.history") {
+      chats.forEach(function (c) {
+        if (c.conv.id !== frame.conversation_id) return;
+        c.historyAsked = false;
+        c.history.textContent = "";
+        c.history.appendChild(Fa.el("p", "small mb-0", frame.message || "سوابق دریافت نشد."));
+      });
+      return;
+    }
     // A reply or note the server could not take just now stays pending and goes again by itself
     // (outbox.js); its bubble says so. A final refusal removes it and says why.
     var fate = outbox ? outbox.failed(frame) : null;
@@ -544,12 +779,18 @@
   }
 
   $("duty").addEventListener("change", function (e) { socket.send({ type: "duty.set", status: e.target.value }); });
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) markAllSeen(); });
+  $("chats").addEventListener("scroll", markAllSeenSoon, { passive: true });
+  window.addEventListener("scroll", markAllSeenSoon, { passive: true });
+  var CONN_LABELS = { open: "اتصال: برقرار", connecting: "اتصال: در حال برقراری", closed: "اتصال: قطع" };
+  Alerts.init({ sound: config.sound });
+  Replies.init({ send: function (frame) { return socket.send(frame); }, toast: toast });
 
   socket = new window.DeskSocket(config.wsPath, {
     confirmOpen: true, // ready once the welcome arrives
     onOpen: function () { /* the server sends welcome on connect */ },
     onFrame: onFrame,
-    onState: function (s) { $("conn").className = "conn-dot " + s; },
+    onState: function (s) { $("conn").className = "conn-dot " + s; $("conn").setAttribute("aria-label", CONN_LABELS[s] || CONN_LABELS.connecting); },
     onClose: function (code) { if (code === 4401) { window.location.href = "/console/login/?next=/console/"; return false; } }
   });
   socket.connect();

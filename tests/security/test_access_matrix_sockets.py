@@ -39,6 +39,12 @@ CONSOLE = {
     "ticket.watch": [("watch B's ticket", {"type": "ticket.watch", "ticket_id": "{ticket}"})],
     "chat.escalate": [("escalate B's chat", {"type": "chat.escalate", "conversation_id": "{conv}"})],
     "read": [("mark B's chat read", {"type": "read", "conversation_id": "{conv}", "seq": 0})],
+    "replies.list": "no object: the official's own and their units' saved replies (checked for B's data below)",
+    "reply.save": [("change B's saved reply", {"type": "reply.save", "id": "{reply}", "shortcut": "x", "title": "x", "body": "x"}),
+                   ("write a saved reply for unit B", {"type": "reply.save", "unit_id": "{unit_b}", "shortcut": "x", "title": "x", "body": "x"})],
+    "reply.delete": [("delete B's saved reply", {"type": "reply.delete", "id": "{reply}"})],
+    "chat.seen": [("mark B's chat seen", {"type": "chat.seen", "conversation_id": "{conv}", "seq": 1})],
+    "citizen.history": [("B's citizen's history", {"type": "citizen.history", "conversation_id": "{conv}"})],
 }
 
 CITIZEN = {
@@ -100,12 +106,20 @@ def _strip(frame):
     return {k: v for k, v in frame.items() if k not in ("conversation_id", "ticket_id", "client_id")}
 
 
+def _reply_of_unit_b(world):
+    from chatdesk.chats.models import SavedReply
+    from chatdesk.core import clock
+
+    return SavedReply.objects.create(unit=world.unit_b, shortcut="ب", title="پاسخ " + W.MARK_B, body="متن " + W.MARK_B, updated_at=clock.now()).pk
+
+
 async def test_console_frames_on_unit_b_answer_as_missing(world):
     comm, welcome = await _console(world.a)
     assert W.MARK_B not in json.dumps(welcome, ensure_ascii=False)
     failures = []
-    b_ids = {"conv": world.conv_b.pk, "ticket": world.ticket_b.pk, "unit_a": world.unit_a.pk}
-    missing = {"conv": world.missing, "ticket": world.missing, "unit_a": world.unit_a.pk}
+    reply_b = await sync_to_async(_reply_of_unit_b)(world)
+    b_ids = {"conv": world.conv_b.pk, "ticket": world.ticket_b.pk, "unit_a": world.unit_a.pk, "unit_b": world.unit_b.pk, "reply": reply_b}
+    missing = {"conv": world.missing, "ticket": world.missing, "unit_a": world.unit_a.pk, "unit_b": world.missing, "reply": world.missing}
     for frame_type, cases in CONSOLE.items():
         if isinstance(cases, str):
             continue
@@ -181,3 +195,27 @@ async def test_citizen_frames_stay_in_their_own_conversation(world):
     b_reads = await sync_to_async(lambda: type(world.conv_b).objects.filter(pk=world.conv_b.pk).values_list("citizen_read_seq", "official_read_seq").get())()
     assert b_reads == (0, 0)
     await comm.disconnect()
+
+
+async def test_saved_replies_and_history_show_nothing_of_unit_b(world):
+    """Unit B's saved replies never reach A's console; and a chat of unit A from B's citizen (the
+    same mobile and email) lists none of B's chats or tickets in its history."""
+    from chatdesk.chats import services as chat_services
+
+    await sync_to_async(_reply_of_unit_b)(world)
+    started = await sync_to_async(chat_services.conversation_start)(
+        unit_id=world.unit_a.pk, name="شهروند", mobile="09120000002", email="b@example.com"
+    )
+    for official in (world.a, world.sa):
+        comm, _ = await _console(official)
+        await comm.send_json_to({"type": "replies.list"})
+        frame = await comm.receive_json_from(timeout=5)
+        while frame["type"] != "replies":
+            frame = await comm.receive_json_from(timeout=5)
+        assert W.MARK_B not in json.dumps(frame, ensure_ascii=False)
+        await comm.send_json_to({"type": "citizen.history", "conversation_id": started.conversation.pk})
+        frame = await comm.receive_json_from(timeout=5)
+        while frame["type"] != "citizen.history":
+            frame = await comm.receive_json_from(timeout=5)
+        assert frame["chats"] == [] and frame["tickets"] == [] and frame["tracking_code"] is None
+        await comm.disconnect()
