@@ -148,6 +148,9 @@ class FaqOpen(models.Model):
         verbose_name = "بازشدن پاسخ"
         verbose_name_plural = "بازشدن پاسخ‌ها"
 
+    def __str__(self):
+        return to_persian_digits(f"بازشدن پاسخ پرسش {self.faq_id}")
+
 
 class Note(models.Model):
     """An internal note on a conversation: staff only."""

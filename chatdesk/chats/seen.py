@@ -22,7 +22,7 @@ def preview(message):
         return None
     body = " ".join(message.body.split())
     if message.kind == Message.Kind.FILE:
-        body = "پرونده: " + body
+        body = "فایل: " + body
     if len(body) > PREVIEW_CHARS:
         body = body[: PREVIEW_CHARS - 1] + "…"
     return {"body": body, "sender": message.sender, "seq": message.seq, "ts": message.created_at.isoformat(),

@@ -46,7 +46,9 @@
     var line = Fa.el("div", "small preview-line");
     line.setAttribute("data-role", "preview");
     if (!preview) return line;
-    line.appendChild(Fa.el("span", "preview-body", (preview.sender === "official" ? "شما: " : "") + preview.body));
+    var body = Fa.el("span", "preview-body", (preview.sender === "official" ? "شما: " : "") + preview.body);
+    body.setAttribute("data-user-text", "");  // the citizen's own words or file name, in any script
+    line.appendChild(body);
     line.appendChild(Fa.el("span", "preview-time", preview.ts_display));
     return line;
   }
@@ -304,7 +306,11 @@
       frame.chats.forEach(function (c) {
         var li = Fa.el("li", "history-row");
         li.appendChild(Fa.line("div", null, [[c.unit.name], " · " + c.ts_display + " · " + c.status_display]));
-        if (c.preview) li.appendChild(Fa.el("div", "small preview-body", c.preview.body));
+        if (c.preview) {
+          var said = Fa.el("div", "small preview-body", c.preview.body);
+          said.setAttribute("data-user-text", "");
+          li.appendChild(said);
+        }
         var view = Fa.el("button", "btn btn-link btn-sm p-0", "نمایش گفتگو");
         view.type = "button";
         view.addEventListener("click", function () { openChat(c); var shown = chats.get(c.id); if (shown) showChat(shown); });
@@ -518,7 +524,7 @@
 
   // Drawn by messages.js, as the widget draws them; a document opens with the console's session.
   function renderMessage(chat, m) {
-    if (m.kind !== "event") chat.last = { body: m.kind === "file" && m.file ? "پرونده: " + m.file.name : m.body, sender: m.sender, seq: m.seq, ts_display: m.ts_display };
+    if (m.kind !== "event") chat.last = { body: m.kind === "file" && m.file ? "فایل: " + m.file.name : m.body, sender: m.sender, seq: m.seq, ts_display: m.ts_display };
     if (m.sender === "citizen" && m.kind !== "event" && m.seq > chat.seenSeq) chat.unread.add(m.seq);
     if (chat.live && m.sender === "citizen") citizenWrote(chat, m);
     window.ChatMessages.render(chat.messages, m, {

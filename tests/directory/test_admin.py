@@ -134,6 +134,7 @@ def _unit_form(unit, hours, **fields):
         "name": unit.name, "code": unit.code, "kind": unit.kind, "parent": "", "manager": "", "description": "", "phone": "",
         "email": "", "menu_order": "0", "show_in_menu": "on", "chat_enabled": "on", "is_active": "on", "routing": "manual",
         "escalate_after_seconds": "180", "weekend": unit.weekend,
+        "chat_greeting": "", "chat_waiting_message": "", "chat_waiting_after_minutes": "2",
         "office_hours-TOTAL_FORMS": str(len(hours)), "office_hours-INITIAL_FORMS": "0",
         "office_hours-MIN_NUM_FORMS": "0", "office_hours-MAX_NUM_FORMS": "1000",
     }

@@ -131,7 +131,13 @@ def run_server(tmp, env, *serve_args):
 def server(tmp_path_factory):
     """A running desk (uvicorn + embedded worker, in-memory layer, fresh SQLite)."""
     tmp = tmp_path_factory.mktemp("e2e-server")
-    with run_server(tmp, _base_env(tmp)) as running:
+    env = _base_env(tmp)
+    # Every browser test's citizen comes from 127.0.0.1: the per-address limits of the tracking
+    # lookup and of starting chats (10 in 15 minutes / an hour) are raised so that the tests do not
+    # use up each other's allowance.  The limits themselves are tested in tests/tickets and
+    # tests/security, and in the browser where a test starts its own server.
+    env.update(CHATDESK_LOOKUPS_PER_ADDRESS="200", CHAT_CHATS_PER_HOUR_PER_ADDRESS="200")
+    with run_server(tmp, env) as running:
         yield running
 
 

@@ -39,10 +39,11 @@ ADMIN_PAGES = [
 CONSOLE_PAGES = ["/console/", "/console/reports/", "/console/reports/ratings/", "/console/tickets/", "/console/audit/", "/console/mail/held/"]
 PUBLIC_PAGES = ["/", "/services/", "/directory/", "/track/"]
 
-# What a person sees: the body's text without scripts, styles and machine fields (dir="ltr").
+# What a person sees: the body's text without scripts, styles, machine fields (dir="ltr") and what
+# people wrote themselves ([data-user-text]: a citizen's words or file name in a preview).
 SHOWN_TEXT = """() => {
   const body = document.body.cloneNode(true);
-  body.querySelectorAll('script, style, template, noscript, [dir="ltr"], [hidden], code, pre').forEach(e => e.remove());
+  body.querySelectorAll('script, style, template, noscript, [dir="ltr"], [hidden], code, pre, [data-user-text]').forEach(e => e.remove());
   const attrs = [];
   document.querySelectorAll('[title], [placeholder], [aria-label]').forEach(e => {
     if (e.closest('[dir="ltr"]')) return;
