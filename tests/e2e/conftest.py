@@ -147,11 +147,6 @@ def pytest_configure(config):
         "axe_exempt(rule, reason): this test's pages may break the axe-core rule `rule` (an id such as"
         " 'color-contrast'), for the stated reason; rare, see docs/accessibility.md",
     )
-    config.addinivalue_line(
-        "markers",
-        "axe_off(reason): no axe-core run in this test, for the stated reason (only tests that count what"
-        " axe itself would cause, such as the CSP tests); see docs/accessibility.md",
-    )
 
 
 def _exemptions(item):
@@ -170,12 +165,6 @@ def axe_guard(request, monkeypatch):
     """axe-core on every page every browser test loads and on each page's last state, failing on
     any serious or critical WCAG 2.1 A/AA violation (tests/e2e/axe.py, docs/accessibility.md).
     A test checks a state in between with ``axe_guard.check(page, "what the state is")``."""
-    off = request.node.get_closest_marker("axe_off")
-    if off is not None:
-        if not str(off.kwargs.get("reason") or (off.args[0] if off.args else "")).strip():
-            pytest.fail("@pytest.mark.axe_off needs a reason: axe_off(reason='why')")
-        yield None
-        return
     guard = AxeGuard(_exemptions(request.node)).install(monkeypatch)
     yield guard
     guard.finish()

@@ -5,12 +5,7 @@ change lists, change forms with inlines and the Jalali date picker).  Any CSP vi
 
 import re
 
-import pytest
 from playwright.sync_api import expect
-
-# axe-core applies inline styles while it measures, which the strict CSP blocks and these tests count
-# as violations; the same pages are checked by axe in test_crawler_browser.py and test_journeys.py.
-pytestmark = pytest.mark.axe_off(reason="axe-core's own inline styles are what these tests count as CSP violations")
 
 # Recorded in the page before any of its own scripts run (init scripts are not subject to CSP).
 RECORD_VIOLATIONS = """
