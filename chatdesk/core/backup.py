@@ -432,6 +432,10 @@ def verify(archive, progress=None):
                     digest.update(block)
                 seen[member.name] = digest.hexdigest()
                 tracker.step(member.name)
+            # On to the gzip trailer: its CRC covers what no member's SHA-256 does (the tar padding
+            # and end blocks), so a changed byte there is found too.
+            for _ in iter(lambda: tar.fileobj.read(CHUNK), b""):
+                pass
     except _DAMAGE:
         _refuse_damaged(archive, "بایگانی خراب یا ناقص است.")
     # A walk that ended early without an error (tarfile stops silently at a damaged header):
