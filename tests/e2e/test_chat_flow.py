@@ -200,6 +200,10 @@ def test_whole_chat_between_citizen_and_official(new_page, screenshots):
     citizen.screenshot(path=str(screenshots / "citizen-chat.png"))
     official.screenshot(path=str(screenshots / "console-active-chat.png"))
 
+    # The official holding the chat has read both of the citizen's messages («دیده شد»). The mark
+    # leaves the console 300 ms after drawing, so it is awaited before the history is compared.
+    expect(citizen.locator('#chat .msg-me[data-seq] [data-role="seen"]')).to_have_count(2)
+
     # Reload: the same history, each message once, nothing left pending.
     messages = citizen.locator("#chat .msg[data-seq]")
     before = seqs(messages)
