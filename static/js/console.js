@@ -138,7 +138,7 @@
     var last = chat.stream.lastSeq;
     if (chat.unread.size && last > chat.seenSeq && chat.seenSent < last) { // only unread citizen messages cost a frame
       chat.seenSent = last;
-      socket.send({ type: "chat.seen", conversation_id: chat.conv.id, seq: last });
+      socket.send({ type: "chat.seen", conversation_id: chat.conv.id, seq: last, ref: "seen" });
     }
   }
   function seenUpTo(chat, seq) {
@@ -542,7 +542,7 @@
       if (!socket.ready || document.hidden || !me || chat.conv.official_id !== me.id || chat.conv.status === "closed") return;
       if (chat.stream.lastSeq > (chat.readSent || 0)) {
         chat.readSent = chat.stream.lastSeq;
-        socket.send({ type: "read", conversation_id: chat.conv.id, seq: chat.readSent });
+        socket.send({ type: "read", conversation_id: chat.conv.id, seq: chat.readSent, ref: "read" });
       }
     }, 300);
   }
@@ -757,6 +757,15 @@
 
   function onError(frame) {
     if (Replies.error(frame)) return;
+    if (frame.ref === "read" || frame.ref === "seen") { // a mark of ours, sent by no click: no toast
+      var marked = chats.get(frame.conversation_id);
+      if (marked && window.Outbox.passing(frame.code)) { // «busy» and the like: send it again, later
+        var later = 1000 * (frame.retry_after || 2);
+        if (frame.ref === "read") { marked.readSent = 0; setTimeout(function () { sendRead(marked); }, later); }
+        else { marked.seenSent = 0; setTimeout(function () { markSeen(marked); }, later); }
+      }
+      return;
+    }
     if (frame.ref === "citizen.history") {
       chats.forEach(function (c) {
         if (c.conv.id !== frame.conversation_id) return;

@@ -77,7 +77,7 @@
   function sendRead() {
     if (!socket || !socket.ready || !stream || root.hidden || document.hidden) return;
     var upTo = stream.lastSeq;
-    if (upTo > readSent) { readSent = upTo; socket.send({ type: "read", seq: upTo }); }
+    if (upTo > readSent) { readSent = upTo; socket.send({ type: "read", seq: upTo, ref: "read" }); }
   }
   document.addEventListener("visibilitychange", sendRead);
 
@@ -547,6 +547,10 @@
       return;
     }
     var passing = window.Outbox.passing(frame.code);
+    if (frame.ref === "read") { // our «دیده شد» mark, sent by no click: no message box
+      if (passing) { readSent = 0; setTimeout(sendRead, 1000 * (frame.retry_after || 2)); } // «busy»: again, later
+      return;
+    }
     // A message the server could not take just now stays pending and goes again by itself
     // (outbox.js); its bubble says so. Only the citizen's pace is worth a word of its own.
     var fate = outbox.failed(frame);

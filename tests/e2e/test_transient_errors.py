@@ -243,8 +243,8 @@ def test_replies_refused_as_busy_are_sent_again_and_stored_once(new_page, server
         official.evaluate(FLOOD, [conversation_id, count])
         wait_until(official, lambda: busy(), "the inbox took every frame: no busy refusal")
     # Every refusal says when to send again; those of the flooded messages name their client_id.
-    # (The console's own read and seen marks may be refused too: they carry no client_id and
-    # are sent again with the next mark.)
+    # (The console's own read and seen marks may be refused too: they carry no client_id but a
+    # ref, and are sent again after retry_after: test_marks_retry.py.)
     assert all(f.get("retry_after") for f in busy())
     assert [f for f in busy() if f.get("client_id")]
     # Those refused wait with a notice; nothing is dropped meanwhile.
