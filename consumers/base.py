@@ -6,6 +6,7 @@ answer.  No business rule lives here.
 """
 
 import asyncio
+import contextvars
 import json
 from collections import deque
 import logging
@@ -39,10 +40,8 @@ SOCKET_CONNECTION_CHECK_AFTER_IDLE = 5
 INBOX_LIMIT = 64
 
 
-class SocketDatabaseCall(SyncToAsync):
-    """Run a sync service off the event loop (like Channels' ``database_sync_to_async``), on one
-    of the process's few socket database threads (``CHAT["SOCKET_DB_THREADS"]``), and keep each
-    thread's database connection open between calls.
+def _socket_database_call(loop, fn, args, kwargs):
+    """On a socket database thread: run ``fn`` with the thread's kept database connection.
 
     One thread per process (Channels' default) ran every socket's database work one call after
     the other, each mostly waiting for PostgreSQL (its COMMIT waits for the WAL to be flushed);
@@ -54,26 +53,28 @@ class SocketDatabaseCall(SyncToAsync):
     ``SOCKET_CONNECTION_MAX_AGE``.  A connection idle for a few seconds is checked before use, so
     a database restart while the desk is quiet costs nobody a failed frame; under load a broken
     connection fails one call with ``unavailable`` (the client resends) and is then replaced."""
-
-    def thread_handler(self, loop, *args, **kwargs):
+    # What asgiref's SyncToAsync tells its threads: broadcasts made here are handed to this loop
+    # (core/realtime.py), and an async_to_sync here runs on it.
+    SyncToAsync.threadlocal.main_event_loop = loop
+    SyncToAsync.threadlocal.main_event_loop_pid = os.getpid()
+    now = time.monotonic()
+    for conn in connections.all(initialized_only=True):
+        conn.close_if_unusable_or_obsolete()
+        if conn.connection is not None:
+            conn.health_check_done = now - getattr(conn, "socket_last_used", 0) < SOCKET_CONNECTION_CHECK_AFTER_IDLE
+    try:
+        return fn(*args, **kwargs)
+    finally:
         now = time.monotonic()
         for conn in connections.all(initialized_only=True):
-            conn.close_if_unusable_or_obsolete()
-            if conn.connection is not None:
-                conn.health_check_done = now - getattr(conn, "socket_last_used", 0) < SOCKET_CONNECTION_CHECK_AFTER_IDLE
-        try:
-            return super().thread_handler(loop, *args, **kwargs)
-        finally:
-            now = time.monotonic()
-            for conn in connections.all(initialized_only=True):
-                if conn.errors_occurred or conn.connection is None:
-                    conn.close_if_unusable_or_obsolete()
-                    continue
-                if getattr(conn, "socket_connection", None) is not conn.connection:  # opened in this call
-                    conn.socket_connection = conn.connection
-                    if conn.close_at is not None:
-                        conn.close_at = max(conn.close_at, now + SOCKET_CONNECTION_MAX_AGE)
-                conn.socket_last_used = now
+            if conn.errors_occurred or conn.connection is None:
+                conn.close_if_unusable_or_obsolete()
+                continue
+            if getattr(conn, "socket_connection", None) is not conn.connection:  # opened in this call
+                conn.socket_connection = conn.connection
+                if conn.close_at is not None:
+                    conn.close_at = max(conn.close_at, now + SOCKET_CONNECTION_MAX_AGE)
+            conn.socket_last_used = now
 
 
 _threads = None
@@ -88,8 +89,23 @@ def _socket_database_threads():
 
 
 def db(fn):
-    """Run a sync service or selector off the event loop, on the sockets' database threads."""
-    return SocketDatabaseCall(fn, thread_sensitive=False, executor=_socket_database_threads())
+    """Run a sync service or selector off the event loop, on the sockets' database threads:
+    ``await db(service)(*args, **kwargs)``.
+
+    Like asgiref's ``sync_to_async(thread_sensitive=False)``, in a copy of the caller's context,
+    and cancelled the same way (the awaiting task stops waiting; the call finishes on its
+    thread, and its transaction commits or rolls back whole).  But it is a plain
+    ``run_in_executor``: SyncToAsync built a wrapper per call and walked every context variable
+    twice (in the thread and back on the loop), which cost the message path µs per frame on the
+    event loop, the busiest part of a process (docs/performance.md, #22).  Context variables the
+    call changes are not copied back to the caller; no consumer reads one."""
+
+    async def call(*args, **kwargs):
+        loop = asyncio.get_running_loop()
+        context = contextvars.copy_context()
+        return await loop.run_in_executor(_socket_database_threads(), context.run, _socket_database_call, loop, fn, args, kwargs)
+
+    return call
 
 
 class FrameError(DomainError):

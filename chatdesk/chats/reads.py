@@ -51,7 +51,5 @@ def mark_read(*, conversation_id, side, seq, official=None):
             raise ReadAhead(last_seq)
         moved = Conversation.objects.filter(pk=conversation_id, **{f"{column}__lt": seq}).update(**{column: seq})
         if moved:
-            frame = read_frame(conversation_id, side, seq)
-            realtime.to_citizen(conversation_id, frame)
-            realtime.to_staff_of_conversation(conversation_id, frame)
+            realtime.to_conversation(conversation_id, read_frame(conversation_id, side, seq))
     return bool(moved)

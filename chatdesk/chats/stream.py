@@ -1,7 +1,7 @@
 """A conversation's message stream: the rules of every write into it (a citizen's or an
 official's text, a document, a system event), numbered without gaps by ``seq`` and announced on
-commit.  This is the hot path of the live chat (docs/performance.md): one locking statement, one
-INSERT, one UPDATE.
+commit.  This is the hot path of the live chat (docs/performance.md): one locking statement, and
+one INSERT with the conversation's UPDATE (one statement on PostgreSQL).
 
 The public functions below are the chats app's internal API, shared by services.py (texts,
 events) and files.py (documents).  A write is ``lock_for_write`` → ``stored_message`` (a resent
@@ -72,9 +72,9 @@ def add_message(conversation, *, sender, body, official=None, kind=Message.Kind.
             client_id=client_id,
             data=data or {},
             created_at=now,
-        )
+        ),
+        also=(Conversation, conversation.pk, {"last_seq": conversation.last_seq, "last_activity_at": now, **(also or {})}),
     )
-    rowsql.update(Conversation, conversation.pk, {"last_seq": conversation.last_seq, "last_activity_at": now, **(also or {})})
     _announce_message(message)
     if sender == Conversation.Side.CITIZEN and conversation.status == Conversation.Status.WAITING and kind != Message.Kind.EVENT:
         seen.announce_waiting_message(conversation.pk, conversation.unit_id)
@@ -82,9 +82,7 @@ def add_message(conversation, *, sender, body, official=None, kind=Message.Kind.
 
 
 def _announce_message(message):
-    frame = wire.message_frame(message)
-    realtime.to_citizen(message.conversation_id, frame)
-    realtime.to_staff_of_conversation(message.conversation_id, frame)
+    realtime.to_conversation(message.conversation_id, wire.message_frame(message))
 
 
 #: the conversation's columns the write path reads (the rest stay deferred on the instance), in
@@ -187,15 +185,26 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
 
 def _message_send(conversation_id, sender, client_id, body, official):
     with transaction.atomic():
-        conversation = lock_for_write(conversation_id, sender, official, client_id)
-        existing = stored_message(conversation)
-        if existing is not None:
-            # Announce it again: a server that died between the write and the broadcast would
-            # otherwise leave the other side waiting for it until its next resume.
-            _announce_message(existing)
-            return existing, False
-        body = validate_body(body)
-        now = clock.now()
-        changes = check_writable(conversation, sender=sender, official=official, now=now)
-        message = add_message(conversation, sender=sender, body=body, official=official, client_id=client_id, now=now, also=changes)
-    return message, True
+        return _written(*_checked(conversation_id, sender, client_id, body, official))
+
+
+def _checked(conversation_id, sender, client_id, body, official):
+    """Lock the conversation and decide, writing nothing: ``(conversation, stored message or None,
+    body, fields)`` for ``_written``, or the DomainError that refuses the message."""
+    conversation = lock_for_write(conversation_id, sender, official, client_id)
+    existing = stored_message(conversation)
+    if existing is not None:
+        return conversation, existing, None, None
+    body = validate_body(body)
+    now = clock.now()
+    changes = check_writable(conversation, sender=sender, official=official, now=now)
+    return conversation, None, body, dict(sender=sender, official=official, client_id=client_id, now=now, also=changes)
+
+
+def _written(conversation, existing, body, fields):
+    if existing is not None:
+        # Announce it again: a server that died between the write and the broadcast would
+        # otherwise leave the other side waiting for it until its next resume.
+        _announce_message(existing)
+        return existing, False
+    return add_message(conversation, body=body, **fields), True

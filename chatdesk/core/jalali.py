@@ -5,6 +5,7 @@ every call: its global locale is per thread and async code shares threads (stack
 """
 
 import datetime as dt
+import functools
 import re
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,19 @@ def format_datetime(moment, with_seconds=False):
     """``۱۴۰۵/۰۹/۰۱ ۱۴:۳۰`` (Persian digits, Tehran time)."""
     if moment is None:
         return ""
+    if not with_seconds:
+        # Every chat message's frame shows its minute (chats/wire.py): the messages of one minute
+        # share one conversion (#22).
+        return _minute_text(local(moment).replace(second=0, microsecond=0))
+    return _format(moment, with_seconds)
+
+
+@functools.lru_cache(maxsize=512)
+def _minute_text(minute):
+    return _format(minute, False)
+
+
+def _format(moment, with_seconds):
     j = to_jalali(moment)
     text = f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}"
     if with_seconds:

@@ -13,6 +13,7 @@ counted, and the recovery is logged with the count.
 """
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -165,20 +166,26 @@ def _inside_server_loop():
 
 
 def _send_now(group, message):
+    _send_all([(group, message)])
+
+
+def _send_all(broadcasts):
+    """Publish ``[(group, message), ...]`` (made by one service call, after its commit)."""
     for record in _captures:
-        record.append((group, message))
+        record.extend(broadcasts)
     layer = get_channel_layer()
     if layer is None:
         return
     try:
         if _inside_server_loop():
             loop = SyncToAsync.threadlocal.main_event_loop
-            loop.call_soon_threadsafe(_publish_in_order, loop, layer, group, message)
+            loop.call_soon_threadsafe(_publish_in_order, loop, layer, broadcasts)
         else:
-            _background_loop().run(layer.group_send(group, message), timeout=10)
+            for group, message in broadcasts:
+                _background_loop().run(layer.group_send(group, message), timeout=10)
             outage.succeeded()
     except Exception:  # the layer is a doorbell: a failure costs latency, never data
-        outage.failed(f"broadcast to {group}")
+        outage.failed(f"broadcast to {', '.join(group for group, _ in broadcasts)}")
 
 
 # Broadcasts made on a database thread (a consumer's call, a view) are handed to the server's
@@ -191,18 +198,19 @@ _chains = weakref.WeakKeyDictionary()  # event loop -> {group: its newest publis
 _publishing = set()  # strong references: the event loop keeps only weak ones to its tasks
 
 
-def _publish_in_order(loop, layer, group, message):
+def _publish_in_order(loop, layer, broadcasts):
     chains = _chains.setdefault(loop, {})
-    task = loop.create_task(_publish_after(chains.get(group), layer, group, message))
-    chains[group] = task
-    _publishing.add(task)
+    for group, message in broadcasts:
+        task = loop.create_task(_publish_after(chains.get(group), layer, group, message))
+        chains[group] = task
+        _publishing.add(task)
+        task.add_done_callback(functools.partial(_published, chains, group))
 
-    def done(task):
-        _publishing.discard(task)
-        if chains.get(group) is task:
-            del chains[group]
 
-    task.add_done_callback(done)
+def _published(chains, group, task):
+    _publishing.discard(task)
+    if chains.get(group) is task:
+        del chains[group]
 
 
 async def _publish_after(previous, layer, group, message):
@@ -218,6 +226,12 @@ async def _publish_after(previous, layer, group, message):
 
 def _after_commit(group, message):
     transaction.on_commit(lambda: _send_now(group, message), robust=True)
+
+
+def _after_commit_all(broadcasts):
+    """Several broadcasts of one change: one hook after the commit, and (from a database thread)
+    one hand-off to the server's event loop, which wakes it once (#22)."""
+    transaction.on_commit(lambda: _send_all(broadcasts), robust=True)
 
 
 # --- listeners: edge channels that carry frames further (chatdesk/bale) ------------------------
@@ -248,6 +262,17 @@ def to_citizen(conversation_id, frame):
 
 def to_staff_of_conversation(conversation_id, frame):
     _after_commit(group_conversation_staff(conversation_id), {"type": events.LAYER_EVENT, "frame": frame})
+
+
+def to_conversation(conversation_id, frame):
+    """``to_citizen`` and ``to_staff_of_conversation`` at once, for a frame both audiences get whole
+    (a chat message: no staff-only field).  Still two groups, so each socket keeps one group per
+    audience; one hook after the commit instead of two."""
+    _tell_listeners("citizen", conversation_id, frame)
+    _after_commit_all([
+        (group_conversation_citizen(conversation_id), {"type": events.LAYER_EVENT, "frame": frame}),
+        (group_conversation_staff(conversation_id), {"type": events.LAYER_EVENT, "frame": frame}),
+    ])
 
 
 def to_units(unit_ids, frame):

@@ -2,7 +2,7 @@
 INSERT and UPDATE.
 
 Every chat message is a locking SELECT, an INSERT and an UPDATE of its conversation
-(chats/stream.py).  Building those statements through the ORM's compiler cost more CPU than
+(chats/stream.py; on PostgreSQL the INSERT and UPDATE are one statement, ``insert(also=...)``).  Building those statements through the ORM's compiler cost more CPU than
 PostgreSQL spends running them, and PostgreSQL parsing and planning them afresh for every
 message cost about as much again (measured: bench/message_path.py, docs/performance.md).  So
 they are sent as plain SQL through ``cursor``: on PostgreSQL with the values bound on the server
@@ -68,8 +68,14 @@ def _prepared_debug_wrapper():
     return PreparedDebugWrapper
 
 
-def insert(instance, using="default"):
-    """INSERT ``instance`` (a model with an auto-incremented primary key) and set its pk."""
+def insert(instance, using="default", *, also=None):
+    """INSERT ``instance`` (a model with an auto-incremented primary key) and set its pk.
+
+    ``also``: ``(model, pk, values)``, one row to UPDATE with the INSERT (as ``update`` does).  On
+    PostgreSQL both go in one statement, the UPDATE as a data-modifying ``WITH`` (run once and to
+    completion whether or not the INSERT reads it): one round trip less for every chat message,
+    whose conversation's ``last_seq`` moves with it (#22).  Elsewhere (SQLite) they are two
+    statements, UPDATE after INSERT."""
     connection = connections[using]
     meta = type(instance)._meta
     key = (type(instance), connection.vendor)
@@ -83,17 +89,21 @@ def insert(instance, using="default"):
         )
     fields, sql = _inserts[key]
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    together = also is not None and connection.vendor == "postgresql"
+    if together:
+        update_sql, update_params = _update_sql(*also, connection)
+        sql, params = f'WITH "also" AS ({update_sql}) {sql}', [*update_params, *params]
     with cursor(using) as c:
         c.execute(sql, params)
         instance.pk = c.fetchone()[0]
     instance._state.adding = False
     instance._state.db = using
+    if also is not None and not together:
+        update(*also, using=using)
     return instance
 
 
-def update(model, pk, values, using="default"):
-    """UPDATE the columns ``values`` (field name -> value) of one row; returns the rows changed."""
-    connection = connections[using]
+def _update_sql(model, pk, values, connection):
     meta = model._meta
     quote = connection.ops.quote_name
     fields = [meta.get_field(name) for name in values]
@@ -101,7 +111,12 @@ def update(model, pk, values, using="default"):
         f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)}"
         f" WHERE {quote(meta.pk.column)} = %s"
     )
-    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]
+    return sql, [*(f.get_db_prep_save(values[f.name], connection) for f in fields), pk]
+
+
+def update(model, pk, values, using="default"):
+    """UPDATE the columns ``values`` (field name -> value) of one row; returns the rows changed."""
+    sql, params = _update_sql(model, pk, values, connections[using])
     with cursor(using) as c:
-        c.execute(sql, [*params, pk])
+        c.execute(sql, params)
         return c.rowcount

@@ -51,7 +51,10 @@ with connection.cursor() as cursor:
 with CaptureQueriesContext(connection) as log:
     logged = send("logged", "ثبت شد")
 stored = list(Message.objects.filter(conversation=conversation).order_by("seq").values_list("seq", "client_id", "body"))
-print(json.dumps(dict(sent=sent, resent=resent, prepared=prepared, logged=logged, log=[q["sql"] for q in log.captured_queries], stored=stored)))
+conversation.refresh_from_db()
+last = Message.objects.get(conversation=conversation, client_id="logged")
+moved = [conversation.last_seq, conversation.last_activity_at == last.created_at]
+print(json.dumps(dict(sent=sent, resent=resent, prepared=prepared, logged=logged, log=[q["sql"] for q in log.captured_queries], stored=stored, moved=moved)))
 """
 
 
@@ -65,10 +68,19 @@ def test_the_message_path_runs_on_prepared_statements(it_env, unit_id):
     first = result["sent"][0][0]
     assert result["sent"] == [[first + i, True, f"پیام {i}"] for i in range(4)]
     assert result["resent"] == [first + 1, False, "پیام 1"]
-    # the locking SELECT, the INSERT and the UPDATE, each prepared once on this connection
-    for start in ('SELECT c."id"', 'INSERT INTO "chats_message"', 'UPDATE "chats_conversation"'):
+    # the locking SELECT, and the INSERT with the conversation's UPDATE as one statement (#22),
+    # each prepared once on this connection
+    together = 'WITH "also" AS (UPDATE "chats_conversation" SET "last_seq" = $1, "last_activity_at" = $2 WHERE "id" = $3) INSERT INTO "chats_message"'
+    for start in ('SELECT c."id"', together):
         assert sum(statement.startswith(start) for statement in result["prepared"]) >= 1, (start, result["prepared"])
-    assert all("$1" in statement for statement in result["prepared"] if statement.startswith(('SELECT c."id"', "INSERT", "UPDATE")))
+    assert all("$1" in statement for statement in result["prepared"] if statement.startswith(('SELECT c."id"', "WITH", "INSERT", "UPDATE")))
+    # the write is two statements, the lock and the INSERT with its UPDATE (a waiting chat's message
+    # then reads the queue's preview), and the UPDATE inside the INSERT did move the conversation
+    log = result["log"]
+    lock = next(i for i, sql in enumerate(log) if sql.startswith('SELECT c."id"'))
+    assert log[lock + 1].startswith('WITH "also" AS (UPDATE "chats_conversation"'), log
+    assert not any(sql.startswith(('UPDATE "chats_conversation"', 'INSERT INTO "chats_message"')) for sql in log), log
+    assert result["moved"] == [result["logged"][0], True]
     # a prepared statement is still logged with its values (DEBUG, CaptureQueriesContext)
     assert result["logged"] == [first + 4, True, "ثبت شد"]
     assert any("'logged'" in sql for sql in result["log"]) and any("'ثبت شد'" in sql for sql in result["log"])
