@@ -12,6 +12,7 @@ from collections import deque
 import logging
 import os
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import SyncToAsync
@@ -106,6 +107,79 @@ def db(fn):
         return await loop.run_in_executor(_socket_database_threads(), context.run, _socket_database_call, loop, fn, args, kwargs)
 
     return call
+
+
+class _Together:
+    """Group commit (#22) on the sockets' side: ``await together(service, request)`` hands a
+    request to the next batch of this process and returns its own outcome.
+
+    A batch leaves for a database thread at the end of the event loop's turn in which its first
+    request arrived, so a quiet desk writes each message at once, alone.  While
+    ``SOCKET_DB_THREADS`` batches are being written, new requests wait for the first thread to
+    come back and then leave together: under load the batches grow by themselves, up to
+    ``TOGETHER_LIMIT``, and share one transaction (``chats.stream.message_send_together``).
+    Each socket is answered only with its own outcome, after the commit; a socket's frames still
+    go one at a time (the inbox), so a client's messages keep their order."""
+
+    def __init__(self, service):
+        self.service = service
+        self.waiting = []
+        self.writing = 0
+        self.scheduled = False
+
+    async def submit(self, request):
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self.waiting.append((request, future))
+        self._schedule(loop)
+        outcome = await future
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _schedule(self, loop):
+        if not self.scheduled and self.waiting and self.writing < settings.CHAT["SOCKET_DB_THREADS"]:
+            self.scheduled = True
+            loop.call_soon(self._leave, loop)
+
+    def _leave(self, loop):
+        self.scheduled = False
+        if not self.waiting or self.writing >= settings.CHAT["SOCKET_DB_THREADS"]:
+            return
+        batch, self.waiting = self.waiting[:TOGETHER_LIMIT], self.waiting[TOGETHER_LIMIT:]
+        self.writing += 1
+        task = loop.create_task(self._write(loop, batch))
+        _together_tasks.add(task)
+        task.add_done_callback(_together_tasks.discard)
+
+    async def _write(self, loop, batch):
+        try:
+            outcomes = await db(self.service)([request for request, _future in batch])
+        except Exception as error:  # noqa: BLE001  (every socket of the batch answers it)
+            outcomes = [error] * len(batch)
+        finally:
+            self.writing -= 1
+            self._schedule(loop)
+        for (_request, future), outcome in zip(batch, outcomes):
+            if not future.done():  # a socket that closed meanwhile stopped waiting
+                future.set_result(outcome)
+
+
+#: the most requests in one transaction
+TOGETHER_LIMIT = 32
+_together = weakref.WeakKeyDictionary()  # event loop -> {service: its _Together}
+_together_tasks = set()  # strong references: the event loop keeps only weak ones to its tasks
+
+
+def together(service, request):
+    """``await together(service, request)``: ``service(requests) -> outcomes`` (one per request,
+    a result or the exception refusing it), called for this request with others that arrive
+    meanwhile, on a socket database thread; this request's outcome is returned or raised."""
+    loop = asyncio.get_running_loop()
+    batches = _together.setdefault(loop, {})
+    if service not in batches:
+        batches[service] = _Together(service)
+    return batches[service].submit(request)
 
 
 class FrameError(DomainError):

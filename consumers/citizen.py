@@ -11,7 +11,7 @@ from chatdesk.chats.models import Conversation
 from chatdesk.core import events, realtime
 from chatdesk.core.errors import DomainError, NotFound, RateLimited
 
-from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, CLOSE_TOO_MANY, FrameError, JsonConsumer, bool_field, db, int_field
+from .base import CLOSE_FORBIDDEN, CLOSE_HELLO_TIMEOUT, CLOSE_TOO_MANY, FrameError, JsonConsumer, bool_field, db, int_field, together
 
 
 class SeqAhead(FrameError):
@@ -102,12 +102,12 @@ class CitizenConsumer(JsonConsumer):
 
     async def on_message_send(self, request):
         self._require_hello()
-        message, _created = await db(services.message_send)(
+        message, _created = await together(services.message_send_together, dict(
             conversation_id=self.conversation_id,
             sender=Conversation.Side.CITIZEN,
             client_id=request.get("client_id"),
             body=request.get("body"),
-        )
+        ))
         await self.send_frame({"type": events.ACK, "client_id": message.client_id, "seq": message.seq, "message": wire.message(message)})
 
     async def on_typing(self, request):

@@ -17,7 +17,7 @@ from chatdesk.tickets import escalation as ticket_escalation
 from chatdesk.tickets import selectors as ticket_selectors
 from chatdesk.tickets import wire as ticket_wire
 
-from .base import CLOSE_UNAUTHORISED, JsonConsumer, bool_field, db, int_field
+from .base import CLOSE_UNAUTHORISED, JsonConsumer, bool_field, db, int_field, together
 
 HEARTBEAT_EVERY = 20  # seconds between presence writes on ping
 RECENT_MESSAGES = 200
@@ -188,13 +188,13 @@ class ConsoleConsumer(JsonConsumer):
     async def on_message_send(self, request):
         self._require_official()
         conversation_id = int_field(request, "conversation_id")
-        message, _created = await db(services.message_send)(
+        message, _created = await together(services.message_send_together, dict(
             conversation_id=conversation_id,
             sender=Conversation.Side.OFFICIAL,
             official=self.official,
             client_id=request.get("client_id"),
             body=request.get("body"),
-        )
+        ))
         await self.send_frame({"type": events.ACK, "conversation_id": conversation_id, "client_id": message.client_id, "seq": message.seq, "message": wire.message(message)})
 
     async def on_note_add(self, request):

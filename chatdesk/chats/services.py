@@ -21,7 +21,8 @@ from .models import Conversation, Message, Note
 from .stream import (
     add_message,
     chat_limits,
-    message_send,  # noqa: F401  (the service consumers call, with the others here)
+    message_send,  # noqa: F401  (services the consumers and Bale call, with the others here)
+    message_send_together,  # noqa: F401
     validate_body,
     validate_client_id,
 )

@@ -12,10 +12,10 @@ import datetime as dt
 import re
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from chatdesk.core import clock, realtime, rowsql
-from chatdesk.core.errors import Conflict, NotFound, RateLimited, ValidationError
+from chatdesk.core.errors import Conflict, DomainError, NotFound, RateLimited, ValidationError
 from chatdesk.core.persian import clean_text
 from chatdesk.core.ids import parse_id
 
@@ -181,6 +181,47 @@ def message_send(*, conversation_id, sender, client_id, body, official=None):
         # The same client id, sent again over another socket, was committed while this one
         # waited for the lock: the second try finds it and answers with it.
         return _message_send(conversation_id, sender, client_id, body, official)
+
+
+def message_send_together(requests):
+    """Group commit (#22): the text messages of several sockets, each ``message_send``'s keyword
+    arguments, written in **one** transaction, so they share its BEGIN, its COMMIT (and the wait
+    for the WAL's flush) and one database thread hand-off.  Returns one outcome per request, in
+    order: ``(message, created)``, or the exception that refused it, exactly as ``message_send``
+    alone would have answered or raised; nothing is acknowledged before the commit.
+
+    The rules are ``message_send``'s, unchanged.  A refusal (a closed chat, the per-minute limit,
+    an official not assigned) is decided before that request writes anything (``_checked``), so
+    it leaves the others alone.  Conversations are locked in ascending id order, in every batch:
+    two batches (or a batch and any write that locks one conversation) never wait for each
+    other in a circle.  A request the database itself refuses (a resend committed meanwhile by
+    another socket: the unique constraint; a deadlock) spoils the transaction: it is rolled back
+    whole, and every request is written again on its own, by ``message_send``."""
+    outcomes = [None] * len(requests)
+    order = []
+    for i, request in enumerate(requests):
+        try:
+            order.append((parse_id(request["conversation_id"]), i, validate_client_id(request["client_id"])))
+        except ValidationError as refused:
+            outcomes[i] = refused
+    order.sort()
+    try:
+        with transaction.atomic():
+            for conversation_id, i, client_id in order:
+                request = requests[i]
+                try:
+                    checked = _checked(conversation_id, request["sender"], client_id, request["body"], request.get("official"))
+                except DomainError as refused:
+                    outcomes[i] = refused
+                    continue
+                outcomes[i] = _written(*checked)
+    except DatabaseError:
+        for _conversation_id, i, _client_id in order:
+            try:
+                outcomes[i] = message_send(**requests[i])
+            except Exception as refused:  # noqa: BLE001  (each socket answers its own: consumers/base.py)
+                outcomes[i] = refused
+    return outcomes
 
 
 def _message_send(conversation_id, sender, client_id, body, official):

@@ -120,3 +120,66 @@ def test_a_resend_committed_during_the_lock_wait_is_answered_not_duplicated(it_e
     rows = database.query("SELECT seq, client_id FROM chats_message WHERE conversation_id = %s ORDER BY seq", (conversation_id,))
     assert rows == [{"seq": seq, "client_id": "twice"}]
     assert database.scalar("SELECT last_seq AS n FROM chats_conversation WHERE id = %s", (conversation_id,)) == seq
+
+
+BATCH_SENDER = """
+import json, sys
+from chatdesk.chats import services
+first = services.conversation_start(unit_id={unit}, name="نرگس شهروند").conversation
+second = services.conversation_start(unit_id={unit}, name="مریم شهروند").conversation
+print(first.pk, second.pk, flush=True)
+sys.stdin.readline()
+outcomes = services.message_send_together([
+    dict(conversation_id=second.pk, sender="citizen", client_id="twice", body="پیام"),
+    dict(conversation_id=first.pk, sender="citizen", client_id="alone", body="پیام دیگر"),
+])
+print(json.dumps([[o[0].seq, o[1], o[0].body] if isinstance(o, tuple) else repr(o) for o in outcomes]), flush=True)
+"""
+
+
+def test_a_batch_spoilt_by_a_resend_committed_meanwhile_is_written_again_one_by_one(it_env, database, unit_id):
+    """Group commit (#22, chats/stream.py ``message_send_together``): the batch locks its
+    conversations in id order, so it writes the first chat's message, then waits for the second,
+    whose same client id another connection commits meanwhile.  The unique constraint spoils the
+    batch's transaction: it is rolled back whole (the first chat's message with it) and each
+    request written again alone.  The first chat has its message once, the resend is answered
+    with the stored message, and nothing is refused."""
+    sender = subprocess.Popen(
+        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", BATCH_SENDER.format(unit=unit_id)],
+        cwd=servers.APP_DIR, env=it_env["env"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        first, second = (int(pk) for pk in sender.stdout.readline().split())
+        with psycopg.connect(database.url) as other:  # one transaction, committed below
+            seq = other.execute("SELECT last_seq + 1 FROM chats_conversation WHERE id = %s FOR UPDATE", (second,)).fetchone()[0]
+            other.execute(
+                "INSERT INTO chats_message (conversation_id, seq, sender, kind, body, data, client_id, created_at)"
+                " VALUES (%s, %s, 'citizen', 'text', 'همان پیام از راه دیگر', '{}', 'twice', now())",
+                (second, seq),
+            )
+            other.execute("UPDATE chats_conversation SET last_seq = %s WHERE id = %s", (seq, second))
+            sender.stdin.write("go\n")
+            sender.stdin.flush()
+            deadline = time.monotonic() + 20
+            while not database.scalar(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            ):
+                assert time.monotonic() < deadline, "the batch never waited for the lock"
+                time.sleep(0.05)
+            # the batch holds the first chat's lock, its message written but not committed
+            assert database.scalar("SELECT count(*) AS n FROM chats_message WHERE conversation_id = %s AND client_id = 'alone'", (first,)) == 0
+        answer = json.loads(sender.stdout.readline())
+        assert sender.wait(20) == 0, sender.stderr.read()
+    finally:
+        sender.kill()
+    assert answer == [[seq, False, "همان پیام از راه دیگر"], [answer[1][0], True, "پیام دیگر"]]
+    assert database.query("SELECT seq, client_id FROM chats_message WHERE conversation_id = %s ORDER BY seq", (second,)) == [
+        {"seq": seq, "client_id": "twice"}
+    ]
+    rows = database.query("SELECT seq, client_id FROM chats_message WHERE conversation_id = %s AND sender = 'citizen'", (first,))
+    assert rows == [{"seq": answer[1][0], "client_id": "alone"}]
+    # and it was written twice, once rolled back: after the other connection's row, the batch's
+    # two INSERTs (the first chat's, then the refused resend) took an id each, the row kept the next
+    ids = {row["client_id"]: row["id"] for row in database.query("SELECT id, client_id FROM chats_message WHERE client_id IN ('alone', 'twice')")}
+    assert ids["alone"] == ids["twice"] + 3, ids
+    assert database.scalar("SELECT last_seq AS n FROM chats_conversation WHERE id = %s", (first,)) == answer[1][0]
