@@ -7,7 +7,11 @@ instead of published.  It prints wall and CPU time per message (this process's, 
 PostgreSQL's), the SQL statements each one sends and how many are prepared on the connection,
 so a change to the message path can be judged before any load test.
 
-    .venv/bin/python bench/message_path.py [--messages 3000]
+``--together N`` sends the messages N at a time through ``message_send_together`` (group
+commit, #22: what the sockets' side does under load) instead of one by one; the figures are
+still per message.
+
+    .venv/bin/python bench/message_path.py [--messages 3000] [--together 1]
 """
 
 import argparse
@@ -27,6 +31,7 @@ from tests.support import servers  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=3000)
+    parser.add_argument("--together", type=int, default=0, help="messages per transaction (message_send_together); 0: message_send")
     args = parser.parse_args()
     database = servers.Database.create("chatdesk_bench_path")
     try:
@@ -38,7 +43,7 @@ def main():
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0)
-        run(args.messages)
+        run(args.messages, args.together)
     finally:
         from django.db import connections
 
@@ -46,7 +51,7 @@ def main():
         database.drop()
 
 
-def run(n):
+def run(n, together=0):
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -63,11 +68,19 @@ def run(n):
     conversations = [services.conversation_start(unit_id=unit.pk, name=f"شهروند {i}").conversation for i in range(200)]
     Conversation.objects.filter(pk__in=[c.pk for c in conversations]).update(status=Conversation.Status.ACTIVE, official=official)
 
-    def send(i):
+    def request(i):
         conversation = conversations[i % len(conversations)]
         if i % 2:
-            return services.message_send(conversation_id=conversation.pk, sender="official", official=official, client_id=f"o{i}", body=f"پاسخ {i}")
-        return services.message_send(conversation_id=conversation.pk, sender="citizen", client_id=f"c{i}", body=f"پرسش {i}")
+            return dict(conversation_id=conversation.pk, sender="official", official=official, client_id=f"o{i}", body=f"پاسخ {i}")
+        return dict(conversation_id=conversation.pk, sender="citizen", client_id=f"c{i}", body=f"پرسش {i}")
+
+    def send(i):
+        return services.message_send(**request(i))
+
+    def send_together(first):
+        outcomes = services.message_send_together([request(i) for i in range(first, min(first + together, n))])
+        refused = [o for o in outcomes if isinstance(o, BaseException)]
+        assert not refused, refused
 
     with realtime.captured():
         for i in range(200):  # warm up: connection, plans, Python caches
@@ -81,18 +94,20 @@ def run(n):
         walls, cpus = [], []
         sampler = Sampler({})  # bench/run.py's: PostgreSQL's processes, backends included
         sampler.start()
-        for i in range(n):
+        step = together or 1
+        for i in range(0, n, step):
             wall, cpu = time.perf_counter(), time.process_time()
-            send(i)
-            walls.append(time.perf_counter() - wall)
-            cpus.append(time.process_time() - cpu)
+            send_together(i) if together else send(i)
+            count = min(step, n - i)  # each message of a batch is counted at the batch's average
+            walls += [(time.perf_counter() - wall) / count] * count
+            cpus += [(time.process_time() - cpu) / count] * count
         sampler.stop()
         postgres = sampler.cpu_percent.get("postgres", 0.0) * sampler.wall / 100  # CPU seconds
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM pg_prepared_statements")
             prepared = cursor.fetchone()[0]
     walls.sort()
-    print(f"{n} messages: wall p50 {1000 * statistics.median(walls):.2f} ms, p99 {1000 * walls[int(0.99 * n)]:.2f} ms; "
+    print(f"{n} messages{f' in batches of {together}' if together else ''}: wall p50 {1000 * statistics.median(walls):.2f} ms, p99 {1000 * walls[int(0.99 * n)]:.2f} ms; "
           f"CPU of this process {1000 * sum(cpus) / n:.2f} ms per message, of PostgreSQL {1000 * postgres / n:.2f} ms; "
           f"{prepared} statements prepared on the connection")
 

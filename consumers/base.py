@@ -140,7 +140,9 @@ class _Together:
     def _schedule(self, loop):
         if not self.scheduled and self.waiting and self.writing < settings.CHAT["SOCKET_DB_THREADS"]:
             self.scheduled = True
-            loop.call_soon(self._leave, loop)
+            # in a context of its own: a batch is no one socket's, so its log lines carry none
+            # (core/logging.py), rather than the first socket's
+            loop.call_soon(self._leave, loop, context=contextvars.Context())
 
     def _leave(self, loop):
         self.scheduled = False
