@@ -549,7 +549,7 @@
   document.addEventListener("visibilitychange", function () { chats.forEach(sendRead); });
   // --- documents (chats/files.py; protocol §15): upload with progress, shown as a download ------
   function attachControl(chat) {
-    var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "پیوست پرونده");
+    var label = Fa.el("label", "btn btn-outline-secondary btn-sm chat-attach", "پیوست فایل");
     label.title = "فرستادن فایل (PDF، JPEG یا PNG)";
     var input = Fa.el("input");
     input.type = "file";

@@ -14,6 +14,7 @@ race happens every time."""
 import json
 import subprocess
 import time
+from contextlib import contextmanager
 
 import psycopg
 import pytest
@@ -88,6 +89,30 @@ def test_the_message_path_runs_on_prepared_statements(it_env, unit_id):
     assert [row[0] for row in result["stored"]][-5:] == [first + i for i in range(5)]
 
 
+@contextmanager
+def resend_committed_during_the_wait(database, sender, conversation_id):
+    """Another connection locks the conversation and writes the client id ``twice`` in it; the
+    sender is told to go and waits for the lock; the block runs while it waits (yielded: the
+    other row's seq); the other connection commits when the block ends."""
+    with psycopg.connect(database.url) as other:  # one transaction, committed on leaving
+        seq = other.execute("SELECT last_seq + 1 FROM chats_conversation WHERE id = %s FOR UPDATE", (conversation_id,)).fetchone()[0]
+        other.execute(
+            "INSERT INTO chats_message (conversation_id, seq, sender, kind, body, data, client_id, created_at)"
+            " VALUES (%s, %s, 'citizen', 'text', 'همان پیام از راه دیگر', '{}', 'twice', now())",
+            (conversation_id, seq),
+        )
+        other.execute("UPDATE chats_conversation SET last_seq = %s WHERE id = %s", (seq, conversation_id))
+        sender.stdin.write("go\n")
+        sender.stdin.flush()
+        deadline = time.monotonic() + 20
+        while not database.scalar(
+            "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ):
+            assert time.monotonic() < deadline, "the sender never waited for the lock"
+            time.sleep(0.05)
+        yield seq
+
+
 def test_a_resend_committed_during_the_lock_wait_is_answered_not_duplicated(it_env, database, unit_id):
     sender = subprocess.Popen(
         [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", SENDER.format(unit=unit_id)],
@@ -95,22 +120,8 @@ def test_a_resend_committed_during_the_lock_wait_is_answered_not_duplicated(it_e
     )
     try:
         conversation_id = int(sender.stdout.readline())
-        with psycopg.connect(database.url) as other:  # one transaction, committed below
-            seq = other.execute("SELECT last_seq + 1 FROM chats_conversation WHERE id = %s FOR UPDATE", (conversation_id,)).fetchone()[0]
-            other.execute(
-                "INSERT INTO chats_message (conversation_id, seq, sender, kind, body, data, client_id, created_at)"
-                " VALUES (%s, %s, 'citizen', 'text', 'همان پیام از راه دیگر', '{}', 'twice', now())",
-                (conversation_id, seq),
-            )
-            other.execute("UPDATE chats_conversation SET last_seq = %s WHERE id = %s", (seq, conversation_id))
-            sender.stdin.write("go\n")
-            sender.stdin.flush()
-            deadline = time.monotonic() + 20
-            while not database.scalar(
-                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ):
-                assert time.monotonic() < deadline, "the sender never waited for the lock"
-                time.sleep(0.05)
+        with resend_committed_during_the_wait(database, sender, conversation_id) as seq:
+            pass
         # committed: the sender's statement gets the lock now
         answer = json.loads(sender.stdout.readline())
         assert sender.wait(20) == 0, sender.stderr.read()
@@ -150,22 +161,7 @@ def test_a_batch_spoilt_by_a_resend_committed_meanwhile_is_written_again_one_by_
     )
     try:
         first, second = (int(pk) for pk in sender.stdout.readline().split())
-        with psycopg.connect(database.url) as other:  # one transaction, committed below
-            seq = other.execute("SELECT last_seq + 1 FROM chats_conversation WHERE id = %s FOR UPDATE", (second,)).fetchone()[0]
-            other.execute(
-                "INSERT INTO chats_message (conversation_id, seq, sender, kind, body, data, client_id, created_at)"
-                " VALUES (%s, %s, 'citizen', 'text', 'همان پیام از راه دیگر', '{}', 'twice', now())",
-                (second, seq),
-            )
-            other.execute("UPDATE chats_conversation SET last_seq = %s WHERE id = %s", (seq, second))
-            sender.stdin.write("go\n")
-            sender.stdin.flush()
-            deadline = time.monotonic() + 20
-            while not database.scalar(
-                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            ):
-                assert time.monotonic() < deadline, "the batch never waited for the lock"
-                time.sleep(0.05)
+        with resend_committed_during_the_wait(database, sender, second) as seq:
             # the batch holds the first chat's lock, its message written but not committed
             assert database.scalar("SELECT count(*) AS n FROM chats_message WHERE conversation_id = %s AND client_id = 'alone'", (first,)) == 0
         answer = json.loads(sender.stdout.readline())
