@@ -23,7 +23,7 @@ def pinned(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e-duty")
     env = _base_env(tmp)
     env.update(CHATDESK_CLOCK_AT=PINNED_AT, CHAT_UNIT_STATE_POLL_SECONDS="2")
-    with run_server(tmp, env) as running:
+    with run_server(tmp, env, roster=True) as running:
         yield running
 
 
