@@ -165,10 +165,6 @@ def _inside_server_loop():
     )
 
 
-def _send_now(group, message):
-    _send_all([(group, message)])
-
-
 def _send_all(broadcasts):
     """Publish ``[(group, message), ...]`` (made by one service call, after its commit)."""
     for record in _captures:
@@ -225,12 +221,12 @@ async def _publish_after(previous, layer, group, message):
 
 
 def _after_commit(group, message):
-    transaction.on_commit(lambda: _send_now(group, message), robust=True)
+    _after_commit_all([(group, message)])
 
 
 def _after_commit_all(broadcasts):
-    """Several broadcasts of one change: one hook after the commit, and (from a database thread)
-    one hand-off to the server's event loop, which wakes it once (#22)."""
+    """Broadcasts of one change: one hook after the commit, and (from a database thread) one
+    hand-off to the server's event loop, which wakes it once (#22)."""
     transaction.on_commit(lambda: _send_all(broadcasts), robust=True)
 
 

@@ -28,7 +28,7 @@ def redis_layer(settings, tmp_path):
 
 def broadcast(n):
     for i in range(n):
-        realtime._send_now(realtime.group_unit(1), {"type": events.LAYER_EVENT, "frame": {"type": "probe", "n": i}})
+        realtime._send_all([(realtime.group_unit(1), {"type": events.LAYER_EVENT, "frame": {"type": "probe", "n": i}})])
 
 
 def test_an_outage_logs_once_counts_and_logs_the_recovery(redis_layer, caplog):
