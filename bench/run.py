@@ -412,7 +412,11 @@ class RelayDriver:
 
 
 # --- the load ------------------------------------------------------------------------------------
-async def drive(driver, pairs, rate, duration, warmup=3.0, drain=20.0, sampler=None, on_measure=None):
+async def drive(driver, pairs, rate, duration, warmup=3.0, drain=20.0, sampler=None, on_measure=None, through=None):
+    """``sampler`` counts the measured window; ``through`` (another Sampler) starts with it and
+    stops when the drain ends: the CPU spent on the window's messages, including the work still
+    owed when the window closed (a set-up that falls behind does that work in the drain, and a
+    count of the window alone would flatter it: docs/performance.md, #22)."""
     stats = Stats()
     triples = await driver.setup(pairs, stats)
     interval = 2 * pairs / rate  # each side of each conversation sends every `interval` seconds
@@ -455,6 +459,8 @@ async def drive(driver, pairs, rate, duration, warmup=3.0, drain=20.0, sampler=N
         async def sample():
             await asyncio.sleep(t_measure - loop.time())
             sampler.start()
+            if through:
+                through.start()
             if on_measure:
                 on_measure()
             await asyncio.sleep(t_end - loop.time())
@@ -468,6 +474,9 @@ async def drive(driver, pairs, rate, duration, warmup=3.0, drain=20.0, sampler=N
     deadline = loop.time() + drain
     while loop.time() < deadline and any(c not in stats.ack_ms or c not in stats.delivered_ms for c in stats.sent):
         await asyncio.sleep(0.2)
+    if through:
+        through.stop()
+    drained = all(c in stats.ack_ms and c in stats.delivered_ms for c in stats.sent)
     window = stats.window
     acked = [c for c in window if c in stats.ack_ms]
     delivered = [stats.delivered_ms[c] for c in window if c in stats.delivered_ms]
@@ -490,6 +499,7 @@ async def drive(driver, pairs, rate, duration, warmup=3.0, drain=20.0, sampler=N
         "busy": stats.busy,
         "errors": len(stats.errors),
         "error_codes": sorted({e.get("code", e.get("type")) for e in stats.errors}),
+        "drained": drained,
     }
     if stored is not None:
         all_acked = {c for c in stats.sent if c in stats.ack_ms}
@@ -574,14 +584,18 @@ async def run_setup(name, args):
     group, driver, pids, database = start_setup(name, name.replace("+", "-"))
     result = {"setup": name, "loadavg_before": os.getloadavg()[0]}
     try:
-        sampler = Sampler(pids)
+        sampler, through = Sampler(pids), Sampler(pids)
         on_measure = None
         if args.profile:
             target = pids.get("server-a") or pids.get("relay")
             on_measure = lambda: result.update(profile=start_profile(target, args, name))  # noqa: E731
         if args.pairs:
-            result.update(await drive(driver, args.pairs, args.rate, args.duration, sampler=sampler, on_measure=on_measure))
+            result.update(await drive(driver, args.pairs, args.rate, args.duration, drain=args.drain, sampler=sampler,
+                                      on_measure=on_measure, through=through))
             result["cpu"] = sampler.cpu_percent
+            # the same CPU counted until the drain ended, in CPU seconds
+            result["cpu_through_s"] = {k: v * through.wall / 100 for k, v in through.cpu_percent.items()}
+            result["through_wall"] = through.wall
             result["machine_cpu"] = sampler.machine_percent
             result["rss_mib"] = sampler.rss_mib
             print(json.dumps(result, ensure_ascii=False, default=str), flush=True)
@@ -614,7 +628,9 @@ async def run_setup(name, args):
 
 def start_profile(pid, args, name):
     """py-spy records one server process during the measured window (flame graph SVG, and the
-    raw stacks for ``bench/profile_top.py``)."""
+    raw stacks for ``bench/profile_top.py``), only the threads that hold the GIL (``--gil``): a
+    thread waiting for PostgreSQL or the event loop waiting in epoll is not using the CPU, and
+    without it such waits filled most of the samples."""
     import shutil
     import subprocess
 
@@ -622,16 +638,22 @@ def start_profile(pid, args, name):
     out = Path(args.profile) / f"{name.replace('+', '-')}-{pid}.svg"
     out.parent.mkdir(parents=True, exist_ok=True)
     seconds = max(1, int(args.duration))
-    subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "100", "-o", str(out), "--nonblocking"],
+    subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "100", "--gil", "-o", str(out), "--nonblocking"],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     raw = out.with_suffix(".txt")
-    subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "100", "-f", "raw", "-o", str(raw), "--nonblocking"],
+    subprocess.Popen([spy, "record", "-p", str(pid), "-d", str(seconds), "-r", "100", "--gil", "-f", "raw", "-o", str(raw), "--nonblocking"],
                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return str(out)
 
 
-def servers_cpu_per_message(result):
-    """Milliseconds of server CPU (every server or relay process) per acknowledged message."""
+def servers_cpu_per_message(result, through=True):
+    """Milliseconds of server CPU (every server or relay process) per acknowledged message of the
+    window.  ``through``: the CPU counted from the window's start until the drain ended (the fair
+    count: it includes the work the window left owed); else the window's alone."""
+    if through and "cpu_through_s" in result:
+        seconds = sum(v for k, v in result["cpu_through_s"].items() if k.startswith(("server", "relay")) and ":" not in k)
+        acked = result.get("acked") or 0
+        return seconds * 1000 / acked if acked else float("nan")
     cpu = sum(v for k, v in result.get("cpu", {}).items() if k.startswith(("server", "relay")) and ":" not in k)
     rate = result.get("acked_per_s") or 0
     return cpu * 10 / rate if rate else float("nan")
@@ -644,7 +666,8 @@ def ratios(results, baseline):
     base = next((r for r in results if r["setup"] == baseline and "delivery_p50" in r), None)
     if base is None:
         return []
-    lines = ["", f"ratios to {baseline} (set-up / {baseline}): delivery p50, p99; server CPU per acknowledged message; idle memory"]
+    lines = ["", f"ratios to {baseline} (set-up / {baseline}): delivery p50, p99; server CPU per acknowledged message,"
+             " counted until the drain ended (* : the drain ended with messages still owed, so even this flatters); idle memory"]
     base_cpu = servers_cpu_per_message(base)
     for r in results:
         if r is base or r["setup"].startswith("relay") or "delivery_p50" not in r:
@@ -652,7 +675,8 @@ def ratios(results, baseline):
         idle = {n: v / base["idle_kib"][n] for n, v in r.get("idle_kib", {}).items() if base.get("idle_kib", {}).get(n)}
         lines.append(
             f"  {r['setup']:<16} p50 x{r['delivery_p50'] / base['delivery_p50']:.1f}  p99 x{r['delivery_p99'] / base['delivery_p99']:.1f}"
-            f"  CPU/msg x{servers_cpu_per_message(r) / base_cpu:.2f} ({servers_cpu_per_message(r):.2f} / {base_cpu:.2f} ms)"
+            f"  CPU/msg x{servers_cpu_per_message(r) / base_cpu:.2f}{'' if r.get('drained', True) else '*'}"
+            f" ({servers_cpu_per_message(r):.2f} / {base_cpu:.2f} ms)"
             + ("  idle " + ", ".join(f"{n}: x{v:.1f}" for n, v in idle.items()) if idle else "")
         )
     return lines
@@ -692,6 +716,19 @@ def table(results):
                 f"  {r['setup']:<16} servers {servers * per:.2f} (loop {loop * per:.2f}, threads {threads * per:.2f})"
                 f"  postgres {cpu.get('postgres', 0) * per:.2f}  redis {cpu.get('redis', 0) * per:.2f}  loadgen {cpu.get('loadgen', 0) * per:.2f}"
             )
+        lines.append("")
+        lines.append("the same, counted until the drain ended (the window's messages and the work they left owed; * : still owed at its end)")
+        for r in costs:
+            if "cpu_through_s" not in r or not r.get("acked"):
+                continue
+            cpu, per = r["cpu_through_s"], 1000 / r["acked"]  # CPU seconds -> ms per message
+            servers = sum(v for k, v in cpu.items() if k.startswith(("server", "relay")) and ":" not in k)
+            loop = sum(v for k, v in cpu.items() if k.endswith(":loop"))
+            threads = sum(v for k, v in cpu.items() if k.endswith(":threads"))
+            lines.append(
+                f"  {r['setup']:<16} servers {servers * per:.2f}{'' if r.get('drained') else '*'} (loop {loop * per:.2f}, threads {threads * per:.2f})"
+                f"  postgres {cpu.get('postgres', 0) * per:.2f}  over {r['through_wall']:.1f} s"
+            )
     for baseline in ("channels-floor", "relay"):
         lines.extend(ratios(results, baseline))
     return "\n".join(lines)
@@ -703,6 +740,7 @@ def main():
     parser.add_argument("--pairs", type=int, default=2000, help="concurrent citizen-official conversations (0: idle memory only)")
     parser.add_argument("--rate", type=float, default=1000, help="messages per second in total (both sides)")
     parser.add_argument("--duration", type=float, default=30, help="seconds measured")
+    parser.add_argument("--drain", type=float, default=20, help="seconds, at most, to wait after the window for every ack and delivery")
     parser.add_argument("--idle", type=lambda s: [int(x) for x in s.split(",") if x], default=[1000, 10000],
                         help="idle connection counts to measure memory at ('' to skip)")
     parser.add_argument("--profile", default="", help="directory: py-spy records server A during the load")
