@@ -117,7 +117,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "chatdesk.core.layer.PubSubLayer",  # channels_redis pub/sub, publishing in pipelines
             "CONFIG": {
                 # redis-py 8: 5 s default read timeout kills idle consumers; the 100-connection
                 # pool cap raises instead of waiting (stack notes).

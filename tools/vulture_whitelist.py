@@ -25,6 +25,7 @@ jobs_run  # unused variable (chatdesk/core/models.py:9)
 search_index_of_key  # unused function (chatdesk/core/persian.py:71)
 _.down  # unused property (chatdesk/core/realtime.py:78)
 captured  # unused function (chatdesk/core/realtime.py:116)
+PubSubLayer  # unused class (chatdesk/core/layer.py:22): named by settings.CHANNEL_LAYERS' BACKEND string
 _.adding  # unused attribute (chatdesk/core/rowsql.py:88)
 file_size  # unused variable (chatdesk/core/uploads.py:395)
 announcement_id  # unused variable (chatdesk/desk/announcements.py:171)

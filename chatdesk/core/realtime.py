@@ -13,7 +13,6 @@ counted, and the recovery is logged with the count.
 """
 
 import asyncio
-import functools
 import hashlib
 import logging
 import os
@@ -28,6 +27,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from . import events
+from .layer import group_send_many
 
 log = logging.getLogger(__name__)
 
@@ -174,50 +174,73 @@ def _send_all(broadcasts):
         return
     try:
         if _inside_server_loop():
-            loop = SyncToAsync.threadlocal.main_event_loop
-            loop.call_soon_threadsafe(_publish_in_order, loop, layer, broadcasts)
+            _publisher(SyncToAsync.threadlocal.main_event_loop, layer).hand_over(broadcasts)
         else:
-            for group, message in broadcasts:
-                _background_loop().run(layer.group_send(group, message), timeout=10)
+            _background_loop().run(group_send_many(layer, broadcasts), timeout=10)
             outage.succeeded()
     except Exception:  # the layer is a doorbell: a failure costs latency, never data
         outage.failed(f"broadcast to {', '.join(group for group, _ in broadcasts)}")
 
 
-# Broadcasts made on a database thread (a consumer's call, a view) are handed to the server's
-# event loop and published there; the thread does not wait for Redis.  It used to
-# (``async_to_sync``), and every socket's database work then waited behind every publish
-# (docs/performance.md).  Broadcasts to one group are published in the order they were made, one
-# after the other; different groups publish at the same time (one chain for the whole process
-# could not keep up with a thousand messages a second: each publish waited for the one before).
-_chains = weakref.WeakKeyDictionary()  # event loop -> {group: its newest publishing task}
-_publishing = set()  # strong references: the event loop keeps only weak ones to its tasks
+class _Publisher:
+    """Broadcasts made on a database thread (a consumer's call, a view) are handed to the
+    server's event loop and published there; the thread does not wait for Redis.  It used to
+    (``async_to_sync``), and every socket's database work then waited behind every publish
+    (docs/performance.md).
+
+    One publisher per event loop: what the threads hand over waits in one list, and one task
+    sends everything waiting as one pipeline (``core/layer.py``), then whatever came meanwhile,
+    until nothing waits.  So broadcasts leave in the order they were made (the order of their
+    commits), and under load many share one round trip to Redis: one at a time, each waiting
+    for Redis's answer, they fell behind a thousand messages a second (#22).  A thread wakes the
+    loop only when nothing was waiting (``call_soon_threadsafe`` writes to a pipe)."""
+
+    def __init__(self, loop, layer):
+        self.loop = loop
+        self.layer = layer
+        self.lock = threading.Lock()
+        self.waiting = []
+        self.awake = False  # a task is publishing, or one is scheduled to start
+        self.task = None  # a strong reference: the event loop keeps only weak ones to its tasks
+
+    def hand_over(self, broadcasts):
+        """From any thread."""
+        with self.lock:
+            self.waiting.extend(broadcasts)
+            if self.awake:
+                return
+            self.awake = True
+        self.loop.call_soon_threadsafe(self._start)
+
+    def _start(self):
+        self.task = self.loop.create_task(self._publish())
+
+    async def _publish(self):
+        while True:
+            with self.lock:
+                batch, self.waiting = self.waiting, []
+                if not batch:
+                    self.awake = False
+                    self.task = None
+                    return
+            try:
+                await group_send_many(self.layer, batch)
+            except Exception:
+                outage.failed(f"broadcast to {', '.join(sorted({group for group, _ in batch}))}")
+            else:
+                outage.succeeded()
 
 
-def _publish_in_order(loop, layer, broadcasts):
-    chains = _chains.setdefault(loop, {})
-    for group, message in broadcasts:
-        task = loop.create_task(_publish_after(chains.get(group), layer, group, message))
-        chains[group] = task
-        _publishing.add(task)
-        task.add_done_callback(functools.partial(_published, chains, group))
+_publishers = weakref.WeakKeyDictionary()  # event loop -> its _Publisher
+_publishers_lock = threading.Lock()
 
 
-def _published(chains, group, task):
-    _publishing.discard(task)
-    if chains.get(group) is task:
-        del chains[group]
-
-
-async def _publish_after(previous, layer, group, message):
-    if previous is not None and not previous.done():
-        await asyncio.wait([previous])
-    try:
-        await layer.group_send(group, message)
-    except Exception:
-        outage.failed(f"broadcast to {group}")
-    else:
-        outage.succeeded()
+def _publisher(loop, layer):
+    with _publishers_lock:
+        publisher = _publishers.get(loop)
+        if publisher is None or publisher.layer is not layer:  # a test that swapped the layer
+            publisher = _publishers[loop] = _Publisher(loop, layer)
+        return publisher
 
 
 def _after_commit(group, message):

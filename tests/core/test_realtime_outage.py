@@ -15,7 +15,7 @@ def redis_layer(settings, tmp_path):
     redis = servers.RedisServer(tmp_path).start()
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "BACKEND": "chatdesk.core.layer.PubSubLayer",  # the desk's (settings.py)
             "CONFIG": {"hosts": [{"address": redis.url, "socket_timeout": 5}], "prefix": "outage-test."},
         }
     }
@@ -33,7 +33,7 @@ def broadcast(n):
 
 def test_an_outage_logs_once_counts_and_logs_the_recovery(redis_layer, caplog):
     caplog.set_level(logging.INFO, logger="chatdesk.core.realtime")
-    assert get_channel_layer().__class__.__name__ == "RedisPubSubChannelLayer"
+    assert get_channel_layer().__class__.__name__ == "PubSubLayer"
     broadcast(3)  # Redis up: nothing logged
     assert not caplog.records
 
