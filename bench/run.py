@@ -252,9 +252,24 @@ class Conn:
             task = asyncio.ensure_future(self.send(frame))
             task.add_done_callback(lambda t: t.exception())  # a closed socket: counted elsewhere
 
+    def start_pinging(self, every=20):
+        """What the console does (static/js/desk-socket.js): a ping every 20 s keeps its presence;
+        without it the worker's presence sweep took the official off duty in a slow set-up, and
+        ``chat.take`` failed with ``not_on_duty``."""
+
+        async def pinging():
+            while True:
+                await asyncio.sleep(every)
+                await self.ws.send('{"type":"ping"}')
+
+        self.pinger = asyncio.create_task(pinging())
+
     async def close(self):
+        pinger = getattr(self, "pinger", None)
+        if pinger is not None:
+            pinger.cancel()
         await self.ws.close()
-        await asyncio.gather(self.reader, return_exceptions=True)
+        await asyncio.gather(self.reader, *([pinger] if pinger else []), return_exceptions=True)
 
 
 def ws_url(base):
@@ -304,6 +319,7 @@ class DeskDriver:
             await c.open(ws_url(base) + "/ws/console/", base, {"Cookie": f"sessionid={sessionid}"}, self.deflate)
             await asyncio.wait_for(c.welcomed.wait(), 120)
             await c.request({"type": "duty.set", "status": "available"}, lambda f: f["type"] == "duty")
+            c.start_pinging()
             return c
 
         consoles = await gather_limited([open_console(i, s) for i, s in enumerate(sessions)], 20)

@@ -217,8 +217,11 @@ CHAT = {
     # A console connection not heard from for this long is considered dead (process killed).
     "CONNECTION_STALE_SECONDS": int(os.environ.get("CHAT_CONNECTION_STALE_SECONDS", 90)),
     # Threads (each with its own kept database connection) running the sockets' database work
-    # in each server process; their waits for PostgreSQL overlap (consumers/base.py).
-    "SOCKET_DB_THREADS": int(os.environ.get("CHAT_SOCKET_DB_THREADS", 4)),
+    # in each server process; their waits for PostgreSQL overlap (consumers/base.py).  Two, not
+    # more: each thread contends for the GIL with the event loop, and with four the desk spent
+    # ×1.5 the CPU per message of two at the same load (docs/performance.md, #22); two still let
+    # a slow call (a history page) leave the other thread writing messages.
+    "SOCKET_DB_THREADS": int(os.environ.get("CHAT_SOCKET_DB_THREADS", 2)),
     # How often an open widget start form asks whether its unit can be reached live (seconds).
     "UNIT_STATE_POLL_SECONDS": max(1, int(os.environ.get("CHAT_UNIT_STATE_POLL_SECONDS", 10))),
 }
