@@ -1,7 +1,8 @@
 """A conversation's message stream: the rules of every write into it (a citizen's or an
 official's text, a document, a system event), numbered without gaps by ``seq`` and announced on
 commit.  This is the hot path of the live chat (docs/performance.md): one locking statement, and
-one INSERT with the conversation's UPDATE (one statement on PostgreSQL).
+one INSERT with the conversation's UPDATE (one statement on PostgreSQL); a batch of several
+sockets' messages sends its locks together and its INSERTs together (``message_send_together``).
 
 The public functions below are the chats app's internal API, shared by services.py (texts,
 events) and files.py (documents).  A write is ``lock_for_write`` → ``stored_message`` (a resent
@@ -58,27 +59,38 @@ def validate_body(body, field="body"):
 def add_message(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None, now=None, also=None):
     """Append to a locked conversation's stream with the next sequence number.  ``also``: more
     columns of the conversation to set in the same UPDATE (``check_writable``'s changes)."""
-    now = now or clock.now()
-    conversation.last_seq += 1
-    conversation.last_activity_at = now
-    message = rowsql.insert(
-        Message(
+    fields = dict(sender=sender, body=body, official=official, kind=kind, client_id=client_id, data=data, now=now, also=also)
+    return add_messages([(conversation, fields)])[0]
+
+
+def add_messages(writes):
+    """``add_message`` for several ``(conversation, its keyword arguments)``, each conversation
+    locked and **at most once**: their INSERTs leave in one round trip on PostgreSQL (group
+    commit, #22)."""
+    rows = []
+    for conversation, fields in writes:
+        now = fields.get("now") or clock.now()
+        conversation.last_seq += 1
+        conversation.last_activity_at = now
+        message = Message(
             conversation=conversation,
             seq=conversation.last_seq,
-            sender=sender,
-            official=official,
-            kind=kind,
-            body=body,
-            client_id=client_id,
-            data=data or {},
+            sender=fields["sender"],
+            official=fields.get("official"),
+            kind=fields.get("kind") or Message.Kind.TEXT,
+            body=fields["body"],
+            client_id=fields.get("client_id") or "",
+            data=fields.get("data") or {},
             created_at=now,
-        ),
-        also=(Conversation, conversation.pk, {"last_seq": conversation.last_seq, "last_activity_at": now, **(also or {})}),
-    )
-    _announce_message(message)
-    if sender == Conversation.Side.CITIZEN and conversation.status == Conversation.Status.WAITING and kind != Message.Kind.EVENT:
-        seen.announce_waiting_message(conversation.pk, conversation.unit_id)
-    return message
+        )
+        also = {"last_seq": conversation.last_seq, "last_activity_at": now, **(fields.get("also") or {})}
+        rows.append((message, (Conversation, conversation.pk, also)))
+    messages = rowsql.insert_all(rows)
+    for (conversation, _fields), message in zip(writes, messages):
+        _announce_message(message)
+        if message.sender == Conversation.Side.CITIZEN and conversation.status == Conversation.Status.WAITING and message.kind != Message.Kind.EVENT:
+            seen.announce_waiting_message(conversation.pk, conversation.unit_id)
+    return messages
 
 
 def _announce_message(message):
@@ -108,6 +120,10 @@ def lock_for_write(conversation_id, sender, official, client_id):
     The subqueries read the statement's snapshot: a resend of the same client id committed while
     this one waited for the lock is caught by the unique constraint (``message_send`` then reads
     it on a second try)."""
+    return _locked(*rowsql.first_rows([_lock_statement(conversation_id, sender, official, client_id)]))
+
+
+def _lock_statement(conversation_id, sender, official, client_id):
     conversations, messages = Conversation._meta.db_table, Message._meta.db_table
     params = [sender, client_id]
     if sender == Conversation.Side.OFFICIAL:
@@ -126,9 +142,11 @@ def lock_for_write(conversation_id, sender, official, client_id):
         f' AND m."client_id" = %s) AS stored_seq, {paced} AS paced_at'
         f' FROM "{conversations}" c WHERE c."id" = %s AND {access}{lock}'
     )
-    with rowsql.cursor() as cursor:
-        cursor.execute(sql, [*params, parse_id(conversation_id), *access_params])
-        row = cursor.fetchone()
+    return sql, [*params, parse_id(conversation_id), *access_params]
+
+
+def _locked(row):
+    """The conversation of a row of ``_lock_statement``, or NotFound."""
     if row is None:
         raise NotFound()
     *values, stored_seq, paced_at = row
@@ -196,7 +214,11 @@ def message_send_together(requests):
     two batches (or a batch and any write that locks one conversation) never wait for each
     other in a circle.  A request the database itself refuses (a resend committed meanwhile by
     another socket: the unique constraint; a deadlock) spoils the transaction: it is rolled back
-    whole, and every request is written again on its own, by ``message_send``."""
+    whole, and every request is written again on its own, by ``message_send``.
+
+    On PostgreSQL the batch's locks leave in one pipeline and its INSERTs in another (one round
+    trip each instead of one per statement: ``rowsql.first_rows``), in rounds that hold each
+    conversation once (``_rounds``)."""
     outcomes = [None] * len(requests)
     order = []
     for i, request in enumerate(requests):
@@ -207,14 +229,8 @@ def message_send_together(requests):
     order.sort()
     try:
         with transaction.atomic():
-            for conversation_id, i, client_id in order:
-                request = requests[i]
-                try:
-                    checked = _checked(conversation_id, request["sender"], client_id, request["body"], request.get("official"))
-                except DomainError as refused:
-                    outcomes[i] = refused
-                    continue
-                outcomes[i] = _written(*checked)
+            for round_ in _rounds(order):
+                _write_round(round_, requests, outcomes)
     except DatabaseError:
         for _conversation_id, i, _client_id in order:
             try:
@@ -222,6 +238,42 @@ def message_send_together(requests):
             except Exception as refused:  # noqa: BLE001  (each socket answers its own: consumers/base.py)
                 outcomes[i] = refused
     return outcomes
+
+
+def _rounds(order):
+    """A batch's requests (sorted by conversation) in rounds that hold each conversation once:
+    the k-th request of every conversation in the k-th round.  A round's statements leave
+    together, computed before any of them runs, so two requests of one conversation (its next
+    ``seq``, a resend of the same client id) must be in two rounds, in the order they came."""
+    rounds, seen_times = [], {}
+    for item in order:
+        k = seen_times[item[0]] = seen_times.get(item[0], -1) + 1
+        if k == len(rounds):
+            rounds.append([])
+        rounds[k].append(item)
+    return rounds
+
+
+def _write_round(round_, requests, outcomes):
+    """One round of a batch: every conversation's lock in one round trip (ascending ids), the
+    rules decided for each in Python, then every new message's INSERT in one round trip."""
+    statements = [_lock_statement(cid, requests[i]["sender"], requests[i].get("official"), client_id) for cid, i, client_id in round_]
+    rows = rowsql.first_rows(statements)
+    new = []
+    for (_cid, i, client_id), row in zip(round_, rows):
+        request = requests[i]
+        try:
+            conversation, existing, body, fields = _decided(_locked(row), request["sender"], client_id, request["body"], request.get("official"))
+        except DomainError as refused:
+            outcomes[i] = refused
+            continue
+        if existing is not None:
+            outcomes[i] = _written(conversation, existing, body, fields)
+        else:
+            new.append((i, conversation, dict(fields, body=body)))
+    messages = add_messages([(conversation, fields) for _i, conversation, fields in new])
+    for (i, _conversation, _fields), message in zip(new, messages):
+        outcomes[i] = (message, True)
 
 
 def _message_send(conversation_id, sender, client_id, body, official):
@@ -232,7 +284,10 @@ def _message_send(conversation_id, sender, client_id, body, official):
 def _checked(conversation_id, sender, client_id, body, official):
     """Lock the conversation and decide, writing nothing: ``(conversation, stored message or None,
     body, fields)`` for ``_written``, or the DomainError that refuses the message."""
-    conversation = lock_for_write(conversation_id, sender, official, client_id)
+    return _decided(lock_for_write(conversation_id, sender, official, client_id), sender, client_id, body, official)
+
+
+def _decided(conversation, sender, client_id, body, official):
     existing = stored_message(conversation)
     if existing is not None:
         return conversation, existing, None, None

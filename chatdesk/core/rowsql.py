@@ -2,18 +2,20 @@
 INSERT and UPDATE.
 
 Every chat message is a locking SELECT, an INSERT and an UPDATE of its conversation
-(chats/stream.py; on PostgreSQL the INSERT and UPDATE are one statement, ``insert(also=...)``).  Building those statements through the ORM's compiler cost more CPU than
+(chats/stream.py; on PostgreSQL the INSERT and UPDATE are one statement, ``insert_all``).  Building those statements through the ORM's compiler cost more CPU than
 PostgreSQL spends running them, and PostgreSQL parsing and planning them afresh for every
 message cost about as much again (measured: bench/message_path.py, docs/performance.md).  So
 they are sent as plain SQL through ``cursor``: on PostgreSQL with the values bound on the server
 and the statement prepared on the connection from its second use.  INSERT and UPDATE send the
 same SQL the ORM would, with values prepared by the model's own fields (``get_db_prep_save``:
-JSON, time zones, foreign keys), and no model signals (none are used in chatdesk).  Use them
+JSON, time zones, foreign keys), and no model signals (none are used in chatdesk).  Several
+statements whose answers the caller needs only together (a batch's locks, its INSERTs) go
+through ``first_rows``: on PostgreSQL one round trip for all of them.  Use them
 only where the message path needs them; everything else goes through the ORM.
 """
 
 import functools
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from django.db import connections
 
@@ -68,15 +70,42 @@ def _prepared_debug_wrapper():
     return PreparedDebugWrapper
 
 
-def insert(instance, using="default", *, also=None):
-    """INSERT ``instance`` (a model with an auto-incremented primary key) and set its pk.
+def insert_all(rows, using="default"):
+    """INSERT each ``(instance, also)`` (a model with an auto-incremented primary key), in order,
+    and set its pk; return the instances.
 
-    ``also``: ``(model, pk, values)``, one row to UPDATE with the INSERT (as ``update`` does).  On
-    PostgreSQL both go in one statement, the UPDATE as a data-modifying ``WITH`` (run once and to
-    completion whether or not the INSERT reads it): one round trip less for every chat message,
-    whose conversation's ``last_seq`` moves with it (#22).  Elsewhere (SQLite) they are two
-    statements, UPDATE after INSERT."""
+    ``also``: ``(model, pk, values)`` or None, one row to UPDATE with the INSERT (as ``update``
+    does).  On PostgreSQL both go in one statement, the UPDATE as a data-modifying ``WITH`` (run
+    once and to completion whether or not the INSERT reads it): one round trip less for every
+    chat message, whose conversation's ``last_seq`` moves with it (#22); and the rows' statements
+    leave in one round trip (``first_rows``), so no two may UPDATE the same row (each statement's
+    values were computed before any of them ran).  Elsewhere (SQLite) they are two statements per
+    row, UPDATE after INSERT."""
     connection = connections[using]
+    together = connection.vendor == "postgresql"
+    statements = []
+    for instance, also in rows:
+        sql, params = _insert_sql(instance, connection)
+        if together and also is not None:
+            update_sql, update_params = _update_sql(*also, connection)
+            sql, params = f'WITH "also" AS ({update_sql}) {sql}', [*update_params, *params]
+        statements.append((sql, params))
+    if together:
+        keys = first_rows(statements, using)
+    else:
+        keys = []
+        for (instance, also), statement in zip(rows, statements):
+            keys += first_rows([statement], using)
+            if also is not None:
+                update(*also, using=using)
+    for (instance, _also), key in zip(rows, keys):
+        instance.pk = key[0]
+        instance._state.adding = False
+        instance._state.db = using
+    return [instance for instance, _also in rows]
+
+
+def _insert_sql(instance, connection):
     meta = type(instance)._meta
     key = (type(instance), connection.vendor)
     if key not in _inserts:
@@ -88,19 +117,41 @@ def insert(instance, using="default", *, also=None):
             f" VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {quote(meta.pk.column)}",
         )
     fields, sql = _inserts[key]
-    params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
-    together = also is not None and connection.vendor == "postgresql"
-    if together:
-        update_sql, update_params = _update_sql(*also, connection)
-        sql, params = f'WITH "also" AS ({update_sql}) {sql}', [*update_params, *params]
-    with cursor(using) as c:
-        c.execute(sql, params)
-        instance.pk = c.fetchone()[0]
-    instance._state.adding = False
-    instance._state.db = using
-    if also is not None and not together:
-        update(*also, using=using)
-    return instance
+    return sql, [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+
+
+def first_rows(statements, using="default"):
+    """Run ``(sql, params)`` statements in order, each through ``cursor``, and return the first
+    row of each (or None).  On PostgreSQL, two or more leave in **one pipeline** (psycopg's
+    pipeline mode: sent together, answered together), so a batch of the message path's
+    statements costs one round trip instead of one each (#22).  An error in any of them raises
+    (as Django's ``DatabaseError``) after the pipeline, and the statements after it did not run:
+    the transaction is then spoilt, as after any failed statement."""
+    connection = connections[using]
+    if len(statements) < 2 or not _pipelines(connection):
+        rows = []
+        for sql, params in statements:
+            with cursor(using) as c:
+                c.execute(sql, params)
+                rows.append(c.fetchone())
+        return rows
+    with ExitStack() as stack:
+        cursors = [stack.enter_context(cursor(using)) for _statement in statements]
+        with connection.wrap_database_errors, connection.connection.pipeline() as pipeline:
+            for c, (sql, params) in zip(cursors, statements):
+                c.execute(sql, params)
+            pipeline.sync()
+            return [c.fetchone() for c in cursors]
+
+
+def _pipelines(connection):
+    """Whether ``connection`` sends statements in pipelines: PostgreSQL through a libpq that can
+    (14 or newer; psycopg's binary package brings its own)."""
+    if connection.vendor != "postgresql":
+        return False
+    import psycopg  # lazy: see cursor()
+
+    return psycopg.Pipeline.is_supported()
 
 
 def _update_sql(model, pk, values, connection):

@@ -150,8 +150,8 @@ print(json.dumps([[o[0].seq, o[1], o[0].body] if isinstance(o, tuple) else repr(
 
 def test_a_batch_spoilt_by_a_resend_committed_meanwhile_is_written_again_one_by_one(it_env, database, unit_id):
     """Group commit (#22, chats/stream.py ``message_send_together``): the batch locks its
-    conversations in id order, so it writes the first chat's message, then waits for the second,
-    whose same client id another connection commits meanwhile.  The unique constraint spoils the
+    conversations in id order (one pipeline), so it holds the first chat's lock and waits for the
+    second's, whose same client id another connection commits meanwhile; its two INSERTs follow.  The unique constraint spoils the
     batch's transaction: it is rolled back whole (the first chat's message with it) and each
     request written again alone.  The first chat has its message once, the resend is answered
     with the stored message, and nothing is refused."""
@@ -179,3 +179,85 @@ def test_a_batch_spoilt_by_a_resend_committed_meanwhile_is_written_again_one_by_
     ids = {row["client_id"]: row["id"] for row in database.query("SELECT id, client_id FROM chats_message WHERE client_id IN ('alone', 'twice')")}
     assert ids["alone"] == ids["twice"] + 3, ids
     assert database.scalar("SELECT last_seq AS n FROM chats_conversation WHERE id = %s", (first,)) == answer[1][0]
+
+
+PIPELINED = """
+import json
+import psycopg
+from django.db import connection, transaction
+from chatdesk.chats import services
+from chatdesk.chats.models import Conversation, Message
+from chatdesk.directory.models import Official
+
+pipelines = []
+entered = psycopg.Connection.pipeline
+def counted(self):
+    pipelines.append(1)
+    return entered(self)
+psycopg.Connection.pipeline = counted  # counted, and still psycopg's own
+
+start = lambda name: services.conversation_start(unit_id={unit}, name=name).conversation
+first, second, third, closed = (start(n) for n in ("سارا", "نرگس", "مریم", "کاوه"))
+from django.contrib.auth import get_user_model
+official = Official.objects.create(user=get_user_model().objects.create_user(username="pipelined", password="x"),
+    display_name="کارشناس", status=Official.Status.AVAILABLE, max_chats=5)
+official.units.set([{unit}])
+services.conversation_take(conversation_id=third.pk, official=official)
+services.message_send(conversation_id=first.pk, sender="citizen", client_id="before", body="پیشین")
+services.conversation_end_by_citizen(conversation_id=closed.pk)
+requests = [
+    dict(conversation_id=second.pk, sender="citizen", client_id="s1", body="یک"),
+    dict(conversation_id=first.pk, sender="citizen", client_id="f1", body="دو"),
+    dict(conversation_id=third.pk, sender="official", official=official, client_id="t1", body="پاسخ"),
+    dict(conversation_id=first.pk, sender="citizen", client_id="f2", body="سه"),
+    dict(conversation_id=first.pk, sender="citizen", client_id="f1", body="همان، دوباره"),
+    dict(conversation_id=first.pk, sender="citizen", client_id="before", body="پیشین، دوباره"),
+    dict(conversation_id=closed.pk, sender="citizen", client_id="c1", body="دیر"),
+    dict(conversation_id=999999, sender="citizen", client_id="g1", body="گم"),
+    dict(conversation_id=second.pk, sender="citizen", client_id="s2", body="   "),
+]
+def answer(outcome):
+    if isinstance(outcome, BaseException):
+        return [type(outcome).__name__, getattr(outcome, "code", "")]
+    message, created = outcome
+    return [message.conversation_id, message.seq, message.sender, message.client_id, message.body, created]
+def rows():
+    return list(Message.objects.filter(client_id__gt="").order_by("conversation_id", "seq").values_list("conversation_id", "seq", "client_id", "body"))
+def alone(request):
+    try:
+        return services.message_send(**request)
+    except Exception as refused:
+        return refused
+with transaction.atomic():
+    expected = [answer(alone(r)) for r in requests]
+    expected_rows = rows()
+    transaction.set_rollback(True)
+del pipelines[:]
+outcomes = [answer(o) for o in services.message_send_together(requests)]
+counted_pipelines = len(pipelines)
+print(json.dumps(dict(expected=expected, outcomes=outcomes, expected_rows=expected_rows, rows=rows(), pipelines=counted_pipelines,
+    last_seq={{str(c.pk): c.last_seq for c in Conversation.objects.filter(pk__in=[first.pk, second.pk, third.pk])}})))
+"""
+
+
+def test_a_batch_on_postgresql_sends_its_statements_in_pipelines_and_answers_as_alone(it_env, unit_id):
+    """Group commit on PostgreSQL (#22): a batch's locks leave in one pipeline and its INSERTs
+    in another (core/rowsql.py ``first_rows``), a round for each time a conversation recurs in
+    the batch (its next seq, a resend of a client id sent earlier in the same batch).  Each
+    request is answered, and the rows are written, exactly as ``message_send`` alone would."""
+    done = subprocess.run(
+        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", PIPELINED.format(unit=unit_id)],
+        cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["outcomes"] == result["expected"]
+    kinds = [o[-1] if len(o) == 6 else o[0] for o in result["outcomes"]]
+    assert kinds == [True, True, True, True, False, False, "Conflict", "NotFound", "ValidationError"]
+    # the resend of f1 within the batch is answered with the f1 the batch itself wrote
+    assert result["outcomes"][4][1:5] == result["outcomes"][1][1:5]
+    assert result["rows"] == result["expected_rows"]
+    # the first chat recurs three times (f2, the f1 resend, the earlier resend): four rounds.
+    # A pipeline for two statements or more: the first round's five locks and three INSERTs,
+    # the second's two locks (its one INSERT, and the last two rounds' one lock each, go alone)
+    assert result["pipelines"] == 3, result["pipelines"]
