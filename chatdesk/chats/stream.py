@@ -56,10 +56,10 @@ def validate_body(body, field="body"):
     return body
 
 
-def add_message(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None, now=None, also=None):
-    """Append to a locked conversation's stream with the next sequence number.  ``also``: more
-    columns of the conversation to set in the same UPDATE (``check_writable``'s changes)."""
-    fields = dict(sender=sender, body=body, official=official, kind=kind, client_id=client_id, data=data, now=now, also=also)
+def add_message(conversation, **fields):
+    """Append to a locked conversation's stream with the next sequence number (``_new_row``'s
+    keyword arguments; ``also``: more columns of the conversation to set in the same UPDATE,
+    ``check_writable``'s changes)."""
     return add_messages([(conversation, fields)])[0]
 
 
@@ -67,30 +67,31 @@ def add_messages(writes):
     """``add_message`` for several ``(conversation, its keyword arguments)``, each conversation
     locked and **at most once**: their INSERTs leave in one round trip on PostgreSQL (group
     commit, #22)."""
-    rows = []
-    for conversation, fields in writes:
-        now = fields.get("now") or clock.now()
-        conversation.last_seq += 1
-        conversation.last_activity_at = now
-        message = Message(
-            conversation=conversation,
-            seq=conversation.last_seq,
-            sender=fields["sender"],
-            official=fields.get("official"),
-            kind=fields.get("kind") or Message.Kind.TEXT,
-            body=fields["body"],
-            client_id=fields.get("client_id") or "",
-            data=fields.get("data") or {},
-            created_at=now,
-        )
-        also = {"last_seq": conversation.last_seq, "last_activity_at": now, **(fields.get("also") or {})}
-        rows.append((message, (Conversation, conversation.pk, also)))
-    messages = rowsql.insert_all(rows)
+    messages = rowsql.insert_all([_new_row(conversation, **fields) for conversation, fields in writes])
     for (conversation, _fields), message in zip(writes, messages):
         _announce_message(message)
         if message.sender == Conversation.Side.CITIZEN and conversation.status == Conversation.Status.WAITING and message.kind != Message.Kind.EVENT:
             seen.announce_waiting_message(conversation.pk, conversation.unit_id)
     return messages
+
+
+def _new_row(conversation, *, sender, body, official=None, kind=Message.Kind.TEXT, client_id="", data=None, now=None, also=None):
+    """The next message of ``conversation`` and its conversation's UPDATE, for ``rowsql.insert_all``."""
+    now = now or clock.now()
+    conversation.last_seq += 1
+    conversation.last_activity_at = now
+    message = Message(
+        conversation=conversation,
+        seq=conversation.last_seq,
+        sender=sender,
+        official=official,
+        kind=kind,
+        body=body,
+        client_id=client_id,
+        data=data or {},
+        created_at=now,
+    )
+    return message, (Conversation, conversation.pk, {"last_seq": conversation.last_seq, "last_activity_at": now, **(also or {})})
 
 
 def _announce_message(message):
