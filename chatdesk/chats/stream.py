@@ -10,10 +10,11 @@ client id) → ``check_writable`` → ``add_message``, inside one ``transaction.
 after ``lock_for_write`` expect **the caller to hold the conversation's row lock**."""
 
 import datetime as dt
+import functools
 import re
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 
 from chatdesk.core import clock, realtime, rowsql
 from chatdesk.core.errors import Conflict, DomainError, NotFound, RateLimited, ValidationError
@@ -68,8 +69,8 @@ def add_messages(writes):
     locked and **at most once**: their INSERTs leave in one round trip on PostgreSQL (group
     commit, #22)."""
     messages = rowsql.insert_all([_new_row(conversation, **fields) for conversation, fields in writes])
+    realtime.to_conversations([(message.conversation_id, wire.message_frame(message)) for message in messages])
     for (conversation, _fields), message in zip(writes, messages):
-        _announce_message(message)
         if message.sender == Conversation.Side.CITIZEN and conversation.status == Conversation.Status.WAITING and message.kind != Message.Kind.EVENT:
             seen.announce_waiting_message(conversation.pk, conversation.unit_id)
     return messages
@@ -125,25 +126,32 @@ def lock_for_write(conversation_id, sender, official, client_id):
 
 
 def _lock_statement(conversation_id, sender, official, client_id):
-    conversations, messages = Conversation._meta.db_table, Message._meta.db_table
     params = [sender, client_id]
     if sender == Conversation.Side.OFFICIAL:
-        paced, (access, access_params) = "NULL", official_may_write_sql(official, "c")
+        paced, (access, access_params) = False, official_may_write_sql(official, "c")
     else:
-        paced = (
-            f'(SELECT m."created_at" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
-            ' ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s)'
-        )
+        paced, access, access_params = True, "1 = 1", []
         params += [Conversation.Side.CITIZEN, chat_limits()["MESSAGES_PER_MINUTE"] - 1]
-        access, access_params = "1 = 1", []
-    lock = ' FOR UPDATE OF c' if connection.features.has_select_for_update_of else ""
-    sql = (
-        f'SELECT {", ".join(f"c.{connection.ops.quote_name(column)}" for column in _LOCKED_COLUMNS)},'
+    return _lock_sql(connections[DEFAULT_DB_ALIAS].vendor, paced, access), [*params, parse_id(conversation_id), *access_params]
+
+
+@functools.lru_cache(maxsize=64)
+def _lock_sql(vendor, paced, access):
+    """The text of ``_lock_statement`` (built once per form: a statement per message spent
+    more on building it than on its values, #22)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    conversations, messages = Conversation._meta.db_table, Message._meta.db_table
+    paced_sql = (
+        f'(SELECT m."created_at" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
+        ' ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s)'
+    ) if paced else "NULL"
+    lock = " FOR UPDATE OF c" if db.features.has_select_for_update_of else ""
+    return (
+        f'SELECT {", ".join(f"c.{db.ops.quote_name(column)}" for column in _LOCKED_COLUMNS)},'
         f' (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
-        f' AND m."client_id" = %s) AS stored_seq, {paced} AS paced_at'
+        f' AND m."client_id" = %s) AS stored_seq, {paced_sql} AS paced_at'
         f' FROM "{conversations}" c WHERE c."id" = %s AND {access}{lock}'
     )
-    return sql, [*params, parse_id(conversation_id), *access_params]
 
 
 def _locked(row):
@@ -151,10 +159,11 @@ def _locked(row):
     if row is None:
         raise NotFound()
     *values, stored_seq, paced_at = row
-    conversation = Conversation.from_db(connection.alias, _LOCKED_COLUMNS, values)
-    if connection.vendor == "sqlite":  # SQLite gives datetimes as text
+    db = connections[DEFAULT_DB_ALIAS]
+    conversation = Conversation.from_db(db.alias, _LOCKED_COLUMNS, values)
+    if db.vendor == "sqlite":  # SQLite gives datetimes as text
         conversation.first_response_at, paced_at = (
-            connection.ops.convert_datetimefield_value(value, None, connection) for value in (conversation.first_response_at, paced_at)
+            db.ops.convert_datetimefield_value(value, None, db) for value in (conversation.first_response_at, paced_at)
         )
     conversation.stored_seq, conversation.paced_at = stored_seq, paced_at
     return conversation

@@ -287,11 +287,22 @@ def to_conversation(conversation_id, frame):
     """``to_citizen`` and ``to_staff_of_conversation`` at once, for a frame both audiences get whole
     (a chat message: no staff-only field).  Still two groups, so each socket keeps one group per
     audience; one hook after the commit instead of two."""
-    _tell_listeners("citizen", conversation_id, frame)
-    _after_commit_all([
-        (group_conversation_citizen(conversation_id), {"type": events.LAYER_EVENT, "frame": frame}),
-        (group_conversation_staff(conversation_id), {"type": events.LAYER_EVENT, "frame": frame}),
-    ])
+    to_conversations([(conversation_id, frame)])
+
+
+def to_conversations(frames):
+    """``to_conversation`` for each ``(conversation_id, frame)``, in order, with one hook after
+    the commit for all of them (a batch of group commit: one hand-off to the event loop for the
+    batch instead of one per message, #22)."""
+    broadcasts = []
+    for conversation_id, frame in frames:
+        _tell_listeners("citizen", conversation_id, frame)
+        broadcasts += [
+            (group_conversation_citizen(conversation_id), {"type": events.LAYER_EVENT, "frame": frame}),
+            (group_conversation_staff(conversation_id), {"type": events.LAYER_EVENT, "frame": frame}),
+        ]
+    if broadcasts:
+        _after_commit_all(broadcasts)
 
 
 def to_units(unit_ids, frame):

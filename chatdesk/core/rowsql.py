@@ -121,27 +121,65 @@ def _insert_sql(instance, connection):
 
 
 def first_rows(statements, using="default"):
-    """Run ``(sql, params)`` statements in order, each through ``cursor``, and return the first
-    row of each (or None).  On PostgreSQL, two or more leave in **one pipeline** (psycopg's
-    pipeline mode: sent together, answered together), so a batch of the message path's
-    statements costs one round trip instead of one each (#22).  An error in any of them raises
-    (as Django's ``DatabaseError``) after the pipeline, and the statements after it did not run:
-    the transaction is then spoilt, as after any failed statement."""
+    """Run ``(sql, params)`` statements in order and return the first row of each (or None).
+    On PostgreSQL, two or more leave in **one pipeline** (psycopg's pipeline mode: sent
+    together, answered together), so a batch of the message path's statements costs one round
+    trip instead of one each (#22).  An error in any of them raises (as Django's
+    ``DatabaseError``) after the pipeline, and the statements after it did not run: the
+    transaction is then spoilt, as after any failed statement.
+
+    On PostgreSQL they run on cursors kept on the connection (``_kept_cursors``), with Django's
+    checks made once for all of them; with the query log on (DEBUG, tests'
+    ``CaptureQueriesContext``) or an ``execute_wrapper`` installed, each goes through
+    ``cursor`` instead, so both see every statement."""
     connection = connections[using]
-    if len(statements) < 2 or not _pipelines(connection):
-        rows = []
-        for sql, params in statements:
-            with cursor(using) as c:
+    if connection.vendor == "postgresql" and not (connection.queries_logged or connection.execute_wrappers):
+        return _run(connection, _kept_cursors(connection, len(statements)), statements)
+    with ExitStack() as stack:
+        return _run(connection, [stack.enter_context(cursor(using)) for _statement in statements], statements)
+
+
+def _run(connection, cursors, statements):
+    with connection.wrap_database_errors:
+        if len(statements) < 2 or not _pipelines(connection):
+            rows = []
+            for c, (sql, params) in zip(cursors, statements):
                 c.execute(sql, params)
                 rows.append(c.fetchone())
-        return rows
-    with ExitStack() as stack:
-        cursors = [stack.enter_context(cursor(using)) for _statement in statements]
-        with connection.wrap_database_errors, connection.connection.pipeline() as pipeline:
+            return rows
+        with connection.connection.pipeline() as pipeline:
             for c, (sql, params) in zip(cursors, statements):
                 c.execute(sql, params)
             pipeline.sync()
             return [c.fetchone() for c in cursors]
+
+
+def _kept_cursors(connection, n):
+    """``n`` of psycopg's server-binding cursors kept on ``connection``'s current database
+    connection (a new connection gets new ones), after the checks Django's own cursor makes
+    before a statement (its health check, the thread, a transaction spoilt by an error).  Each
+    new cursor copies the connection's adapters and builds its dumpers afresh, and Django's
+    wrapper repeats its checks for every statement: for a batch of 16 messages, 32 of each cost
+    about a sixth of the database threads' CPU at the issue's load (#22).  Kept cursors are
+    used by ``first_rows`` alone, in one thread (a connection belongs to one), and never handed
+    out, so no two uses overlap."""
+    from django.db.backends.postgresql.base import ServerBindingCursor  # lazy: see cursor()
+
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    raw = connection.connection
+    kept = getattr(connection, "rowsql_cursors", None)
+    if kept is None or kept[0] is not raw:
+        if raw.prepare_threshold is None:
+            raw.prepare_threshold = PREPARE_THRESHOLD
+        kept = connection.rowsql_cursors = (raw, [])
+    cursors = kept[1]
+    with connection.wrap_database_errors:
+        while len(cursors) < n:
+            cursors.append(ServerBindingCursor(raw))
+    return cursors[:n]
 
 
 def _pipelines(connection):

@@ -261,3 +261,56 @@ def test_a_batch_on_postgresql_sends_its_statements_in_pipelines_and_answers_as_
     # A pipeline for two statements or more: the first round's five locks and three INSERTs,
     # the second's two locks (its one INSERT, and the last two rounds' one lock each, go alone)
     assert result["pipelines"] == 3, result["pipelines"]
+
+
+KEPT = """
+import json
+from django.db import DatabaseError, connection, transaction
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+from chatdesk.core import rowsql
+
+two = [("SELECT %s::int", [1]), ("SELECT %s::text", ["دو"])]
+first = rowsql.first_rows(two)
+kept = list(connection.rowsql_cursors[1])  # held: no new cursor can take an id of these
+again = rowsql.first_rows(two + [("SELECT 3 WHERE false", [])])
+reused = connection.rowsql_cursors[1][:2] == kept and all(a is b for a, b in zip(kept, connection.rowsql_cursors[1]))
+connection.close()
+renewed = rowsql.first_rows(two)
+replaced = not any(a is b for a in kept for b in connection.rowsql_cursors[1])
+with CaptureQueriesContext(connection) as log:
+    logged = rowsql.first_rows(two)
+errors = []
+with transaction.atomic():
+    try:
+        with transaction.atomic(savepoint=False):  # a failure inside marks the outer block spoilt
+            rowsql.first_rows([("SELECT 1", []), ("SELECT 1 / %s", [0])])
+    except DatabaseError as error:
+        errors.append(type(error).__module__ + "." + type(error).__name__)
+    try:
+        rowsql.first_rows([("SELECT 1", [])])
+    except TransactionManagementError:
+        errors.append("spoilt")
+    transaction.set_rollback(True)
+after = rowsql.first_rows([("SELECT %s::int", [7])])
+print(json.dumps(dict(first=first, again=again, reused=reused, renewed=renewed, replaced=replaced,
+    logged=logged, log=len(log.captured_queries), errors=errors, after=after)))
+"""
+
+
+def test_kept_cursors_answer_as_django_cursors_do(it_env):
+    """``rowsql.first_rows`` runs on cursors kept on the connection (#22): reused by the next call,
+    replaced with the connection, its errors Django's, a transaction it spoilt refused as Django's
+    own cursor refuses it, and with the query log on every statement logged."""
+    done = subprocess.run(
+        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", KEPT],
+        cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["first"] == [[1], ["دو"]] == result["renewed"] == result["logged"]
+    assert result["again"] == [[1], ["دو"], None]
+    assert result["reused"] and result["replaced"]
+    assert result["log"] == 2
+    assert result["errors"] == ["django.db.utils.DataError", "spoilt"]
+    assert result["after"] == [[7]]
