@@ -56,6 +56,11 @@ SETUPS = {
     "uvicorn": (lambda port: servers.serve(port, server="uvicorn"), "desk"),
     "uvicorn+deflate": (lambda port: servers.serve(port, server="uvicorn", options=["--ws-per-message-deflate"]), "desk"),
     "daphne": (lambda port: servers.serve(port, server="daphne"), "desk"),
+    # Granian (a Rust HTTP server) on the same ASGI application, one worker process per server
+    # (its supervisor forks it: the sampler follows the worker, ``serving_pid``), its own event
+    # loop choice (auto: uvloop, as uvicorn's); not one of ``manage.py serve``'s servers (#22)
+    "granian": (lambda port: [str(Path(servers.PYTHON).parent / "granian"), "--interface", "asginl", "--host", "127.0.0.1",
+                              "--port", str(port), "--workers", "1", "--log-level", "warning", "chatdesk.asgi:application"], "desk"),
     "relay": (lambda port: [sys.executable, str(ROOT / "bench" / "relay.py"), "--port", str(port)], "relay"),
     "relay+deflate": (lambda port: [sys.executable, str(ROOT / "bench" / "relay.py"), "--port", str(port), "--deflate"], "relay"),
     # Channels alone, no database (bench/channels_floor.py), two processes over Redis like the desk
@@ -590,8 +595,14 @@ def start_setup(name, tag):
     group = servers.Processes(env)
     a, b = group.start_servers(f"{tag}-a", f"{tag}-b", argv=argv, timeout=60)
     worker = group.start("worker", servers.worker(), wait=True)
-    pids = {"server-a": a.proc.pid, "server-b": b.proc.pid, "worker": worker.proc.pid}
+    pids = {"server-a": serving_pid(a.proc.pid), "server-b": serving_pid(b.proc.pid), "worker": worker.proc.pid}
     return group, DeskDriver([a.url, b.url], env, database), pids, database
+
+
+def serving_pid(pid):
+    """The process that serves: ``pid`` itself, or the one worker a supervisor forked (Granian)."""
+    children = psutil.Process(pid).children()
+    return children[0].pid if len(children) == 1 else pid
 
 
 async def run_setup(name, args):
