@@ -5,8 +5,9 @@ Every chat message is a locking SELECT, an INSERT and an UPDATE of its conversat
 (chats/stream.py; on PostgreSQL the INSERT and UPDATE are one statement, ``insert_all``).  Building those statements through the ORM's compiler cost more CPU than
 PostgreSQL spends running them, and PostgreSQL parsing and planning them afresh for every
 message cost about as much again (measured: bench/message_path.py, docs/performance.md).  So
-they are sent as plain SQL through ``cursor``: on PostgreSQL with the values bound on the server
-and the statement prepared on the connection from its second use.  INSERT and UPDATE send the
+they are sent as plain SQL through ``cursor`` (``first_rows``: cursors kept on the connection):
+on PostgreSQL with the values bound on the server and the statement prepared on the connection
+from its second use.  INSERT and UPDATE send the
 same SQL the ORM would, with values prepared by the model's own fields (``get_db_prep_save``:
 JSON, time zones, foreign keys), and no model signals (none are used in chatdesk).  Several
 statements whose answers the caller needs only together (a batch's locks, its INSERTs) go
@@ -132,6 +133,8 @@ def first_rows(statements, using="default"):
     checks made once for all of them; with the query log on (DEBUG, tests'
     ``CaptureQueriesContext``) or an ``execute_wrapper`` installed, each goes through
     ``cursor`` instead, so both see every statement."""
+    if not statements:  # a round that wrote nothing: no need of the connection
+        return []
     connection = connections[using]
     if connection.vendor == "postgresql" and not (connection.queries_logged or connection.execute_wrappers):
         return _run(connection, _kept_cursors(connection, len(statements)), statements)

@@ -276,6 +276,7 @@ kept = list(connection.rowsql_cursors[1])  # held: no new cursor can take an id 
 again = rowsql.first_rows(two + [("SELECT 3 WHERE false", [])])
 reused = connection.rowsql_cursors[1][:2] == kept and all(a is b for a, b in zip(kept, connection.rowsql_cursors[1]))
 connection.close()
+empty = [rowsql.first_rows([]), connection.connection is None]  # nothing to run: the connection stays closed
 renewed = rowsql.first_rows(two)
 replaced = not any(a is b for a in kept for b in connection.rowsql_cursors[1])
 with CaptureQueriesContext(connection) as log:
@@ -292,8 +293,8 @@ with transaction.atomic():
     except TransactionManagementError:
         errors.append("spoilt")
     transaction.set_rollback(True)
-after = rowsql.first_rows([("SELECT %s::int", [7])])
-print(json.dumps(dict(first=first, again=again, reused=reused, renewed=renewed, replaced=replaced,
+after = rowsql.first_rows(two)  # the cursor whose statement failed answers the next one
+print(json.dumps(dict(empty=empty, first=first, again=again, reused=reused, renewed=renewed, replaced=replaced,
     logged=logged, log=len(log.captured_queries), errors=errors, after=after)))
 """
 
@@ -310,7 +311,8 @@ def test_kept_cursors_answer_as_django_cursors_do(it_env):
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["first"] == [[1], ["دو"]] == result["renewed"] == result["logged"]
     assert result["again"] == [[1], ["دو"], None]
+    assert result["empty"] == [[], True]
     assert result["reused"] and result["replaced"]
     assert result["log"] == 2
     assert result["errors"] == ["django.db.utils.DataError", "spoilt"]
-    assert result["after"] == [[7]]
+    assert result["after"] == [[1], ["دو"]]
