@@ -43,17 +43,24 @@ def cursor(using="default"):
     # Lazy: Django loads only the configured backend; on SQLite the PostgreSQL one (and psycopg) stays unloaded.
     from django.db.backends.postgresql.base import ServerBindingCursor
 
-    connection.close_if_health_check_failed()  # as Django's own cursor() does
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = PREPARE_THRESHOLD
+    raw = _ready(connection)
     with connection.wrap_database_errors:
         raw_cursor = ServerBindingCursor(raw)
-    connection.validate_thread_sharing()
     c = _prepared_debug_wrapper()(raw_cursor, connection) if connection.queries_logged else connection.make_cursor(raw_cursor)
     with c:
         yield c
+
+
+def _ready(connection):
+    """The PostgreSQL connection's psycopg connection, checked as Django's own ``cursor()``
+    checks it (health, thread), its statements prepared from their second use."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = PREPARE_THRESHOLD
+    return raw
 
 
 @functools.cache
@@ -168,15 +175,10 @@ def _kept_cursors(connection, n):
     out, so no two uses overlap."""
     from django.db.backends.postgresql.base import ServerBindingCursor  # lazy: see cursor()
 
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    connection.validate_thread_sharing()
+    raw = _ready(connection)
     connection.validate_no_broken_transaction()
-    raw = connection.connection
     kept = getattr(connection, "rowsql_cursors", None)
     if kept is None or kept[0] is not raw:
-        if raw.prepare_threshold is None:
-            raw.prepare_threshold = PREPARE_THRESHOLD
         kept = connection.rowsql_cursors = (raw, [])
     cursors = kept[1]
     with connection.wrap_database_errors:
