@@ -108,7 +108,7 @@ class CitizenConsumer(JsonConsumer):
             client_id=request.get("client_id"),
             body=request.get("body"),
         ))
-        await self.send_frame({"type": events.ACK, "client_id": message.client_id, "seq": message.seq, "message": wire.message(message)})
+        await self.send_frame(wire.ack_frame(message))
 
     async def on_typing(self, request):
         self._require_hello()

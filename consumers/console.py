@@ -195,7 +195,7 @@ class ConsoleConsumer(JsonConsumer):
             client_id=request.get("client_id"),
             body=request.get("body"),
         ))
-        await self.send_frame({"type": events.ACK, "conversation_id": conversation_id, "client_id": message.client_id, "seq": message.seq, "message": wire.message(message)})
+        await self.send_frame(wire.ack_frame(message, conversation_id=conversation_id))
 
     async def on_note_add(self, request):
         self._require_official()

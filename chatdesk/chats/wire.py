@@ -51,7 +51,19 @@ def message(m):
 
 
 def message_frame(m):
-    return {"type": events.MESSAGE, "message": message(m)}
+    """The live ``message`` frame of a stored message.  Its wire form is kept on the instance,
+    and ``ack_frame`` sends the same one to the sender: the database thread builds it once for
+    the broadcast, and the event loop (the busier half of a server) does not build it again
+    for the ack (#22).  A stored message never changes, so the two cannot differ."""
+    m.wire_form = message(m)
+    return {"type": events.MESSAGE, "message": m.wire_form}
+
+
+def ack_frame(m, **more):
+    """The sender's ``ack`` of a stored message (``more``: the console's ``conversation_id``),
+    with the wire form ``message_frame`` built for its broadcast."""
+    data = getattr(m, "wire_form", None) or message(m)
+    return {"type": events.ACK, **more, "client_id": m.client_id, "seq": m.seq, "message": data}
 
 
 def note(n):
