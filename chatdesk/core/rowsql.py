@@ -24,6 +24,7 @@ from django.db import connections
 PREPARE_THRESHOLD = 1
 
 _inserts = {}
+_updates = {}
 
 
 @contextmanager
@@ -198,13 +199,17 @@ def _pipelines(connection):
 
 
 def _update_sql(model, pk, values, connection):
-    meta = model._meta
-    quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in values]
-    sql = (
-        f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)}"
-        f" WHERE {quote(meta.pk.column)} = %s"
-    )
+    key = (model, tuple(values), connection.vendor)
+    if key not in _updates:  # the text per model and columns, built once (as _insert_sql's)
+        meta = model._meta
+        quote = connection.ops.quote_name
+        fields = [meta.get_field(name) for name in values]
+        _updates[key] = (
+            fields,
+            f"UPDATE {quote(meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)}"
+            f" WHERE {quote(meta.pk.column)} = %s",
+        )
+    fields, sql = _updates[key]
     return sql, [*(f.get_db_prep_save(values[f.name], connection) for f in fields), pk]
 
 
