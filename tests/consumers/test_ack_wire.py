@@ -44,7 +44,7 @@ async def test_the_ack_carries_the_message_of_its_broadcast_built_once(socket_fa
     while live["message"]["seq"] != ack["seq"]:
         live = await off.recv_until("message")
     assert ack["message"] == live["message"] and ack["message"]["body"] == "سلام" and ack["message"]["ts_display"]
-    assert ack["client_id"] == "c1" and "conversation_id" not in {k for k in ack if k != "message"}
+    assert ack["client_id"] == "c1" and "conversation_id" not in ack
 
     await off.send({"type": "message.send", "conversation_id": started.conversation.pk, "client_id": "o1", "body": "بفرمایید"})
     official_ack = await off.recv_until("ack")
