@@ -142,8 +142,11 @@ def queue_snapshot(unit_id, now=None):
 
 
 def units_with_waiting():
-    """Ids of the units that have a waiting chat (the worker refreshes their citizens' estimates)."""
-    return list(Conversation.objects.filter(status=Conversation.Status.WAITING).values_list("unit_id", flat=True).distinct())
+    """Ids of the units that have a waiting chat (the worker refreshes their citizens' estimates),
+    each once: without ``order_by()`` the model's ordering joined the DISTINCT, which gave a unit
+    once per waiting chat, and the worker told a unit of 100 waiting citizens their places 100
+    times over in every refresh (#22)."""
+    return list(Conversation.objects.filter(status=Conversation.Status.WAITING).order_by().values_list("unit_id", flat=True).distinct())
 
 
 def available_officials(unit_id):

@@ -259,3 +259,18 @@ def test_the_wait_estimate_grows_with_the_wait(unit, make_official, django_captu
     frames = [m["frame"] for g, m in record if m["type"] == events.LAYER_EVENT and m["frame"]["type"] == events.QUEUE]
     assert [(f["eta_display"], f["waited_seconds"]) for f in frames] == [("حدود ۳ دقیقه", 170)]
     assert realtime.group_conversation_citizen(c.pk) in [g for g, _ in record]
+
+
+def test_the_refresh_tells_each_waiting_citizen_once(unit, other_unit, make_official, django_capture_on_commit_callbacks, monkeypatch):
+    """A unit with several waiting chats was listed once per chat (the model's ordering joined
+    the DISTINCT), so every refresh told each of its citizens their place that many times: with
+    100 waiting, 10,000 frames, and the worker published them back to back (#22)."""
+    make_official("a", [unit])
+    make_official("b", [other_unit])
+    waiting = [start(unit, f"شهروند {i}") for i in range(4)] + [start(other_unit, "دیگری")]
+    assert sorted(selectors.units_with_waiting()) == sorted([unit.pk, other_unit.pk])
+    monkeypatch.setattr(services, "_queue_refreshed_at", None)  # as in a fresh worker process
+    with realtime.captured() as record, django_capture_on_commit_callbacks(execute=True):
+        assert services.queue_refresh_sweep(now=clock.now()) == 2
+    told = [g for g, m in record if m["type"] == events.LAYER_EVENT and m["frame"]["type"] == events.QUEUE]
+    assert sorted(told) == sorted(realtime.group_conversation_citizen(c.pk) for c in waiting)
