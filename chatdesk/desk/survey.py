@@ -105,7 +105,7 @@ def survey_summary(start=None, end=None, unit_ids=None):
         item["answers"] += r["n"]
         item["total"] += r["avg"] * r["n"]
     respondents = {}
-    for key in rows.values_list("service_id", "unit_id", "ticket_id").distinct():
+    for key in rows.order_by().values_list("service_id", "unit_id", "ticket_id").distinct():
         respondents[key[:2]] = respondents.get(key[:2], 0) + 1
     result = []
     for key, item in out.items():

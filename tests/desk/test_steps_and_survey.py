@@ -183,6 +183,18 @@ def test_survey_is_offered_only_once_resolved_and_answered_once(service, people)
     assert row["average"] == 4.0 and [q["average"] for q in row["questions"]] == [5.0, 3.0]
 
 
+def test_a_respondent_counts_once_whatever_the_answers_times(service, people):
+    """Respondents are distinct tickets: the count must not follow SurveyAnswer's ordering
+    (``-created_at``) into its DISTINCT, or answers stored at different instants (an import, a
+    later correction) would count one citizen once per answer."""
+    ticket = resolve(file_request(service), people)
+    q1, q2 = survey.survey_for_ticket(ticket).questions
+    survey.survey_submit(ticket=ticket, scores={q1.pk: "4", q2.pk: "2"})
+    SurveyAnswer.objects.filter(question=q2).update(created_at=T0 + dt.timedelta(seconds=1))
+    [row] = survey.survey_summary()
+    assert row["respondents"] == 1 and row["answers"] == 2
+
+
 def test_survey_on_the_tracking_page(service, people):
     ticket = resolve(file_request(service), people)
     citizen = Client()
