@@ -36,20 +36,35 @@ def official_may_write_sql(official, conversation_alias):
     the two forms to the same answers)."""
     if official is None:
         return "1 = 0", []
+    active, unit, member = _write_rule_sql(conversation_alias, "%s")
+    if official.sees_all_units:
+        return f"{active} AND {unit}", [official.pk]
+    return f"{active} AND {unit} AND {member}", [official.pk, official.pk]
+
+
+def officials_may_write_sql(conversation_alias, official_column, all_units_column):
+    """``official_may_write_sql`` for many requests in one statement (a batch's locks,
+    chats/stream.py ``lock_together``): the official's id and ``sees_all_units`` are columns of
+    the request's row, not values (an official id NULL: no official, no access)."""
+    active, unit, member = _write_rule_sql(conversation_alias, official_column)
+    return f"{official_column} IS NOT NULL AND {active} AND {unit} AND ({all_units_column} OR {member})"
+
+
+def _write_rule_sql(conversation_alias, official):
+    """The rule's three conditions, ``official`` an SQL expression for the official's id: the
+    official's user is active; the conversation's unit is active; the official belongs to it."""
     user = get_user_model()._meta
     through = Official.units.through._meta
     active = (
         f'EXISTS (SELECT 1 FROM "{Official._meta.db_table}" o JOIN "{user.db_table}" u ON u."{user.pk.column}" = o."user_id"'
-        f' WHERE o."id" = %s AND u."is_active")'
+        f' WHERE o."id" = {official} AND u."is_active")'
     )
     unit = f'EXISTS (SELECT 1 FROM "{Unit._meta.db_table}" un WHERE un."id" = {conversation_alias}."unit_id" AND un."is_active")'
-    if official.sees_all_units:
-        return f"{active} AND {unit}", [official.pk]
     member = (
-        f'EXISTS (SELECT 1 FROM "{through.db_table}" ou WHERE ou."{through.get_field("official").column}" = %s'
+        f'EXISTS (SELECT 1 FROM "{through.db_table}" ou WHERE ou."{through.get_field("official").column}" = {official}'
         f' AND ou."{through.get_field("unit").column}" = {conversation_alias}."unit_id")'
     )
-    return f"{active} AND {unit} AND {member}", [official.pk, official.pk]
+    return active, unit, member
 
 
 TOKEN_SCOPE = "chat-token"

@@ -1,8 +1,9 @@
 """A conversation's message stream: the rules of every write into it (a citizen's or an
 official's text, a document, a system event), numbered without gaps by ``seq`` and announced on
 commit.  This is the hot path of the live chat (docs/performance.md): one locking statement, and
-one INSERT with the conversation's UPDATE (one statement on PostgreSQL); a batch of several
-sockets' messages sends its locks together and its INSERTs together (``message_send_together``).
+one INSERT with the conversation's UPDATE (one statement on PostgreSQL); on PostgreSQL a batch of
+several sockets' messages locks them all in one statement and INSERTs them all in another
+(``message_send_together``).
 
 The public functions below are the chats app's internal API, shared by services.py (texts,
 events) and files.py (documents).  A write is ``lock_for_write`` → ``stored_message`` (a resent
@@ -22,7 +23,7 @@ from chatdesk.core.persian import clean_text
 from chatdesk.core.ids import parse_id
 
 from . import seen, wire
-from .access import official_may_write_sql
+from .access import official_may_write_sql, officials_may_write_sql
 from .models import Conversation, Message
 
 
@@ -149,8 +150,61 @@ def _lock_sql(vendor, paced, access):
     return (
         f'SELECT {", ".join(f"c.{db.ops.quote_name(column)}" for column in _LOCKED_COLUMNS)},'
         f' (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
-        f' AND m."client_id" = %s) AS stored_seq, {paced_sql} AS paced_at'
+        f' AND m."client_id" = %s AND m."client_id" <> \'\') AS stored_seq, {paced_sql} AS paced_at'
         f' FROM "{conversations}" c WHERE c."id" = %s AND {access}{lock}'
+    )
+
+
+def lock_together(requests):
+    """``lock_for_write`` for several ``(conversation_id, sender, official, client_id)`` of
+    different conversations, each answered exactly as alone (the conversation, or None where
+    ``lock_for_write`` raises NotFound).  On PostgreSQL, two or more are **one statement**
+    (``_lock_many_sql``): the requests go as arrays, each row keeps its own sender, client id
+    and official, and its access rule reads them from the row (``officials_may_write_sql``); the
+    rows are locked in ascending id order, as a batch's separate statements were (#22).
+    Elsewhere, one statement each."""
+    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql" or len(requests) < 2:
+        rows = rowsql.first_rows([_lock_statement(*request) for request in requests])
+        return [None if row is None else _locked(row) for row in rows]
+    official_side = Conversation.Side.OFFICIAL
+    ids, senders, client_ids, officials, all_units = [], [], [], [], []
+    for conversation_id, sender, official, client_id in requests:
+        as_official = official if sender == official_side else None
+        ids.append(parse_id(conversation_id))
+        senders.append(sender)
+        client_ids.append(client_id)
+        officials.append(as_official and as_official.pk)
+        all_units.append(bool(as_official and as_official.sees_all_units))
+    params = [
+        official_side, Conversation.Side.CITIZEN, chat_limits()["MESSAGES_PER_MINUTE"] - 1,
+        ids, senders, client_ids, officials, all_units, ids, official_side,
+    ]
+    found = {row[0]: row[1:] for row in rowsql.all_rows([(_lock_many_sql(), params)])[0]}
+    return [_locked(found[n]) if n in found else None for n in range(1, len(requests) + 1)]
+
+
+@functools.lru_cache(maxsize=1)
+def _lock_many_sql():
+    """The text of ``lock_together``'s one statement (PostgreSQL): ``_lock_sql``'s columns and
+    rules, for a row of requests (``r``) each.  Its plan is prepared once for any number of
+    rows, so two conditions say what the planner cannot see in arrays: ``c.id = ANY(ids)``
+    reads the conversations by their key (joined on the arrays alone, a few thousand
+    conversations were read whole, a hash join, for every batch), and ``client_id <> ''`` lets
+    the resend's subquery use the partial unique index on (conversation, sender, client id)
+    (a client id is never empty: ``validate_client_id``)."""
+    conversations, messages = Conversation._meta.db_table, Message._meta.db_table
+    access = officials_may_write_sql("c", 'r."official"', 'r."all_units"')
+    columns = ", ".join(f"c.{connections[DEFAULT_DB_ALIAS].ops.quote_name(column)}" for column in _LOCKED_COLUMNS)
+    return (
+        f'SELECT r."n", {columns},'
+        f' (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = r."sender"'
+        ' AND m."client_id" = r."client_id" AND m."client_id" <> \'\') AS stored_seq,'
+        f' CASE WHEN r."sender" <> %s THEN (SELECT m."created_at" FROM "{messages}" m WHERE m."conversation_id" = c."id"'
+        ' AND m."sender" = %s ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s) END AS paced_at'
+        ' FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[], %s::boolean[])'
+        ' WITH ORDINALITY AS r("id", "sender", "client_id", "official", "all_units", "n")'
+        f' JOIN "{conversations}" c ON c."id" = r."id"'
+        f' WHERE c."id" = ANY(%s::bigint[]) AND (r."sender" <> %s OR ({access})) ORDER BY c."id" FOR UPDATE OF c'
     )
 
 
@@ -226,9 +280,10 @@ def message_send_together(requests):
     another socket: the unique constraint; a deadlock) spoils the transaction: it is rolled back
     whole, and every request is written again on its own, by ``message_send``.
 
-    On PostgreSQL the batch's locks leave in one pipeline and its INSERTs in another (one round
-    trip each instead of one per statement: ``rowsql.first_rows``), in rounds that hold each
-    conversation once (``_rounds``)."""
+    On PostgreSQL a round's locks are one statement (``lock_together``) and its INSERTs, with
+    their conversations' UPDATEs, another (``rowsql.insert_all``): parsed, planned, bound and
+    answered once per round instead of once per message; rounds hold each conversation once
+    (``_rounds``)."""
     outcomes = [None] * len(requests)
     order = []
     for i, request in enumerate(requests):
@@ -265,15 +320,16 @@ def _rounds(order):
 
 
 def _write_round(round_, requests, outcomes):
-    """One round of a batch: every conversation's lock in one round trip (ascending ids), the
-    rules decided for each in Python, then every new message's INSERT in one round trip."""
-    statements = [_lock_statement(cid, requests[i]["sender"], requests[i].get("official"), client_id) for cid, i, client_id in round_]
-    rows = rowsql.first_rows(statements)
+    """One round of a batch: every conversation's lock (``lock_together``, ascending ids), the
+    rules decided for each in Python, then every new message's INSERT (``add_messages``)."""
+    locked = lock_together([(cid, requests[i]["sender"], requests[i].get("official"), client_id) for cid, i, client_id in round_])
     new = []
-    for (_cid, i, client_id), row in zip(round_, rows):
+    for (_cid, i, client_id), conversation in zip(round_, locked):
         request = requests[i]
         try:
-            conversation, existing, body, fields = _decided(_locked(row), request["sender"], client_id, request["body"], request.get("official"))
+            if conversation is None:
+                raise NotFound()
+            conversation, existing, body, fields = _decided(conversation, request["sender"], client_id, request["body"], request.get("official"))
         except DomainError as refused:
             outcomes[i] = refused
             continue

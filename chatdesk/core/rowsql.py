@@ -2,7 +2,8 @@
 INSERT and UPDATE.
 
 Every chat message is a locking SELECT, an INSERT and an UPDATE of its conversation
-(chats/stream.py; on PostgreSQL the INSERT and UPDATE are one statement, ``insert_all``).  Building those statements through the ORM's compiler cost more CPU than
+(chats/stream.py; on PostgreSQL the INSERT and UPDATE are one statement, and a batch's INSERTs
+and UPDATEs are one statement too: ``insert_all``).  Building those statements through the ORM's compiler cost more CPU than
 PostgreSQL spends running them, and PostgreSQL parsing and planning them afresh for every
 message cost about as much again (measured: bench/message_path.py, docs/performance.md).  So
 they are sent as plain SQL through ``cursor`` (``first_rows``: cursors kept on the connection):
@@ -24,6 +25,7 @@ from django.db import connections
 PREPARE_THRESHOLD = 1
 
 _inserts = {}
+_inserts_many = {}
 _updates = {}
 
 
@@ -84,34 +86,98 @@ def insert_all(rows, using="default"):
     and set its pk; return the instances.
 
     ``also``: ``(model, pk, values)`` or None, one row to UPDATE with the INSERT (as ``update``
-    does).  On PostgreSQL both go in one statement, the UPDATE as a data-modifying ``WITH`` (run
-    once and to completion whether or not the INSERT reads it): one round trip less for every
-    chat message, whose conversation's ``last_seq`` moves with it (#22); and the rows' statements
-    leave in one round trip (``first_rows``), so no two may UPDATE the same row (each statement's
-    values were computed before any of them ran).  Elsewhere (SQLite) they are two statements per
-    row, UPDATE after INSERT."""
+    does); no two of ``rows`` may UPDATE the same row (each one's values were computed before
+    any of them ran).  On PostgreSQL the rows of one model whose UPDATEs set the same columns
+    leave as **one statement** (``_insert_many_sql``): the INSERT of every row from arrays of
+    their values (``unnest``, as Django's ``bulk_create`` sends them), with the UPDATEs as a
+    data-modifying ``WITH`` of the same statement, run once and to completion; a lone row is
+    the same INSERT and UPDATE for one row (``_insert_one_sql``).  A group commit's messages
+    and their conversations' ``last_seq`` are one statement, parsed, planned and answered once
+    instead of once per message (#22).  Elsewhere (SQLite) they are two statements per row,
+    UPDATE after INSERT."""
     connection = connections[using]
-    together = connection.vendor == "postgresql"
-    statements = []
-    for instance, also in rows:
-        sql, params = _insert_sql(instance, connection)
-        if together and also is not None:
-            update_sql, update_params = _update_sql(*also, connection)
-            sql, params = f'WITH "also" AS ({update_sql}) {sql}', [*update_params, *params]
-        statements.append((sql, params))
-    if together:
-        keys = first_rows(statements, using)
-    else:
-        keys = []
-        for (instance, also), statement in zip(rows, statements):
-            keys += first_rows([statement], using)
+    if connection.vendor != "postgresql":
+        for instance, also in rows:
+            [key] = first_rows([_insert_sql(instance, connection)], using)
+            _inserted(instance, key[0], using)
             if also is not None:
                 update(*also, using=using)
-    for (instance, _also), key in zip(rows, keys):
-        instance.pk = key[0]
-        instance._state.adding = False
-        instance._state.db = using
+        return [instance for instance, _also in rows]
+    groups = {}
+    for row in rows:
+        instance, also = row
+        groups.setdefault((type(instance), also and (also[0], tuple(also[2]))), []).append(row)
+    members = list(groups.values())
+    statements = [_insert_one_sql(*group[0], connection) if len(group) == 1 else _insert_many_sql(group, connection) for group in members]
+    for group, keys in zip(members, all_rows(statements, using)):
+        for (instance, _also), key in zip(group, keys, strict=True):
+            _inserted(instance, key[0], using)
     return [instance for instance, _also in rows]
+
+
+def _inserted(instance, pk, using):
+    instance.pk = pk
+    instance._state.adding = False
+    instance._state.db = using
+
+
+def _insert_one_sql(instance, also, connection):
+    sql, params = _insert_sql(instance, connection)
+    if also is None:
+        return sql, params
+    update_sql, update_params = _update_sql(*also, connection)
+    return f'WITH "also" AS ({update_sql}) {sql}', [*update_params, *params]
+
+
+def _insert_many_sql(rows, connection):
+    """One statement INSERTing ``rows`` (``insert_all``'s, one model, each ``also`` None or
+    setting the same columns of the same model): the values go as one array per column, and
+    the rows come back in their order (``ORDER BY`` the arrays' ordinality; Django's
+    ``bulk_create`` relies on RETURNING keeping an INSERT's order too)."""
+    instance, also = rows[0]
+    model = type(instance)
+    key = (model, also and (also[0], tuple(also[2])), connection.vendor)
+    if key not in _inserts_many:
+        _inserts_many[key] = _insert_many_text(model, also and also[0], also and tuple(also[2]), connection)
+    fields, also_fields, sql = _inserts_many[key]
+    params = [[f.get_db_prep_save(f.pre_save(instance, True), connection) for instance, _also in rows] for f in fields]
+    if also_fields is not None:
+        keys = [pk for _instance, (_model, pk, _values) in rows]
+        params += [keys, *([f.get_db_prep_save(values[f.name], connection) for _instance, (_model, _pk, values) in rows] for f in also_fields), keys]
+    return sql, params
+
+
+def _insert_many_text(model, also_model, also_columns, connection):
+    quote = connection.ops.quote_name
+
+    def array_type(field):  # varchar, not varchar(10): Django's bulk_create casts the same way
+        return field.db_type(connection).split("(")[0] + "[]"
+
+    meta = model._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    arrays = [(f"v{i}", array_type(f)) for i, f in enumerate(fields)]
+    also_fields, also_sql = None, ""
+    if also_model is not None:
+        also_meta = also_model._meta
+        also_fields = [also_meta.get_field(name) for name in also_columns]
+        arrays += [("k", array_type(also_meta.pk)), *((f"a{i}", array_type(f)) for i, f in enumerate(also_fields))]
+        also_sql = (
+            f', "also" AS (UPDATE {quote(also_meta.db_table)} SET '
+            + ", ".join(f'{quote(f.column)} = "rows"."a{i}"' for i, f in enumerate(also_fields))
+            + f' FROM "rows" WHERE {quote(also_meta.db_table)}.{quote(also_meta.pk.column)} = "rows"."k"'
+            # the rows by their key (joined on the arrays alone, the plan prepared for any
+            # number of rows read a table of a few thousand rows whole for every batch)
+            + f' AND {quote(also_meta.db_table)}.{quote(also_meta.pk.column)} = ANY(%s::{array_type(also_meta.pk)}))'
+        )
+    unnest = ", ".join(f"%s::{kind}" for _name, kind in arrays)
+    names = ", ".join(f'"{name}"' for name, _kind in arrays)
+    values = ", ".join(f'"v{i}"' for i in range(len(fields)))
+    sql = (
+        f'WITH "rows" AS (SELECT * FROM unnest({unnest}) WITH ORDINALITY AS "rows"({names}, "n")){also_sql}'
+        f" INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+        f' SELECT {values} FROM "rows" ORDER BY "n" RETURNING {quote(meta.pk.column)}'
+    )
+    return fields, also_fields, sql
 
 
 def _insert_sql(instance, connection):
@@ -141,6 +207,11 @@ def first_rows(statements, using="default"):
     checks made once for all of them; with the query log on (DEBUG, tests'
     ``CaptureQueriesContext``) or an ``execute_wrapper`` installed, each goes through
     ``cursor`` instead, so both see every statement."""
+    return [rows[0] if rows else None for rows in all_rows(statements, using)]
+
+
+def all_rows(statements, using="default"):
+    """``first_rows``, with every row of each statement (a list for each)."""
     if not statements:  # a round that wrote nothing: no need of the connection
         return []
     connection = connections[using]
@@ -156,13 +227,13 @@ def _run(connection, cursors, statements):
             rows = []
             for c, (sql, params) in zip(cursors, statements):
                 c.execute(sql, params)
-                rows.append(c.fetchone())
+                rows.append(c.fetchall())
             return rows
         with connection.connection.pipeline() as pipeline:
             for c, (sql, params) in zip(cursors, statements):
                 c.execute(sql, params)
             pipeline.sync()
-            return [c.fetchone() for c in cursors]
+            return [c.fetchall() for c in cursors]
 
 
 def _kept_cursors(connection, n):

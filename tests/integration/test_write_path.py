@@ -189,12 +189,18 @@ from chatdesk.chats import services
 from chatdesk.chats.models import Conversation, Message
 from chatdesk.directory.models import Official
 
-pipelines = []
+pipelines, sent = [], []
 entered = psycopg.Connection.pipeline
 def counted(self):
     pipelines.append(1)
     return entered(self)
 psycopg.Connection.pipeline = counted  # counted, and still psycopg's own
+executed = psycopg.Cursor.execute
+def kept(self, query, *args, **kwargs):
+    if "FOR UPDATE" in query or "INSERT INTO" in query:
+        sent.append("lock" if "FOR UPDATE" in query else "insert")
+    return executed(self, query, *args, **kwargs)
+psycopg.Cursor.execute = kept  # the locks and INSERTs named, and still psycopg's own
 
 start = lambda name: services.conversation_start(unit_id={unit}, name=name).conversation
 first, second, third, closed = (start(n) for n in ("سارا", "نرگس", "مریم", "کاوه"))
@@ -232,19 +238,20 @@ with transaction.atomic():
     expected = [answer(alone(r)) for r in requests]
     expected_rows = rows()
     transaction.set_rollback(True)
-del pipelines[:]
+del pipelines[:], sent[:]
 outcomes = [answer(o) for o in services.message_send_together(requests)]
-counted_pipelines = len(pipelines)
-print(json.dumps(dict(expected=expected, outcomes=outcomes, expected_rows=expected_rows, rows=rows(), pipelines=counted_pipelines,
+counted_pipelines, statements = len(pipelines), list(sent)
+print(json.dumps(dict(expected=expected, outcomes=outcomes, expected_rows=expected_rows, rows=rows(), pipelines=counted_pipelines, statements=statements,
     last_seq={{str(c.pk): c.last_seq for c in Conversation.objects.filter(pk__in=[first.pk, second.pk, third.pk])}})))
 """
 
 
-def test_a_batch_on_postgresql_sends_its_statements_in_pipelines_and_answers_as_alone(it_env, unit_id):
-    """Group commit on PostgreSQL (#22): a batch's locks leave in one pipeline and its INSERTs
-    in another (core/rowsql.py ``first_rows``), a round for each time a conversation recurs in
-    the batch (its next seq, a resend of a client id sent earlier in the same batch).  Each
-    request is answered, and the rows are written, exactly as ``message_send`` alone would."""
+def test_a_batch_on_postgresql_locks_and_inserts_each_round_in_one_statement_and_answers_as_alone(it_env, unit_id):
+    """Group commit on PostgreSQL (#22): a round's locks are one statement (chats/stream.py
+    ``lock_together``) and its INSERTs another (core/rowsql.py ``insert_all``), a round for each
+    time a conversation recurs in the batch (its next seq, a resend of a client id sent earlier
+    in the same batch).  Each request is answered, and the rows are written, exactly as
+    ``message_send`` alone would."""
     done = subprocess.run(
         [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", PIPELINED.format(unit=unit_id)],
         cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
@@ -258,9 +265,12 @@ def test_a_batch_on_postgresql_sends_its_statements_in_pipelines_and_answers_as_
     assert result["outcomes"][4][1:5] == result["outcomes"][1][1:5]
     assert result["rows"] == result["expected_rows"]
     # the first chat recurs three times (f2, the f1 resend, the earlier resend): four rounds.
-    # A pipeline for two statements or more: the first round's five locks and three INSERTs,
-    # the second's two locks (its one INSERT, and the last two rounds' one lock each, go alone)
-    assert result["pipelines"] == 3, result["pipelines"]
+    # Round one: its five locks in one statement; its INSERTs in two, in one pipeline (the two
+    # citizens' messages together; the official's first answer also sets first_response_at, a
+    # different UPDATE).  Round two: its two locks, its one INSERT (s2 is refused: empty).
+    # Rounds three and four: a lock each (the resends write nothing).
+    assert result["statements"] == ["lock", "insert", "insert", "lock", "insert", "lock", "lock"], result["statements"]
+    assert result["pipelines"] == 1, result["pipelines"]
 
 
 KEPT = """
@@ -316,3 +326,65 @@ def test_kept_cursors_answer_as_django_cursors_do(it_env):
     assert result["log"] == 2
     assert result["errors"] == ["django.db.utils.DataError", "spoilt"]
     assert result["after"] == [[1], ["دو"]]
+
+
+LOCK_RULES = """
+import itertools, json
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from chatdesk.chats import services
+from chatdesk.chats.stream import lock_for_write, lock_together
+from chatdesk.core.errors import NotFound
+from chatdesk.directory.models import Official, Unit
+
+own = Unit.objects.get(pk={unit})
+other = Unit.objects.create(name="واحد دیگر", code="lock-rules-other")
+shut = Unit.objects.create(name="واحد بسته", code="lock-rules-shut")
+chats = {{name: services.conversation_start(unit_id=u.pk, name="مریم").conversation.pk for name, u in (("own", own), ("other", other), ("shut", shut))}}
+chats["missing"] = 999_999
+shut.is_active = False
+shut.save()
+def official(name, units, role=Official.Role.OFFICIAL, active=True):
+    user = get_user_model().objects.create_user(username="lock-rules-" + name, password="x", is_active=active)
+    made = Official.objects.create(user=user, display_name=name, role=role, status=Official.Status.AVAILABLE, max_chats=5)
+    made.units.set(units)
+    return made
+people = {{"member": official("member", [own]), "outsider": official("outsider", [other]),
+    "admin": official("admin", [], role=Official.Role.ADMIN), "deactivated": official("deactivated", [own], active=False), "nobody": None}}
+services.message_send(conversation_id=chats["own"], sender="citizen", client_id="c1", body="سلام")
+def seen(conversation):
+    return None if conversation is None else [conversation.pk, conversation.status, conversation.last_seq, conversation.stored_seq, conversation.paced_at is not None]
+def alone(request):
+    try:
+        with transaction.atomic():
+            return seen(lock_for_write(*request))
+    except NotFound:
+        return None
+requests = [(cid, "official", people[who], "probe") for who in people for cid in chats.values()]
+requests += [(cid, "citizen", None, client_id) for client_id in ("c1", "new") for cid in chats.values()]
+expected = [alone(r) for r in requests]
+together = []
+for chunk in itertools.zip_longest(*[iter(requests)] * len(chats)):  # each conversation once per call
+    with transaction.atomic():
+        together += [seen(c) for c in lock_together([r for r in chunk if r])]
+print(json.dumps(dict(expected=expected, together=together, names=[[who, which] for who in people for which in chats])))
+"""
+
+
+def test_a_rounds_one_locking_statement_gives_each_request_its_answer_alone(it_env, unit_id):
+    """``lock_together`` (one statement for a round's locks on PostgreSQL, #22) reads each
+    request's sender, client id and official from its own row: every official (a member, an
+    outsider, an admin, a deactivated one, none) against every conversation (their unit's,
+    another's, an inactive unit's, a missing one), and citizens with a resent and a new client
+    id, get exactly ``lock_for_write``'s answer alone, in the order asked."""
+    done = subprocess.run(
+        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", LOCK_RULES.format(unit=unit_id)],
+        cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["together"] == result["expected"]
+    allowed = {tuple(name) for name, answer in zip(result["names"], result["expected"]) if answer is not None}
+    assert allowed == {("member", "own"), ("outsider", "other"), ("admin", "own"), ("admin", "other")}
+    citizens = result["expected"][len(result["names"]):]
+    assert [citizens[0][3], citizens[4][3]] == [1, None]  # in their unit's chat, c1 resent: its seq; new: none
