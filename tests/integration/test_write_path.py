@@ -59,13 +59,18 @@ print(json.dumps(dict(sent=sent, resent=resent, prepared=prepared, logged=logged
 """
 
 
-def test_the_message_path_runs_on_prepared_statements(it_env, unit_id):
+def _shell_json(it_env, script):
+    """Run ``script`` in ``manage.py shell`` against the integration database; its last line, as JSON."""
     done = subprocess.run(
-        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", PREPARED.format(unit=unit_id)],
+        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", script],
         cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_message_path_runs_on_prepared_statements(it_env, unit_id):
+    result = _shell_json(it_env, PREPARED.format(unit=unit_id))
     first = result["sent"][0][0]
     assert result["sent"] == [[first + i, True, f"پیام {i}"] for i in range(4)]
     assert result["resent"] == [first + 1, False, "پیام 1"]
@@ -252,12 +257,7 @@ def test_a_batch_on_postgresql_locks_and_inserts_each_round_in_one_statement_and
     time a conversation recurs in the batch (its next seq, a resend of a client id sent earlier
     in the same batch).  Each request is answered, and the rows are written, exactly as
     ``message_send`` alone would."""
-    done = subprocess.run(
-        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", PIPELINED.format(unit=unit_id)],
-        cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = _shell_json(it_env, PIPELINED.format(unit=unit_id))
     assert result["outcomes"] == result["expected"]
     kinds = [o[-1] if len(o) == 6 else o[0] for o in result["outcomes"]]
     assert kinds == [True, True, True, True, False, False, "Conflict", "NotFound", "ValidationError"]
@@ -313,12 +313,7 @@ def test_kept_cursors_answer_as_django_cursors_do(it_env):
     """``rowsql.first_rows`` runs on cursors kept on the connection (#22): reused by the next call,
     replaced with the connection, its errors Django's, a transaction it spoilt refused as Django's
     own cursor refuses it, and with the query log on every statement logged."""
-    done = subprocess.run(
-        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", KEPT],
-        cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = _shell_json(it_env, KEPT)
     assert result["first"] == [[1], ["دو"]] == result["renewed"] == result["logged"]
     assert result["again"] == [[1], ["دو"], None]
     assert result["empty"] == [[], True]
@@ -377,12 +372,7 @@ def test_a_rounds_one_locking_statement_gives_each_request_its_answer_alone(it_e
     outsider, an admin, a deactivated one, none) against every conversation (their unit's,
     another's, an inactive unit's, a missing one), and citizens with a resent and a new client
     id, get exactly ``lock_for_write``'s answer alone, in the order asked."""
-    done = subprocess.run(
-        [servers.PYTHON, servers.MANAGE, "shell", "--no-imports", "-c", LOCK_RULES.format(unit=unit_id)],
-        cwd=servers.APP_DIR, env=it_env["env"], capture_output=True, text=True, timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.splitlines()[-1])
+    result = _shell_json(it_env, LOCK_RULES.format(unit=unit_id))
     assert result["together"] == result["expected"]
     allowed = {tuple(name) for name, answer in zip(result["names"], result["expected"]) if answer is not None}
     assert allowed == {("member", "own"), ("outsider", "other"), ("admin", "own"), ("admin", "other")}
