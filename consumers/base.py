@@ -114,10 +114,10 @@ class _Together:
     request to the next batch of this process and returns its own outcome.
 
     A batch leaves for a database thread at the end of the event loop's turn in which its first
-    request arrived, so a quiet desk writes each message at once, alone.  While
-    ``SOCKET_DB_THREADS`` batches are being written, new requests wait for the first thread to
-    come back and then leave together: under load the batches grow by themselves, up to
-    ``TOGETHER_LIMIT``, and share one transaction (``chats.stream.message_send_together``).
+    request arrived, so a quiet desk writes each message at once, alone.  While a batch is being
+    written (``TOGETHER_IN_FLIGHT``), new requests wait for it to come back and then leave
+    together: under load the batches grow by themselves, up to ``TOGETHER_LIMIT``, and share one
+    transaction (``chats.stream.message_send_together``).
     Each socket is answered only with its own outcome, after the commit; a socket's frames still
     go one at a time (the inbox), so a client's messages keep their order."""
 
@@ -138,7 +138,7 @@ class _Together:
         return outcome
 
     def _schedule(self, loop):
-        if not self.scheduled and self.waiting and self.writing < settings.CHAT["SOCKET_DB_THREADS"]:
+        if not self.scheduled and self.waiting and self.writing < TOGETHER_IN_FLIGHT:
             self.scheduled = True
             # in a context of its own: a batch is no one socket's, so its log lines carry none
             # (core/logging.py), rather than the first socket's
@@ -146,7 +146,7 @@ class _Together:
 
     def _leave(self, loop):
         self.scheduled = False
-        if not self.waiting or self.writing >= settings.CHAT["SOCKET_DB_THREADS"]:
+        if not self.waiting or self.writing >= TOGETHER_IN_FLIGHT:
             return
         batch, self.waiting = self.waiting[:TOGETHER_LIMIT], self.waiting[TOGETHER_LIMIT:]
         self.writing += 1
@@ -169,6 +169,14 @@ class _Together:
 
 #: the most requests in one transaction
 TOGETHER_LIMIT = 32
+#: batches of one service a process writes at once.  One: a transaction's own cost (its BEGIN and
+#: COMMIT, its two statements, the thread hand-off) is several times a message's
+#: (bench/message_path.py: 0.9 ms of CPU for a batch of one, 0.18 per message in a batch of
+#: 16), and at 500 messages a second a process's batches held three or four messages each while
+#: two left side by side; one at a time, each gathers what came while the last was written
+#: (docs/performance.md, #22).  The other socket database thread stays free for every other call
+#: (a history page, a transfer), so a slow one does not hold the messages up.
+TOGETHER_IN_FLIGHT = 1
 _together = weakref.WeakKeyDictionary()  # event loop -> {service: its _Together}
 _together_tasks = set()  # strong references: the event loop keeps only weak ones to its tasks
 

@@ -6,6 +6,7 @@ These run on the embedded default (SQLite); the batch spoilt by the database and
 one by one is in tests/integration/test_write_path.py (PostgreSQL's row locks)."""
 
 import asyncio
+import threading
 
 import pytest
 from django.db import connection
@@ -142,3 +143,32 @@ def test_the_sockets_side_gathers_and_answers_each_its_own(chats, settings):
     assert [answer(o)[1:] for o in outcomes[:5]] == [(last + 1 + i, "citizen", f"پیام {i}", True) for i in range(5)]
     assert isinstance(outcomes[5], Conflict) and outcomes[5].code == "conversation_closed"
     assert sum(batches) == 6 and len(batches) < 6, batches  # one thread: they waited and left together
+
+
+def test_one_batch_at_a_time_gathers_what_came_meanwhile_and_leaves_a_thread_free(settings):
+    """``together`` writes one batch of a service at a time (``TOGETHER_IN_FLIGHT``, #22): with
+    two socket database threads, requests made while a batch is written wait for it and leave
+    as one batch, instead of a second small batch on the free thread; that thread still serves
+    any other database call at once."""
+    settings.CHAT = {**settings.CHAT, "SOCKET_DB_THREADS": 2}
+    batches, release = [], threading.Event()
+
+    def service(requests):
+        batches.append(list(requests))
+        if len(batches) == 1:
+            release.wait(10)  # the first batch is being written
+        return [f"done {r}" for r in requests]
+
+    async def main():
+        first = asyncio.ensure_future(base.together(service, 0))
+        while not batches:
+            await asyncio.sleep(0.005)
+        meanwhile = [asyncio.ensure_future(base.together(service, n)) for n in (1, 2, 3)]
+        await asyncio.sleep(0.05)
+        assert len(batches) == 1  # no second batch beside the first
+        assert await base.db(threading.get_ident)() != 0  # the other thread answers meanwhile
+        release.set()
+        return await asyncio.gather(first, *meanwhile)
+
+    assert asyncio.run(main()) == ["done 0", "done 1", "done 2", "done 3"]
+    assert batches == [[0], [1, 2, 3]]
