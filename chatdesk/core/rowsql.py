@@ -11,8 +11,8 @@ on PostgreSQL with the values bound on the server and the statement prepared on 
 from its second use.  INSERT and UPDATE send the
 same SQL the ORM would, with values prepared by the model's own fields (``get_db_prep_save``:
 JSON, time zones, foreign keys), and no model signals (none are used in chatdesk).  Several
-statements whose answers the caller needs only together (a batch's locks, its INSERTs) go
-through ``first_rows``: on PostgreSQL one round trip for all of them.  Use them
+statements whose answers the caller needs only together go through ``first_rows`` (or
+``all_rows``, every row of each): on PostgreSQL one round trip for all of them.  Use them
 only where the message path needs them; everything else goes through the ORM.
 """
 
