@@ -141,17 +141,33 @@ def _lock_sql(vendor, paced, access):
     """The text of ``_lock_statement`` (built once per form: a statement per message spent
     more on building it than on its values, #22)."""
     db = connections[DEFAULT_DB_ALIAS]
-    conversations, messages = Conversation._meta.db_table, Message._meta.db_table
-    paced_sql = (
-        f'(SELECT m."created_at" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
-        ' ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s)'
-    ) if paced else "NULL"
     lock = " FOR UPDATE OF c" if db.features.has_select_for_update_of else ""
     return (
-        f'SELECT {", ".join(f"c.{db.ops.quote_name(column)}" for column in _LOCKED_COLUMNS)},'
-        f' (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
-        f' AND m."client_id" = %s AND m."client_id" <> \'\') AS stored_seq, {paced_sql} AS paced_at'
-        f' FROM "{conversations}" c WHERE c."id" = %s AND {access}{lock}'
+        f'SELECT {_lock_columns_sql("%s", "%s", _paced_sql() if paced else "NULL")}'
+        f' FROM "{Conversation._meta.db_table}" c WHERE c."id" = %s AND {access}{lock}'
+    )
+
+
+def _lock_columns_sql(sender, client_id, paced):
+    """What both locking statements read of conversation ``c``: ``_LOCKED_COLUMNS``, then
+    ``stored_seq`` (what ``sender`` already wrote with ``client_id``: SQL expressions) and
+    ``paced_at`` (``paced``).  ``client_id <> ''`` lets the resend's subquery use the partial
+    unique index on (conversation, sender, client id) in a plan prepared for any value (a client
+    id is never empty: ``validate_client_id``)."""
+    columns = ", ".join(f"c.{connections[DEFAULT_DB_ALIAS].ops.quote_name(column)}" for column in _LOCKED_COLUMNS)
+    return (
+        f'{columns}, (SELECT m."seq" FROM "{Message._meta.db_table}" m WHERE m."conversation_id" = c."id"'
+        f' AND m."sender" = {sender} AND m."client_id" = {client_id} AND m."client_id" <> \'\') AS stored_seq,'
+        f" {paced} AS paced_at"
+    )
+
+
+def _paced_sql():
+    """When the citizen of conversation ``c`` wrote the message that would be the per-minute
+    limit's last (two parameters: the citizen's side, the limit minus one)."""
+    return (
+        f'(SELECT m."created_at" FROM "{Message._meta.db_table}" m WHERE m."conversation_id" = c."id" AND m."sender" = %s'
+        ' ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s)'
     )
 
 
@@ -187,23 +203,16 @@ def lock_together(requests):
 def _lock_many_sql():
     """The text of ``lock_together``'s one statement (PostgreSQL): ``_lock_sql``'s columns and
     rules, for a row of requests (``r``) each.  Its plan is prepared once for any number of
-    rows, so two conditions say what the planner cannot see in arrays: ``c.id = ANY(ids)``
-    reads the conversations by their key (joined on the arrays alone, a few thousand
-    conversations were read whole, a hash join, for every batch), and ``client_id <> ''`` lets
-    the resend's subquery use the partial unique index on (conversation, sender, client id)
-    (a client id is never empty: ``validate_client_id``)."""
-    conversations, messages = Conversation._meta.db_table, Message._meta.db_table
+    rows, so ``c.id = ANY(ids)`` says what the planner cannot see in arrays: it reads the
+    conversations by their key (joined on the arrays alone, a few thousand conversations were
+    read whole, a hash join, for every batch)."""
     access = officials_may_write_sql("c", 'r."official"', 'r."all_units"')
-    columns = ", ".join(f"c.{connections[DEFAULT_DB_ALIAS].ops.quote_name(column)}" for column in _LOCKED_COLUMNS)
+    columns = _lock_columns_sql('r."sender"', 'r."client_id"', f'CASE WHEN r."sender" <> %s THEN {_paced_sql()} END')
     return (
-        f'SELECT r."n", {columns},'
-        f' (SELECT m."seq" FROM "{messages}" m WHERE m."conversation_id" = c."id" AND m."sender" = r."sender"'
-        ' AND m."client_id" = r."client_id" AND m."client_id" <> \'\') AS stored_seq,'
-        f' CASE WHEN r."sender" <> %s THEN (SELECT m."created_at" FROM "{messages}" m WHERE m."conversation_id" = c."id"'
-        ' AND m."sender" = %s ORDER BY m."created_at" DESC LIMIT 1 OFFSET %s) END AS paced_at'
+        f'SELECT r."n", {columns}'
         ' FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[], %s::boolean[])'
         ' WITH ORDINALITY AS r("id", "sender", "client_id", "official", "all_units", "n")'
-        f' JOIN "{conversations}" c ON c."id" = r."id"'
+        f' JOIN "{Conversation._meta.db_table}" c ON c."id" = r."id"'
         f' WHERE c."id" = ANY(%s::bigint[]) AND (r."sender" <> %s OR ({access})) ORDER BY c."id" FOR UPDATE OF c'
     )
 

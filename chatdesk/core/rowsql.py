@@ -103,13 +103,14 @@ def insert_all(rows, using="default"):
             if also is not None:
                 update(*also, using=using)
         return [instance for instance, _also in rows]
-    groups = {}
-    for row in rows:
-        instance, also = row
-        groups.setdefault((type(instance), also and (also[0], tuple(also[2]))), []).append(row)
-    members = list(groups.values())
-    statements = [_insert_one_sql(*group[0], connection) if len(group) == 1 else _insert_many_sql(group, connection) for group in members]
-    for group, keys in zip(members, all_rows(statements, using)):
+    groups = {}  # (model, the UPDATE's model and columns, or None) -> its rows
+    for instance, also in rows:
+        groups.setdefault((type(instance), also and (also[0], tuple(also[2]))), []).append((instance, also))
+    statements = [
+        _insert_one_sql(*group[0], connection) if len(group) == 1 else _insert_many_sql(shape, group, connection)
+        for shape, group in groups.items()
+    ]
+    for group, keys in zip(groups.values(), all_rows(statements, using)):
         for (instance, _also), key in zip(group, keys, strict=True):
             _inserted(instance, key[0], using)
     return [instance for instance, _also in rows]
@@ -129,16 +130,14 @@ def _insert_one_sql(instance, also, connection):
     return f'WITH "also" AS ({update_sql}) {sql}', [*update_params, *params]
 
 
-def _insert_many_sql(rows, connection):
-    """One statement INSERTing ``rows`` (``insert_all``'s, one model, each ``also`` None or
-    setting the same columns of the same model): the values go as one array per column, and
+def _insert_many_sql(shape, rows, connection):
+    """One statement INSERTing ``rows`` (``insert_all``'s of one ``shape``: their model, and
+    their UPDATEs' model and columns, or None): the values go as one array per column, and
     the rows come back in their order (``ORDER BY`` the arrays' ordinality; Django's
     ``bulk_create`` relies on RETURNING keeping an INSERT's order too)."""
-    instance, also = rows[0]
-    model = type(instance)
-    key = (model, also and (also[0], tuple(also[2])), connection.vendor)
+    key = (*shape, connection.vendor)
     if key not in _inserts_many:
-        _inserts_many[key] = _insert_many_text(model, also and also[0], also and tuple(also[2]), connection)
+        _inserts_many[key] = _insert_many_text(*shape, connection)
     fields, also_fields, sql = _inserts_many[key]
     params = [[f.get_db_prep_save(f.pre_save(instance, True), connection) for instance, _also in rows] for f in fields]
     if also_fields is not None:
@@ -147,7 +146,7 @@ def _insert_many_sql(rows, connection):
     return sql, params
 
 
-def _insert_many_text(model, also_model, also_columns, connection):
+def _insert_many_text(model, also, connection):
     quote = connection.ops.quote_name
 
     def array_type(field):  # varchar, not varchar(10): Django's bulk_create casts the same way
@@ -157,7 +156,8 @@ def _insert_many_text(model, also_model, also_columns, connection):
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     arrays = [(f"v{i}", array_type(f)) for i, f in enumerate(fields)]
     also_fields, also_sql = None, ""
-    if also_model is not None:
+    if also is not None:
+        also_model, also_columns = also
         also_meta = also_model._meta
         also_fields = [also_meta.get_field(name) for name in also_columns]
         arrays += [("k", array_type(also_meta.pk)), *((f"a{i}", array_type(f)) for i, f in enumerate(also_fields))]
