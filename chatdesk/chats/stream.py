@@ -177,41 +177,41 @@ def lock_together(requests):
     ``lock_for_write`` raises NotFound).  On PostgreSQL, two or more are **one statement**
     (``_lock_many_sql``): the requests go as arrays, each row keeps its own sender, client id
     and official, and its access rule reads them from the row (``officials_may_write_sql``); the
-    rows are locked in ascending id order, as a batch's separate statements were (#22).
+    requests leave as one JSON parameter (``rowsql.rows_params``), and the rows are locked in
+    ascending id order, as a batch's separate statements were (#22).
     Elsewhere, one statement each."""
     if connections[DEFAULT_DB_ALIAS].vendor != "postgresql" or len(requests) < 2:
         rows = rowsql.first_rows([_lock_statement(*request) for request in requests])
         return [None if row is None else _locked(row) for row in rows]
     official_side = Conversation.Side.OFFICIAL
-    ids, senders, client_ids, officials, all_units = [], [], [], [], []
+    rows = []
     for conversation_id, sender, official, client_id in requests:
         as_official = official if sender == official_side else None
-        ids.append(parse_id(conversation_id))
-        senders.append(sender)
-        client_ids.append(client_id)
-        officials.append(as_official and as_official.pk)
-        all_units.append(bool(as_official and as_official.sees_all_units))
+        rows.append((parse_id(conversation_id), sender, client_id, as_official and as_official.pk, bool(as_official and as_official.sees_all_units)))
     params = [
         official_side, Conversation.Side.CITIZEN, chat_limits()["MESSAGES_PER_MINUTE"] - 1,
-        ids, senders, client_ids, officials, all_units, ids, official_side,
+        *rowsql.rows_params(_REQUEST_COLUMNS, rows), rowsql.int_array(row[0] for row in rows), official_side,
     ]
     found = {row[0]: row[1:] for row in rowsql.all_rows([(_lock_many_sql(), params)])[0]}
     return [_locked(found[n]) if n in found else None for n in range(1, len(requests) + 1)]
 
 
+#: a request's columns in ``lock_together``'s rows
+_REQUEST_COLUMNS = ("id", "sender", "client_id", "official", "all_units")
+
+
 @functools.lru_cache(maxsize=1)
 def _lock_many_sql():
     """The text of ``lock_together``'s one statement (PostgreSQL): ``_lock_sql``'s columns and
-    rules, for a row of requests (``r``) each.  Its plan is prepared once for any number of
-    rows, so ``c.id = ANY(ids)`` says what the planner cannot see in arrays: it reads the
-    conversations by their key (joined on the arrays alone, a few thousand conversations were
-    read whole, a hash join, for every batch)."""
+    rules, for a row of requests (``r``, ``rowsql.rows_sql``) each.  Its plan is prepared once
+    for any number of rows, so ``c.id = ANY(ids)`` says what the planner cannot see in the
+    rows: it reads the conversations by their key (joined on the rows alone, a few thousand
+    conversations were read whole, a hash join, for every batch)."""
     access = officials_may_write_sql("c", 'r."official"', 'r."all_units"')
     columns = _lock_columns_sql('r."sender"', 'r."client_id"', f'CASE WHEN r."sender" <> %s THEN {_paced_sql()} END')
+    requests = rowsql.rows_sql("r", zip(_REQUEST_COLUMNS, ("bigint", "varchar", "varchar", "bigint", "boolean")))
     return (
-        f'SELECT r."n", {columns}'
-        ' FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], %s::bigint[], %s::boolean[])'
-        ' WITH ORDINALITY AS r("id", "sender", "client_id", "official", "all_units", "n")'
+        f'SELECT r."n", {columns} FROM {requests}'
         f' JOIN "{Conversation._meta.db_table}" c ON c."id" = r."id"'
         f' WHERE c."id" = ANY(%s::bigint[]) AND (r."sender" <> %s OR ({access})) ORDER BY c."id" FOR UPDATE OF c'
     )

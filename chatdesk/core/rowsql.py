@@ -88,8 +88,8 @@ def insert_all(rows, using="default"):
     ``also``: ``(model, pk, values)`` or None, one row to UPDATE with the INSERT (as ``update``
     does); no two of ``rows`` may UPDATE the same row (each one's values were computed before
     any of them ran).  On PostgreSQL the rows of one model whose UPDATEs set the same columns
-    leave as **one statement** (``_insert_many_sql``): the INSERT of every row from arrays of
-    their values (``unnest``, as Django's ``bulk_create`` sends them), with the UPDATEs as a
+    leave as **one statement** (``_insert_many_sql``): the INSERT of every row from their
+    values sent as one parameter (``rows_params``), with the UPDATEs as a
     data-modifying ``WITH`` of the same statement, run once and to completion; a lone row is
     the same INSERT and UPDATE for one row (``_insert_one_sql``).  A group commit's messages
     and their conversations' ``last_seq`` are one statement, parsed, planned and answered once
@@ -132,52 +132,104 @@ def _insert_one_sql(instance, also, connection):
 
 def _insert_many_sql(shape, rows, connection):
     """One statement INSERTing ``rows`` (``insert_all``'s of one ``shape``: their model, and
-    their UPDATEs' model and columns, or None): the values go as one array per column, and
-    the rows come back in their order (``ORDER BY`` the arrays' ordinality; Django's
-    ``bulk_create`` relies on RETURNING keeping an INSERT's order too)."""
+    their UPDATEs' model and columns, or None): the values go as ONE parameter (``rows_params``),
+    and the rows come back in their order (``ORDER BY`` their place; Django's ``bulk_create``
+    relies on RETURNING keeping an INSERT's order too)."""
     key = (*shape, connection.vendor)
     if key not in _inserts_many:
         _inserts_many[key] = _insert_many_text(*shape, connection)
-    fields, also_fields, sql = _inserts_many[key]
-    params = [[f.get_db_prep_save(f.pre_save(instance, True), connection) for instance, _also in rows] for f in fields]
-    if also_fields is not None:
-        keys = [pk for _instance, (_model, pk, _values) in rows]
-        params += [keys, *([f.get_db_prep_save(values[f.name], connection) for _instance, (_model, _pk, values) in rows] for f in also_fields), keys]
-    return sql, params
+    fields, also_fields, names, sql = _inserts_many[key]
+    values = [[f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields] for instance, _also in rows]
+    if also_fields is None:
+        return sql, rows_params(names, values)
+    keys = [pk for _instance, (_model, pk, _values) in rows]
+    for row, key, (_instance, (_model, _pk, changes)) in zip(values, keys, rows):
+        row.append(key)
+        row += [f.get_db_prep_save(changes[f.name], connection) for f in also_fields]
+    return sql, [*rows_params(names, values), int_array(keys)]
 
 
 def _insert_many_text(model, also, connection):
     quote = connection.ops.quote_name
-
-    def array_type(field):  # varchar, not varchar(10): Django's bulk_create casts the same way
-        return field.db_type(connection).split("(")[0] + "[]"
-
     meta = model._meta
     fields = [f for f in meta.concrete_fields if not f.primary_key]
-    arrays = [(f"v{i}", array_type(f)) for i, f in enumerate(fields)]
+    columns = [(f"v{i}", _column_type(f, connection)) for i, f in enumerate(fields)]
     also_fields, also_sql = None, ""
     if also is not None:
         also_model, also_columns = also
         also_meta = also_model._meta
         also_fields = [also_meta.get_field(name) for name in also_columns]
-        arrays += [("k", array_type(also_meta.pk)), *((f"a{i}", array_type(f)) for i, f in enumerate(also_fields))]
+        columns += [("k", _column_type(also_meta.pk, connection)), *((f"a{i}", _column_type(f, connection)) for i, f in enumerate(also_fields))]
         also_sql = (
             f', "also" AS (UPDATE {quote(also_meta.db_table)} SET '
             + ", ".join(f'{quote(f.column)} = "rows"."a{i}"' for i, f in enumerate(also_fields))
             + f' FROM "rows" WHERE {quote(also_meta.db_table)}.{quote(also_meta.pk.column)} = "rows"."k"'
-            # the rows by their key (joined on the arrays alone, the plan prepared for any
+            # the rows by their key (joined on the rows alone, the plan prepared for any
             # number of rows read a table of a few thousand rows whole for every batch)
-            + f' AND {quote(also_meta.db_table)}.{quote(also_meta.pk.column)} = ANY(%s::{array_type(also_meta.pk)}))'
+            + f' AND {quote(also_meta.db_table)}.{quote(also_meta.pk.column)} = ANY(%s::{_column_type(also_meta.pk, connection)}[]))'
         )
-    unnest = ", ".join(f"%s::{kind}" for _name, kind in arrays)
-    names = ", ".join(f'"{name}"' for name, _kind in arrays)
     values = ", ".join(f'"v{i}"' for i in range(len(fields)))
     sql = (
-        f'WITH "rows" AS (SELECT * FROM unnest({unnest}) WITH ORDINALITY AS "rows"({names}, "n")){also_sql}'
+        f'WITH "rows" AS (SELECT * FROM {rows_sql("rows", columns)}){also_sql}'
         f" INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
         f' SELECT {values} FROM "rows" ORDER BY "n" RETURNING {quote(meta.pk.column)}'
     )
-    return fields, also_fields, sql
+    return fields, also_fields, [name for name, _kind in columns], sql
+
+
+def _column_type(field, connection):
+    """A column of ``rows_sql`` for ``field``'s values: its type without a length (varchar, not
+    varchar(10)), as Django's ``bulk_create`` casts its arrays; the INSERT's assignment to the
+    table's column checks the length.  Only types whose values orjson writes exactly: a float
+    (NaN would be written null) or bytes have no place in ``rows_params``."""
+    kind = field.db_type(connection).split("(")[0]
+    if field.get_internal_type() in {"FloatField", "DecimalField", "BinaryField"}:
+        raise TypeError(f"rowsql.rows_params cannot carry {field.get_internal_type()} ({field})")
+    return kind
+
+
+def rows_params(names, rows):
+    """``rows`` (each a sequence of values prepared for PostgreSQL, in the order of ``names``)
+    as the two statement parameters of ``rows_sql``: a JSON array of objects, each with its
+    place in ``rows`` (from 1) as ``"n"``, and how many there are.  Written by orjson in C, in
+    one call: bound as one array per column, psycopg's list dumpers (Python, a regular
+    expression per value) were a quarter of the database threads' CPU at the issue's load
+    (#22).  Values: ints, strings, booleans, None, datetimes (ISO 8601 with their offset, to
+    the microsecond), JSON (Django's JSONField values, written by their own ``dumps``)."""
+    import orjson  # a dependency of the desk's sockets (core/jsontext.py); imported where used
+
+    text = orjson.dumps([{**dict(zip(names, row)), "n": n} for n, row in enumerate(rows, 1)], default=_json_value)
+    return [text.decode(), len(rows)]
+
+
+def rows_sql(alias, columns):
+    """A FROM item: ``rows_params``' rows (its two parameters, ``%s``) as the table ``alias``
+    with ``columns`` (``(name, SQL type)``) and ``"n"``, each row's place.  The ``LIMIT`` (their
+    number: it never cuts) tells the planner how many rows come, as an array's length does: a
+    function's rows are otherwise counted as 100, and the plan for 100 hashed every official
+    and unit for a batch of four."""
+    definitions = ", ".join(f'"{name}" {kind}' for name, kind in columns)
+    return f'(SELECT * FROM json_to_recordset(%s::json) AS "{alias}"({definitions}, "n" bigint) LIMIT %s) AS "{alias}"'
+
+
+def int_array(values):
+    """Integers as the text of an SQL array (``%s::bigint[]``), for ``= ANY(...)``: PostgreSQL
+    reads a table by its key for it, which a plan prepared for any number of rows cannot see in
+    ``rows_sql``'s rows."""
+    return "{" + ",".join(str(int(v)) for v in values) + "}"
+
+
+def _json_value(value):
+    """``rows_params``' orjson ``default``: JSON values (psycopg's Json/Jsonb, which Django's JSONField prepares)
+    are written by their own ``dumps``, as psycopg would."""
+    import json
+
+    import orjson
+    from psycopg.types.json import Json, Jsonb  # lazy: see cursor()
+
+    if isinstance(value, (Json, Jsonb)):
+        return orjson.Fragment((value.dumps or json.dumps)(value.obj))
+    raise TypeError(f"rowsql.rows_params cannot carry {type(value).__name__}")
 
 
 def _insert_sql(instance, connection):

@@ -378,3 +378,64 @@ def test_a_rounds_one_locking_statement_gives_each_request_its_answer_alone(it_e
     assert allowed == {("member", "own"), ("outsider", "other"), ("admin", "own"), ("admin", "other")}
     citizens = result["expected"][len(result["names"]):]
     assert [citizens[0][3], citizens[4][3]] == [1, None]  # in their unit's chat, c1 resent: its seq; new: none
+
+
+#: texts the JSON of ``rowsql.rows_params`` must carry exactly (and psycopg's array text quoted)
+AWKWARD_TEXTS = [
+    "", "NULL", "null", '"quoted"', "back\\slash", "{braces},commas", "tab\tnew\nline", "سلام\u200cدنیا 👋", " lead ",
+    "\u2028\u2029", 'a\\"b', "x" * 4000, "\u00a0", "\\u0041", "</script>",
+]
+
+ROWS = """
+import datetime as dt, json, zoneinfo
+from django.db import connection
+from chatdesk.chats import services
+from chatdesk.chats.models import Message
+from chatdesk.core import rowsql
+from psycopg.types.json import Jsonb
+
+texts = {texts!r}
+tehran = zoneinfo.ZoneInfo("Asia/Tehran")
+times = [dt.datetime(2026, 3, 20, 23, 59, 59, 999999, tzinfo=tehran), dt.datetime(2026, 12, 8, 0, 0, 0, 1, tzinfo=dt.timezone.utc)]
+rows = [(t, i * (2**40) + i, i % 2 == 0, times[i % 2], Jsonb({{"t": t, "n": [i, None, True]}})) for i, t in enumerate(texts)]
+rows.append((None, None, None, None, None))
+columns = [("t", "text"), ("i", "bigint"), ("b", "boolean"), ("d", "timestamp with time zone"), ("j", "jsonb")]
+params = rowsql.rows_params([name for name, _kind in columns], rows)
+with connection.cursor() as c:
+    c.execute("SELECT t, i, b, d, j::text, n FROM " + rowsql.rows_sql("r", columns) + " ORDER BY n", params)
+    read = c.fetchall()
+def plain(row):
+    t, i, b, d, j = row[:5]
+    return [t, i, b, None if d is None else d.astimezone(dt.timezone.utc).isoformat(), None if j is None else (j.obj if hasattr(j, "obj") else json.loads(j))]
+same = [plain(r) for r in rows] == [plain(r) for r in read]
+places = [r[-1] for r in read]
+
+conversations = [services.conversation_start(unit_id={unit}, name="مریم").conversation for _ in texts]  # each once: insert_all's rule
+before = [c.last_seq for c in conversations]
+def write(i, c, t):  # a message and its conversation's UPDATE, as chats/stream.py makes them
+    c.last_seq += 1
+    message = Message(conversation=c, seq=c.last_seq, sender="citizen", body=t, client_id=f"w{{i}}", data={{"t": t}}, created_at=times[i % 2])
+    return message, (type(c), c.pk, {{"last_seq": c.last_seq, "last_activity_at": times[i % 2]}})
+writes = [write(i, c, t) for i, (c, t) in enumerate(zip(conversations, texts))]
+written = rowsql.insert_all(writes)
+stored = {{m.pk: [m.body, m.client_id, m.data, m.created_at.isoformat(), m.seq] for m in Message.objects.filter(pk__in=[m.pk for m in written])}}
+expected = [[m.body, m.client_id, m.data, m.created_at.astimezone(dt.timezone.utc).isoformat(), m.seq] for m in written]
+print(json.dumps(dict(same=same, places=places, stored=[stored[m.pk] for m in written], expected=expected,
+    before=before, last_seq=[c.last_seq for c in conversations], db_last_seq=[type(c).objects.get(pk=c.pk).last_seq for c in conversations])))
+"""
+
+
+def test_rows_leave_as_one_json_parameter_and_arrive_exactly(it_env, unit_id):
+    """A batch's values leave as one JSON parameter (core/rowsql.py ``rows_params``, #22):
+    texts with quotes, backslashes, braces, commas, the word NULL, the empty string, line and
+    paragraph separators, ZWNJ and emoji; 64-bit integers; booleans; datetimes to the
+    microsecond in any offset; JSON; and NULLs come back exactly, each row in its place; a
+    batch of messages INSERTed through it stores each one exactly, its conversation's
+    ``last_seq`` moved with it."""
+    result = _shell_json(it_env, ROWS.format(unit=unit_id, texts=AWKWARD_TEXTS))
+    assert result["same"]
+    assert result["places"] == list(range(1, len(AWKWARD_TEXTS) + 2))
+    assert result["stored"] == result["expected"]
+    assert [row[0] for row in result["stored"]] == AWKWARD_TEXTS
+    assert result["db_last_seq"] == result["last_seq"] == [seq + 1 for seq in result["before"]]
+
