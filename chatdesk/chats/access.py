@@ -46,23 +46,29 @@ def officials_may_write_sql(conversation_alias, official_column, all_units_colum
     """``official_may_write_sql`` for many requests in one statement (a batch's locks,
     chats/stream.py ``lock_together``): the official's id and ``sees_all_units`` are columns of
     the request's row, not values (an official id NULL: no official, no access)."""
-    active, unit, member = _write_rule_sql(conversation_alias, official_column)
+    active, unit, member = _write_rule_sql(conversation_alias, official_column, fence=" OFFSET 0")
     return f"{official_column} IS NOT NULL AND {active} AND {unit} AND ({all_units_column} OR {member})"
 
 
-def _write_rule_sql(conversation_alias, official):
+def _write_rule_sql(conversation_alias, official, fence=""):
     """The rule's three conditions, ``official`` an SQL expression for the official's id: the
-    official's user is active; the conversation's unit is active; the official belongs to it."""
+    official's user is active; the conversation's unit is active; the official belongs to it.
+
+    Each is a lookup by key.  ``fence`` (``" OFFSET 0"``, PostgreSQL) keeps it one where the
+    rule is checked for many rows: without it PostgreSQL may plan an ``EXISTS`` as a "hashed
+    SubPlan", reading every official, user, unit and membership into a hash for each
+    statement, which it chose for a batch's locks (``officials_may_write_sql``): 0.4 ms of a
+    0.6 ms statement with 400 officials (#22, docs/performance.md)."""
     user = get_user_model()._meta
     through = Official.units.through._meta
     active = (
         f'EXISTS (SELECT 1 FROM "{Official._meta.db_table}" o JOIN "{user.db_table}" u ON u."{user.pk.column}" = o."user_id"'
-        f' WHERE o."id" = {official} AND u."is_active")'
+        f' WHERE o."id" = {official} AND u."is_active"{fence})'
     )
-    unit = f'EXISTS (SELECT 1 FROM "{Unit._meta.db_table}" un WHERE un."id" = {conversation_alias}."unit_id" AND un."is_active")'
+    unit = f'EXISTS (SELECT 1 FROM "{Unit._meta.db_table}" un WHERE un."id" = {conversation_alias}."unit_id" AND un."is_active"{fence})'
     member = (
         f'EXISTS (SELECT 1 FROM "{through.db_table}" ou WHERE ou."{through.get_field("official").column}" = {official}'
-        f' AND ou."{through.get_field("unit").column}" = {conversation_alias}."unit_id")'
+        f' AND ou."{through.get_field("unit").column}" = {conversation_alias}."unit_id"{fence})'
     )
     return active, unit, member
 

@@ -439,3 +439,57 @@ def test_rows_leave_as_one_json_parameter_and_arrive_exactly(it_env, unit_id):
     assert [row[0] for row in result["stored"]] == AWKWARD_TEXTS
     assert result["db_last_seq"] == result["last_seq"] == [seq + 1 for seq in result["before"]]
 
+
+PLANS = """
+import json, uuid
+import psycopg
+import psycopg.sql as S
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from chatdesk.chats import services
+from chatdesk.chats.stream import lock_together
+from chatdesk.directory.models import Official, Unit
+
+officials = []
+run = uuid.uuid4().hex[:8]  # the integration database outlives one test
+for j in range(300):  # a university's officials, each in a unit of their own
+    unit = Unit.objects.create(code=f"plans-{{run}}-{{j}}", name=f"واحد {{j}}", always_open=True)
+    official = Official.objects.create(user=get_user_model().objects.create_user(username=f"plans-{{run}}-{{j}}", password="x"),
+        display_name="کارشناس", status=Official.Status.AVAILABLE, max_chats=5)
+    official.units.set([unit])
+    officials.append((official, services.conversation_start(unit_id=unit.pk, name="مریم شهروند").conversation))
+with connection.cursor() as c:
+    c.execute("ANALYZE")
+captured = []
+executed = psycopg.Cursor.execute
+def kept(self, query, params=None, *args, **kwargs):
+    if params and "FOR UPDATE" in str(query) and "json_to_recordset" in str(query):
+        captured[:] = [params]
+    return executed(self, query, params, *args, **kwargs)
+psycopg.Cursor.execute = kept
+plans = {{}}
+for mode in ("force_generic_plan", "force_custom_plan"):
+    connection.ensure_connection()  # a new connection for each mode
+    raw = connection.connection
+    raw.execute(S.SQL("SET plan_cache_mode = {{}}").format(S.Identifier(mode)))
+    for k in range(8):  # prepared from the second time; generic or custom as the mode says
+        with transaction.atomic():
+            lock_together([(c.pk, "official", o, "probe") for o, c in officials[4 * k:4 * k + 4]])
+    [name] = [r[0] for r in raw.execute("SELECT name FROM pg_prepared_statements WHERE statement LIKE '%json_to_recordset%FOR UPDATE%'")]
+    text = S.SQL("EXPLAIN (COSTS OFF) EXECUTE {{}}({{}})").format(S.Identifier(name), S.SQL(", ").join(S.Literal(p) for p in captured[0]))
+    plans[mode] = [r[0] for r in raw.execute(text)]
+    connection.close()
+print(json.dumps(plans))
+"""
+
+
+def test_a_batchs_access_rule_is_looked_up_by_key_not_hashed(it_env):
+    """A batch's locks check each official's right to write row by row (chats/access.py
+    ``_write_rule_sql``'s fence): with hundreds of officials PostgreSQL planned the rule as
+    "hashed SubPlans", reading every official, user, unit and membership for every batch, in
+    its generic plan and in the plans for the values at hand (#22)."""
+    plans = _shell_json(it_env, PLANS.format())
+    for mode, plan in plans.items():
+        text = "\n".join(plan)
+        assert "hashed SubPlan" not in text, (mode, text)
+        assert "directory_official_units" in text and "SubPlan" in text, (mode, text)  # the rule, row by row
