@@ -143,6 +143,44 @@ async def test_a_lost_close_is_caught_by_the_heartbeat(official, monkeypatch):
     assert await closed(sock)
 
 
+async def test_a_heartbeat_is_one_database_call_that_records_presence_and_catches_a_silent_deactivation(official, monkeypatch):
+    """A console's ping past the heartbeat interval checks its session and records its presence
+    in one call to the database threads, with three queries (the session, the user, the
+    presence); an account deactivated with no broadcast at all (straight in the database) is
+    caught by the next one."""
+    import consumers.console
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from chatdesk.directory.models import ConsoleConnection
+
+    monkeypatch.setattr(consumers.console, "HEARTBEAT_EVERY", 0)
+    calls = []  # (the function, its queries), counted on the database thread's own connection
+    real_db = consumers.console.db
+
+    def counted(fn):
+        def run(*args, **kwargs):
+            with CaptureQueriesContext(connection) as log:
+                answer = fn(*args, **kwargs)
+            calls.append((getattr(fn, "__name__", fn), [q["sql"] for q in log.captured_queries]))
+            return answer
+
+        return real_db(run)
+
+    monkeypatch.setattr(consumers.console, "db", counted)
+    user = await sync_to_async(lambda: official.user)()
+    sock = await (await sync_to_async(Browser)(user)).open_console()
+    await sync_to_async(ConsoleConnection.objects.update)(last_seen="2000-01-01T00:00:00Z")
+    del calls[:]
+    assert await still_open(sock)
+    [(name, queries)] = calls
+    assert name == "_heartbeat" and len(queries) == 3, calls
+    assert await sync_to_async(lambda: ConsoleConnection.objects.get().last_seen.year)() > 2000
+    await sync_to_async(get_user_model().objects.filter(pk=user.pk).update)(is_active=False)  # no signal, no broadcast
+    await sock.send_json_to({"type": "ping"})
+    assert await closed(sock)
+
+
 async def test_an_expired_session_cannot_open_the_console(official, settings):
     settings.SESSION_IDLE_SECONDS = 60
     user = await sync_to_async(lambda: official.user)()
