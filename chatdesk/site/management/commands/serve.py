@@ -8,6 +8,7 @@ Channels' router does not handle them, so lifespan is off under uvicorn too; the
 a thread this command starts itself.
 """
 
+import gc
 import os
 
 from django.conf import settings
@@ -22,6 +23,27 @@ SERVERS = ("uvicorn", "daphne")
 #: uvicorn's WebSocket implementations on the `websockets` library; "auto" is uvicorn's own
 #: choice, which in uvicorn 0.54 is websockets-sansio (docs/performance.md)
 WS_IMPLEMENTATIONS = ("auto", "websockets-sansio", "websockets")
+
+
+#: the garbage collector's thresholds while serving (CPython's default: 700, 10, 10).  A
+#: message's objects (its frames, futures, rows, ORM compilers; some in reference cycles) live
+#: for the ~10-50 ms of its database round trip, while at 500 messages a second a process
+#: allocates 700 objects every few milliseconds: young collections promoted them, the oldest
+#: generation filled, and a full collection of ~175,000 objects came every ~2 s, stopping the
+#: process 60-230 ms each time (bench/run.py at 1,000 msg/s: the delivery's p99; #22,
+#: docs/performance.md).  A young generation of 10,000 (a few hundred milliseconds of
+#: allocations) lets them die young, in collections of a few milliseconds; 50,000 made each
+#: young collection itself 20-70 ms.
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def tune_garbage_collector():
+    """For a serving process: what starting up allocated (modules, settings, URL patterns)
+    lives as long as the process, so it is frozen out of every collection (``gc.freeze``), and
+    collections come less often (``GC_THRESHOLDS``)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def use_listening_address_for_links(host, port):
@@ -79,6 +101,7 @@ class Command(BaseCommand):
             self.stdout.write("کارگر پس‌زمینه در همین پردازه اجرا شد.")
         self.stdout.write(f"chatdesk ({server}): http://{host}:{port}/  (کنسول: http://{host}:{port}/console/)")
         self.stdout.flush()
+        tune_garbage_collector()
         max_message = settings.CHAT["MAX_FRAME_BYTES"] * 4
         if server == "uvicorn":
             self._uvicorn(application, host, port, max_message, proxy_headers, forwarded_allow_ips, ws_per_message_deflate, ws_impl)
