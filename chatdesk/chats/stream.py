@@ -175,10 +175,10 @@ def lock_together(requests):
     """``lock_for_write`` for several ``(conversation_id, sender, official, client_id)`` of
     different conversations, each answered exactly as alone (the conversation, or None where
     ``lock_for_write`` raises NotFound).  On PostgreSQL, two or more are **one statement**
-    (``_lock_many_sql``): the requests go as arrays, each row keeps its own sender, client id
-    and official, and its access rule reads them from the row (``officials_may_write_sql``); the
-    requests leave as one JSON parameter (``rowsql.rows_params``), and the rows are locked in
-    ascending id order, as a batch's separate statements were (#22).
+    (``_lock_many_sql``): the requests leave as one JSON parameter (``rowsql.rows_params``),
+    each row keeps its own sender, client id and official, and its access rule reads them from
+    the row (``officials_may_write_sql``); the rows are locked in ascending id order, as a
+    batch's separate statements were (#22).
     Elsewhere, one statement each."""
     if connections[DEFAULT_DB_ALIAS].vendor != "postgresql" or len(requests) < 2:
         rows = rowsql.first_rows([_lock_statement(*request) for request in requests])
@@ -190,14 +190,14 @@ def lock_together(requests):
         rows.append((parse_id(conversation_id), sender, client_id, as_official and as_official.pk, bool(as_official and as_official.sees_all_units)))
     params = [
         official_side, Conversation.Side.CITIZEN, chat_limits()["MESSAGES_PER_MINUTE"] - 1,
-        *rowsql.rows_params(_REQUEST_COLUMNS, rows), rowsql.int_array(row[0] for row in rows), official_side,
+        *rowsql.rows_params([name for name, _kind in _REQUEST_COLUMNS], rows), rowsql.int_array([row[0] for row in rows]), official_side,
     ]
     found = {row[0]: row[1:] for row in rowsql.all_rows([(_lock_many_sql(), params)])[0]}
     return [_locked(found[n]) if n in found else None for n in range(1, len(requests) + 1)]
 
 
-#: a request's columns in ``lock_together``'s rows
-_REQUEST_COLUMNS = ("id", "sender", "client_id", "official", "all_units")
+#: a request's columns in ``lock_together``'s rows, and their SQL types
+_REQUEST_COLUMNS = (("id", "bigint"), ("sender", "varchar"), ("client_id", "varchar"), ("official", "bigint"), ("all_units", "boolean"))
 
 
 @functools.lru_cache(maxsize=1)
@@ -209,7 +209,7 @@ def _lock_many_sql():
     conversations were read whole, a hash join, for every batch)."""
     access = officials_may_write_sql("c", 'r."official"', 'r."all_units"')
     columns = _lock_columns_sql('r."sender"', 'r."client_id"', f'CASE WHEN r."sender" <> %s THEN {_paced_sql()} END')
-    requests = rowsql.rows_sql("r", zip(_REQUEST_COLUMNS, ("bigint", "varchar", "varchar", "bigint", "boolean")))
+    requests = rowsql.rows_sql("r", _REQUEST_COLUMNS)
     return (
         f'SELECT r."n", {columns} FROM {requests}'
         f' JOIN "{Conversation._meta.db_table}" c ON c."id" = r."id"'

@@ -17,8 +17,11 @@ only where the message path needs them; everything else goes through the ORM.
 """
 
 import functools
+import json
+import re
 from contextlib import ExitStack, contextmanager
 
+import orjson  # a requirement (requirements.txt): the sockets' frames and a batch's rows
 from django.db import connections
 
 #: a statement is prepared on its connection when it is sent the second time
@@ -142,10 +145,10 @@ def _insert_many_sql(shape, rows, connection):
     values = [[f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields] for instance, _also in rows]
     if also_fields is None:
         return sql, rows_params(names, values)
-    keys = [pk for _instance, (_model, pk, _values) in rows]
-    for row, key, (_instance, (_model, _pk, changes)) in zip(values, keys, rows):
-        row.append(key)
-        row += [f.get_db_prep_save(changes[f.name], connection) for f in also_fields]
+    keys = []
+    for row, (_instance, (_model, pk, changes)) in zip(values, rows, strict=True):
+        keys.append(pk)
+        row += [pk, *(f.get_db_prep_save(changes[f.name], connection) for f in also_fields)]
     return sql, [*rows_params(names, values), int_array(keys)]
 
 
@@ -177,15 +180,25 @@ def _insert_many_text(model, also, connection):
     return fields, also_fields, [name for name, _kind in columns], sql
 
 
+#: the fields whose values ``rows_params`` carries exactly (what orjson writes, what
+#: ``json_to_recordset`` reads back): no floats (NaN would be written null), decimals, bytes,
+#: arrays or ranges
+_ROW_FIELD_TYPES = frozenset({
+    "AutoField", "BigAutoField", "SmallAutoField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+    "PositiveIntegerField", "PositiveBigIntegerField", "PositiveSmallIntegerField", "ForeignKey", "OneToOneField",
+    "BooleanField", "CharField", "TextField", "SlugField", "EmailField", "DateTimeField", "JSONField",
+})
+_TYPMOD = re.compile(r"\(\d+(,\d+)?\)")
+
+
 def _column_type(field, connection):
     """A column of ``rows_sql`` for ``field``'s values: its type without a length (varchar, not
     varchar(10)), as Django's ``bulk_create`` casts its arrays; the INSERT's assignment to the
-    table's column checks the length.  Only types whose values orjson writes exactly: a float
-    (NaN would be written null) or bytes have no place in ``rows_params``."""
-    kind = field.db_type(connection).split("(")[0]
-    if field.get_internal_type() in {"FloatField", "DecimalField", "BinaryField"}:
+    table's column checks the length.  Only ``_ROW_FIELD_TYPES``: anything else is refused
+    when the statement's text is built, before any value travels."""
+    if field.get_internal_type() not in _ROW_FIELD_TYPES:
         raise TypeError(f"rowsql.rows_params cannot carry {field.get_internal_type()} ({field})")
-    return kind
+    return _TYPMOD.sub("", field.db_type(connection))
 
 
 def rows_params(names, rows):
@@ -195,19 +208,18 @@ def rows_params(names, rows):
     one call: bound as one array per column, psycopg's list dumpers (Python, a regular
     expression per value) were a quarter of the database threads' CPU at the issue's load
     (#22).  Values: ints, strings, booleans, None, datetimes (ISO 8601 with their offset, to
-    the microsecond), JSON (Django's JSONField values, written by their own ``dumps``)."""
-    import orjson  # a dependency of the desk's sockets (core/jsontext.py); imported where used
-
-    text = orjson.dumps([{**dict(zip(names, row)), "n": n} for n, row in enumerate(rows, 1)], default=_json_value)
+    the microsecond), JSON (Django's JSONField values, written by their own ``dumps``; not a
+    JSON null, which ``json_to_recordset`` would read as SQL NULL)."""
+    text = orjson.dumps([{**dict(zip(names, row, strict=True)), "n": n} for n, row in enumerate(rows, 1)], default=_json_value)
     return [text.decode(), len(rows)]
 
 
 def rows_sql(alias, columns):
     """A FROM item: ``rows_params``' rows (its two parameters, ``%s``) as the table ``alias``
     with ``columns`` (``(name, SQL type)``) and ``"n"``, each row's place.  The ``LIMIT`` (their
-    number: it never cuts) tells the planner how many rows come, as an array's length does: a
-    function's rows are otherwise counted as 100, and the plan for 100 hashed every official
-    and unit for a batch of four."""
+    number: it never cuts) tells the planner how many rows come, where it plans for the values
+    at hand (a generic plan counts ``LIMIT $n`` as about 10): a function's rows are otherwise
+    counted as 100."""
     definitions = ", ".join(f'"{name}" {kind}' for name, kind in columns)
     return f'(SELECT * FROM json_to_recordset(%s::json) AS "{alias}"({definitions}, "n" bigint) LIMIT %s) AS "{alias}"'
 
@@ -215,19 +227,20 @@ def rows_sql(alias, columns):
 def int_array(values):
     """Integers as the text of an SQL array (``%s::bigint[]``), for ``= ANY(...)``: PostgreSQL
     reads a table by its key for it, which a plan prepared for any number of rows cannot see in
-    ``rows_sql``'s rows."""
-    return "{" + ",".join(str(int(v)) for v in values) + "}"
+    ``rows_sql``'s rows.  Anything but an int is refused."""
+    if not all(type(v) is int for v in values):
+        raise TypeError("rowsql.int_array carries integers only")
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _json_value(value):
-    """``rows_params``' orjson ``default``: JSON values (psycopg's Json/Jsonb, which Django's JSONField prepares)
-    are written by their own ``dumps``, as psycopg would."""
-    import json
-
-    import orjson
+    """``rows_params``' orjson ``default``: JSON values (psycopg's Json/Jsonb, which Django's
+    JSONField prepares) are written by their own ``dumps``, as psycopg would."""
     from psycopg.types.json import Json, Jsonb  # lazy: see cursor()
 
     if isinstance(value, (Json, Jsonb)):
+        if value.obj is None:
+            raise TypeError("rowsql.rows_params cannot carry a JSON null (it would arrive as SQL NULL)")
         return orjson.Fragment((value.dumps or json.dumps)(value.obj))
     raise TypeError(f"rowsql.rows_params cannot carry {type(value).__name__}")
 

@@ -128,6 +128,26 @@ async def test_deactivating_in_the_admin_closes_the_sockets(official):
     assert await closed(sock)
 
 
+def test_the_heartbeats_check_refuses_an_expired_session_another_users_and_a_missing_one(official, make_official, unit):
+    """``console_session_alive`` reads the session once (no separate ``exists()``): a session
+    row still there but past its expiry, a session of another user, and a key with no session
+    all fail it."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    user = official.user
+    client = Client()
+    client.force_login(user)
+    key = client.session.session_key
+    assert auth.console_session_alive(key, user.pk)
+    assert not auth.console_session_alive(key, make_official("other", [unit]).user.pk)
+    assert not auth.console_session_alive("no-such-session-key", user.pk)
+    Session.objects.filter(pk=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert Session.objects.filter(pk=key).exists()  # the row is there, past its expiry
+    assert not auth.console_session_alive(key, user.pk)
+
+
 async def test_a_lost_close_is_caught_by_the_heartbeat(official, monkeypatch):
     """The channel layer is at-most-once: with the session deleted and no broadcast at all,
     the socket closes itself on its next heartbeat."""

@@ -38,9 +38,10 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 
 def tune_garbage_collector():
-    """For a serving process: what starting up allocated (modules, settings, URL patterns)
-    lives as long as the process, so it is frozen out of every collection (``gc.freeze``), and
-    collections come less often (``GC_THRESHOLDS``)."""
+    """For a serving process: what starting up has allocated so far (Django, the apps, the
+    settings, the URL patterns; the ASGI server's own modules are imported after) lives as long
+    as the process, so it is frozen out of every collection (``gc.freeze``), and collections
+    come less often (``GC_THRESHOLDS``)."""
     gc.collect()
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
