@@ -190,7 +190,7 @@ def lock_together(requests):
         rows.append((parse_id(conversation_id), sender, client_id, as_official and as_official.pk, bool(as_official and as_official.sees_all_units)))
     params = [
         official_side, Conversation.Side.CITIZEN, chat_limits()["MESSAGES_PER_MINUTE"] - 1,
-        *rowsql.rows_params([name for name, _kind in _REQUEST_COLUMNS], rows), rowsql.int_array([row[0] for row in rows]), official_side,
+        *rowsql.rows_params(_REQUEST_NAMES, rows), rowsql.int_array([row[0] for row in rows]), official_side,
     ]
     found = {row[0]: row[1:] for row in rowsql.all_rows([(_lock_many_sql(), params)])[0]}
     return [_locked(found[n]) if n in found else None for n in range(1, len(requests) + 1)]
@@ -198,6 +198,7 @@ def lock_together(requests):
 
 #: a request's columns in ``lock_together``'s rows, and their SQL types
 _REQUEST_COLUMNS = (("id", "bigint"), ("sender", "varchar"), ("client_id", "varchar"), ("official", "bigint"), ("all_units", "boolean"))
+_REQUEST_NAMES = tuple(name for name, _kind in _REQUEST_COLUMNS)
 
 
 @functools.lru_cache(maxsize=1)

@@ -210,7 +210,7 @@ def rows_params(names, rows):
     (#22).  Values: ints, strings, booleans, None, datetimes (ISO 8601 with their offset, to
     the microsecond), JSON (Django's JSONField values, written by their own ``dumps``; not a
     JSON null, which ``json_to_recordset`` would read as SQL NULL)."""
-    text = orjson.dumps([{**dict(zip(names, row, strict=True)), "n": n} for n, row in enumerate(rows, 1)], default=_json_value)
+    text = orjson.dumps([dict(zip(names, row, strict=True), n=n) for n, row in enumerate(rows, 1)], default=_json_value)
     return [text.decode(), len(rows)]
 
 
